@@ -1,0 +1,271 @@
+// The workload format v1: the single source of truth. TypeScript types come from z.infer and
+// `memprof schema` prints z.toJSONSchema of `workloadSchema`; nothing else describes the format.
+import { z } from 'zod';
+
+/** `"64 MiB"`, `"1.5 KB"`, `512`: 1024-based units; KB/MB/GB mean the same as KiB/MiB/GiB. */
+export const SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$/;
+
+export const sizeSchema = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(SIZE_PATTERN, {
+      message: 'not a size: write bytes as a number or a string like "64 MiB" (units B, KiB, MiB, GiB)',
+    }),
+  ])
+  .describe('bytes: a number, or a string like "64 MiB" (units B, KiB, MiB, GiB; KB/MB/GB accepted as the same)');
+
+/** An object id (`"n42"`) or `"$name"` (the object a name is bound to). */
+export const refSchema = z
+  .string()
+  .min(1)
+  .describe('an object id ("n42"), or "$name": the object bound to name in the current frame, else the module');
+
+const nullableRef = refSchema.nullable().describe('an object reference, or null for None');
+const nameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not a Python name' });
+const idSchema = z
+  .string()
+  .min(1)
+  .refine((s) => !s.startsWith('$'), { message: 'an object id must not start with "$"' })
+  .describe('a new object id: non-empty, not starting with "$", never reused');
+
+export const finalizerSchema = z
+  .union([
+    z.literal('del').describe('a Python __del__ (PEP 442: runs at most once, may resurrect)'),
+    z.literal('legacy').describe('a C-level tp_del: runs on every deallocation; blocks cyclic collection'),
+    z
+      .strictObject({ resurrect: z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/) })
+      .describe('a __del__ that appends self to the module-level list bound to the name'),
+  ])
+  .describe('the finalizer of a class or object');
+
+const common = {
+  line: z.number().int().min(1).optional().describe('source line (inherited from the previous event of the frame)'),
+  file: z.string().min(1).optional().describe('source file (defaults to source.file; on call: the callee file)'),
+  t: z.number().nonnegative().optional().describe('virtual time in ms (inherited from the previous event)'),
+};
+
+const intoSchema = z.strictObject({
+  obj: refSchema,
+  field: z.string().optional().describe('store as this field (or dict key); without it, append as an item'),
+});
+
+const allocEvent = z.strictObject({
+  op: z.literal('alloc'),
+  ...common,
+  id: idSchema,
+  type: z.string().min(1).default('object').describe('built-in type or workload class name'),
+  size: sizeSchema.optional(),
+  fields: z.record(z.string(), nullableRef).optional().describe('attributes (class instances) or keys (dict)'),
+  items: z.array(nullableRef).optional().describe('items (list, tuple)'),
+  as: nameSchema.optional().describe('bind the new object to this name'),
+  into: intoSchema.optional().describe('store the new object into another object'),
+  global: z.boolean().optional().describe('with as: bind in the module frame'),
+  finalizer: finalizerSchema.optional(),
+});
+
+const refEvent = z.strictObject({
+  op: z.literal('ref'),
+  ...common,
+  from: refSchema,
+  to: nullableRef,
+  field: z.string().optional(),
+});
+
+const unrefEvent = z.strictObject({
+  op: z.literal('unref'),
+  ...common,
+  from: refSchema,
+  field: z.string().optional(),
+  to: refSchema.optional(),
+});
+
+const bindEvent = z.strictObject({
+  op: z.literal('bind'),
+  ...common,
+  name: nameSchema,
+  to: nullableRef,
+  global: z.boolean().optional(),
+});
+
+const unbindEvent = z.strictObject({
+  op: z.literal('unbind'),
+  ...common,
+  name: nameSchema,
+  global: z.boolean().optional(),
+});
+
+const increfEvent = z.strictObject({ op: z.literal('incref'), ...common, id: refSchema });
+const decrefEvent = z.strictObject({ op: z.literal('decref'), ...common, id: refSchema });
+
+const callEvent = z.strictObject({
+  op: z.literal('call'),
+  ...common,
+  function: z.string().min(1),
+});
+
+const returnEvent = z.strictObject({
+  op: z.literal('return'),
+  ...common,
+  value: nullableRef.optional(),
+  as: nameSchema.optional(),
+});
+
+const weakrefEvent = z.strictObject({
+  op: z.literal('weakref'),
+  ...common,
+  id: idSchema,
+  to: refSchema,
+  callback: z.string().optional().describe('label logged when the callback runs'),
+  as: nameSchema.optional(),
+  into: intoSchema.optional(),
+  global: z.boolean().optional(),
+});
+
+const resizeEvent = z.strictObject({
+  op: z.literal('resize'),
+  ...common,
+  id: refSchema,
+  size: sizeSchema.optional(),
+  by: z.number().int().optional(),
+});
+
+const lineEvent = z.strictObject({ op: z.literal('line'), ...common });
+const snapshotEvent = z.strictObject({ op: z.literal('snapshot'), ...common, label: z.string().min(1) });
+
+const gcCollectEvent = z.strictObject({
+  op: z.literal('gc.collect'),
+  ...common,
+  generation: z.number().int().min(0).max(2).default(2),
+});
+const gcEnableEvent = z.strictObject({ op: z.literal('gc.enable'), ...common });
+const gcDisableEvent = z.strictObject({ op: z.literal('gc.disable'), ...common });
+const gcSetThresholdEvent = z.strictObject({
+  op: z.literal('gc.set_threshold'),
+  ...common,
+  threshold: z.array(z.number().int().nonnegative()).min(1).max(3),
+});
+const gcSetDebugEvent = z.strictObject({
+  op: z.literal('gc.set_debug'),
+  ...common,
+  flags: z.array(z.literal('saveall')),
+});
+const gcFreezeEvent = z.strictObject({ op: z.literal('gc.freeze'), ...common });
+const gcUnfreezeEvent = z.strictObject({ op: z.literal('gc.unfreeze'), ...common });
+const gcGarbageClearEvent = z.strictObject({ op: z.literal('gc.garbage.clear'), ...common });
+
+export interface RepeatEvent {
+  op: 'repeat';
+  line?: number;
+  file?: string;
+  t?: number;
+  count: number;
+  var: string;
+  body: Event[];
+}
+
+const plainEvents = [
+  allocEvent,
+  refEvent,
+  unrefEvent,
+  bindEvent,
+  unbindEvent,
+  increfEvent,
+  decrefEvent,
+  callEvent,
+  returnEvent,
+  weakrefEvent,
+  resizeEvent,
+  lineEvent,
+  snapshotEvent,
+  gcCollectEvent,
+  gcEnableEvent,
+  gcDisableEvent,
+  gcSetThresholdEvent,
+  gcSetDebugEvent,
+  gcFreezeEvent,
+  gcUnfreezeEvent,
+  gcGarbageClearEvent,
+] as const;
+
+export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>
+  z.strictObject({
+    op: z.literal('repeat'),
+    ...common,
+    count: z.number().int().nonnegative(),
+    var: nameSchema.default('i'),
+    body: z.array(eventSchema),
+  }),
+) as unknown as z.ZodType<RepeatEvent>;
+
+export const eventSchema = z
+  .discriminatedUnion('op', [...plainEvents, repeatEventSchema as never])
+  .describe('one step of the traced program');
+
+export type PlainEvent = z.infer<(typeof plainEvents)[number]>;
+export type Event = PlainEvent | RepeatEvent;
+export type AllocEvent = z.infer<typeof allocEvent>;
+export type WeakrefEvent = z.infer<typeof weakrefEvent>;
+export type Finalizer = z.infer<typeof finalizerSchema>;
+export type Size = z.infer<typeof sizeSchema>;
+
+export const pythonVersionSchema = z.enum(['3.11', '3.12', '3.13']);
+export type PythonVersion = z.infer<typeof pythonVersionSchema>;
+
+export const typeDeclSchema = z.strictObject({
+  size: sizeSchema.optional(),
+  tracked: z.boolean().optional().describe('false: an atomic type that holds no references'),
+  finalizer: finalizerSchema.optional(),
+});
+
+export const limitsSchema = z.strictObject({
+  leakedBytes: sizeSchema.optional(),
+  leakedObjects: z.number().int().nonnegative().optional(),
+  cycles: z.number().int().nonnegative().optional(),
+  uncollectable: z.number().int().nonnegative().optional(),
+  peakBytes: sizeSchema.optional(),
+  finalBytes: sizeSchema.optional(),
+});
+
+export const gcConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  threshold: z.array(z.number().int().nonnegative()).min(1).max(3).optional(),
+  debug: z.array(z.literal('saveall')).default([]),
+  startupObjects: z.number().int().nonnegative().default(0),
+});
+
+export const headerSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1, { message: 'unsupported version: memprof reads workload format version 1' }),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  python: pythonVersionSchema.default('3.11'),
+  baseline: sizeSchema.default(0),
+  source: z
+    .strictObject({
+      file: z.string().min(1),
+      lines: z.array(z.string()).default([]),
+    })
+    .optional(),
+  gc: gcConfigSchema.optional(),
+  types: z.record(z.string(), typeDeclSchema).default({}),
+  limits: limitsSchema.optional(),
+});
+
+export const workloadSchema = headerSchema.extend({
+  events: z.array(eventSchema),
+});
+
+export type WorkloadHeader = z.infer<typeof headerSchema>;
+export type Workload = z.infer<typeof workloadSchema>;
+export type Limits = z.infer<typeof limitsSchema>;
+export type TypeDecl = z.infer<typeof typeDeclSchema>;
+
+const UNIT: Record<string, number> = { B: 1, KiB: 1024, KB: 1024, MiB: 1024 ** 2, MB: 1024 ** 2, GiB: 1024 ** 3, GB: 1024 ** 3 };
+
+/** Bytes of a size that passed the schema. */
+export function parseSize(size: Size): number {
+  if (typeof size === 'number') return size;
+  const m = SIZE_PATTERN.exec(size);
+  if (!m) throw new Error(`not a size: ${size}`);
+  return Math.round(Number(m[1]) * UNIT[m[2] ?? 'B']!);
+}
