@@ -1,0 +1,311 @@
+// `repeat` expansion: a loop in the trace becomes the events of its iterations, lazily, with `{var}`
+// in every string of the body replaced by the 0-based iteration index.
+//
+// Each repeat body is compiled once into templates that record which strings hold a `{var}` of an
+// enclosing repeat; an iteration then copies only the parts of an event that change. Nesting is
+// walked with an explicit stack of frames, so a deep nest of repeats cannot overflow the call stack,
+// and nothing is materialised: a repeat of 10,000,000 iterations costs one frame.
+import { WorkloadError, type Location } from './errors.js';
+import type { SourcedEvent } from './loaded.js';
+import type { Event, PlainEvent, RepeatEvent } from './schema.js';
+
+export type Iteration = { var: string; index: number };
+
+/** A top-level event and where it came from (`events[3]`, or `line 14` of an NDJSON file). */
+export interface TopLevelEvent {
+  event: Event;
+  path: string;
+}
+
+const NO_ITERATIONS: readonly Iteration[] = Object.freeze([]);
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/** A string with `{var}`s: literals at even positions, the depth of a repeat (its frame) at odd. */
+interface StringTemplate {
+  kind: 'string';
+  parts: (string | number)[];
+}
+/** An array or object some of whose members (or, for objects, keys) hold a `{var}`. */
+interface ArrayTemplate {
+  kind: 'array';
+  members: (ValueTemplate | null)[];
+}
+interface ObjectTemplate {
+  kind: 'object';
+  keys: string[];
+  keyTemplates: (StringTemplate | null)[];
+  valueTemplates: (ValueTemplate | null)[];
+}
+type ValueTemplate = StringTemplate | ArrayTemplate | ObjectTemplate;
+
+interface CompiledPlain {
+  repeat: false;
+  event: PlainEvent;
+  /** Null when no string of the event names a loop variable: every iteration shares the event. */
+  template: ObjectTemplate | null;
+  path: string;
+}
+interface CompiledRepeat {
+  repeat: true;
+  event: RepeatEvent;
+  path: string;
+}
+type CompiledEvent = CompiledPlain | CompiledRepeat;
+
+const VAR_REFERENCE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+function compileString(s: string, scope: Map<string, number>): StringTemplate | null {
+  if (s.indexOf('{') < 0) return null;
+  let parts: (string | number)[] | null = null;
+  let last = 0;
+  VAR_REFERENCE.lastIndex = 0;
+  for (let m = VAR_REFERENCE.exec(s); m !== null; m = VAR_REFERENCE.exec(s)) {
+    const depth = scope.get(m[1]!);
+    // A brace that names no enclosing loop variable is text (a dict key may well hold braces).
+    if (depth === undefined) continue;
+    parts ??= [];
+    parts.push(s.slice(last, m.index), depth);
+    last = m.index + m[0].length;
+  }
+  if (parts === null) return null;
+  parts.push(s.slice(last));
+  return { kind: 'string', parts };
+}
+
+// Recursion here follows one event's own shape (an object of strings, arrays of strings, and
+// objects of strings such as `into` or `fields`), which the schema bounds to a few levels; a
+// repeat's `body` is never entered.
+function compileValue(value: unknown, scope: Map<string, number>): ValueTemplate | null {
+  if (typeof value === 'string') return compileString(value, scope);
+  if (Array.isArray(value)) {
+    let members: (ValueTemplate | null)[] | null = null;
+    for (let k = 0; k < value.length; k++) {
+      const t = compileValue(value[k], scope);
+      if (t === null) continue;
+      members ??= new Array<ValueTemplate | null>(value.length).fill(null);
+      members[k] = t;
+    }
+    return members === null ? null : { kind: 'array', members };
+  }
+  if (value !== null && typeof value === 'object') return compileObject(value as Record<string, unknown>, scope);
+  return null;
+}
+
+function compileObject(obj: Record<string, unknown>, scope: Map<string, number>): ObjectTemplate | null {
+  const keys = Object.keys(obj);
+  let keyTemplates: (StringTemplate | null)[] | null = null;
+  let valueTemplates: (ValueTemplate | null)[] | null = null;
+  for (let k = 0; k < keys.length; k++) {
+    const keyTemplate = compileString(keys[k]!, scope);
+    const valueTemplate = compileValue(obj[keys[k]!], scope);
+    if (keyTemplate === null && valueTemplate === null) continue;
+    keyTemplates ??= new Array<StringTemplate | null>(keys.length).fill(null);
+    valueTemplates ??= new Array<ValueTemplate | null>(keys.length).fill(null);
+    keyTemplates[k] = keyTemplate;
+    valueTemplates[k] = valueTemplate;
+  }
+  if (keyTemplates === null || valueTemplates === null) return null;
+  return { kind: 'object', keys, keyTemplates, valueTemplates };
+}
+
+function fillString(t: StringTemplate, indices: number[]): string {
+  const parts = t.parts;
+  let s = parts[0] as string;
+  for (let k = 1; k < parts.length; k += 2) s += String(indices[parts[k] as number]) + (parts[k + 1] as string);
+  return s;
+}
+
+function fillValue(t: ValueTemplate, value: unknown, indices: number[]): unknown {
+  if (t.kind === 'string') return fillString(t, indices);
+  if (t.kind === 'array') {
+    const out = (value as unknown[]).slice();
+    for (let k = 0; k < t.members.length; k++) {
+      const m = t.members[k];
+      if (m) out[k] = fillValue(m, out[k], indices);
+    }
+    return out;
+  }
+  return fillObject(t, value as Record<string, unknown>, indices);
+}
+
+function fillObject(t: ObjectTemplate, obj: Record<string, unknown>, indices: number[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let k = 0; k < t.keys.length; k++) {
+    const key = t.keys[k]!;
+    const keyTemplate = t.keyTemplates[k];
+    const valueTemplate = t.valueTemplates[k];
+    out[keyTemplate ? fillString(keyTemplate, indices) : key] = valueTemplate
+      ? fillValue(valueTemplate, obj[key], indices)
+      : obj[key];
+  }
+  return out;
+}
+
+function childPath(parent: string, k: number): string {
+  // `events[2].body[1]`; under an NDJSON line, `line 14 body[1]`; within a line, `body[1]`.
+  if (parent === '') return `body[${k}]`;
+  return parent.endsWith(']') ? `${parent}.body[${k}]` : `${parent} body[${k}]`;
+}
+
+function compileEvent(event: Event, path: string, scope: Map<string, number>): CompiledEvent {
+  if (event.op === 'repeat') return { repeat: true, event, path };
+  return { repeat: false, event, template: compileObject(event as Record<string, unknown>, scope), path };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nesting errors
+
+function varReusedError(file: string, path: string, name: string, outerPath: string, extra: Partial<Location>): WorkloadError {
+  return new WorkloadError(
+    { file, ...extra, path: path === '' ? 'var' : `${path}.var` },
+    outerPath === ''
+      ? `repeat variable '${name}' is already the variable of an enclosing repeat`
+      : `repeat variable '${name}' is already the variable of the enclosing repeat at ${outerPath}`,
+    'Give nested repeats distinct "var" names',
+  );
+}
+
+/**
+ * Every nested `repeat` in `event` that reuses the variable of an enclosing one, found without
+ * expanding anything. `path` is the event's own path (`events[3]`; `''` for the root of an NDJSON
+ * line, whose errors then carry `position`).
+ */
+export function checkRepeatVariables(event: Event, path: string, file = '<inline>', position?: string): WorkloadError[] {
+  const problems: WorkloadError[] = [];
+  if (event.op !== 'repeat') return problems;
+  const extra: Partial<Location> = position === undefined ? {} : { position };
+  // Depth-first over repeats only; `scopeVars`/`scopePaths` hold the chain of repeats above the
+  // one being entered.
+  const pending: { event: RepeatEvent; path: string; depth: number }[] = [{ event, path, depth: 0 }];
+  const scopeVars: string[] = [];
+  const scopePaths: string[] = [];
+  while (pending.length > 0) {
+    const { event: repeat, path: repeatPath, depth } = pending.pop()!;
+    scopeVars.length = depth;
+    scopePaths.length = depth;
+    const outer = scopeVars.indexOf(repeat.var);
+    if (outer >= 0) problems.push(varReusedError(file, repeatPath, repeat.var, scopePaths[outer]!, extra));
+    scopeVars.push(repeat.var);
+    scopePaths.push(repeatPath);
+    for (let k = repeat.body.length - 1; k >= 0; k--) {
+      const e = repeat.body[k]!;
+      if (e.op === 'repeat') pending.push({ event: e, path: childPath(repeatPath, k), depth: depth + 1 });
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expansion
+
+interface Frame {
+  repeat: RepeatEvent;
+  path: string;
+  body: CompiledEvent[];
+  count: number;
+  /** Current iteration, 0-based. */
+  iteration: number;
+  /** Next body event to run in this iteration. */
+  position: number;
+  /** Iterations of this repeat and those above it, shared by every event of the iteration. */
+  iterations: readonly Iteration[];
+}
+
+/**
+ * Expands top-level events one at a time and numbers them. One expander serves a whole workload:
+ * compiled repeat bodies are cached per repeat event, so a nested repeat is compiled once however
+ * often its outer loop runs.
+ */
+class Expander {
+  /** Index of the next event after expansion. */
+  private index = 0;
+  private readonly compiled = new WeakMap<RepeatEvent, CompiledEvent[]>();
+  /** Loop variable -> depth of its frame, for the frames currently open. */
+  private readonly scope = new Map<string, number>();
+  private readonly frames: Frame[] = [];
+  /** Current iteration index per frame depth (what `{var}` becomes). */
+  private readonly indices: number[] = [];
+
+  constructor(private readonly file: string) {}
+
+  *expand(event: Event, path: string): Generator<SourcedEvent> {
+    if (event.op !== 'repeat') {
+      yield { event, index: this.index++, path, iterations: NO_ITERATIONS as Iteration[] };
+      return;
+    }
+    this.enter(event, path, NO_ITERATIONS);
+    const frames = this.frames;
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.position === frame.body.length) {
+        frame.iteration++;
+        if (frame.iteration === frame.count) {
+          this.leave();
+          continue;
+        }
+        frame.position = 0;
+        frame.iterations = this.iterationsOf(frame, frames.length - 1);
+        this.indices[frames.length - 1] = frame.iteration;
+        continue;
+      }
+      const c = frame.body[frame.position++]!;
+      if (c.repeat) {
+        this.enter(c.event, c.path, frame.iterations);
+        continue;
+      }
+      const e = c.template === null ? c.event : (fillObject(c.template, c.event as Record<string, unknown>, this.indices) as PlainEvent);
+      yield { event: e, index: this.index++, path: c.path, iterations: frame.iterations as Iteration[] };
+    }
+  }
+
+  private iterationsOf(frame: Frame, depth: number): readonly Iteration[] {
+    const outer = depth === 0 ? NO_ITERATIONS : this.frames[depth - 1]!.iterations;
+    const iterations = outer.slice();
+    iterations.push({ var: frame.repeat.var, index: frame.iteration });
+    return iterations;
+  }
+
+  private enter(repeat: RepeatEvent, path: string, outer: readonly Iteration[]): void {
+    const depth = this.frames.length;
+    if (this.scope.has(repeat.var)) {
+      const outerPath = this.frames[this.scope.get(repeat.var)!]!.path;
+      throw varReusedError(this.file, path, repeat.var, outerPath, { eventIndex: this.index, iterations: outer.slice() });
+    }
+    if (repeat.count === 0 || repeat.body.length === 0) return;
+    this.scope.set(repeat.var, depth);
+    let body = this.compiled.get(repeat);
+    if (body === undefined) {
+      body = new Array<CompiledEvent>(repeat.body.length);
+      for (let k = 0; k < repeat.body.length; k++) body[k] = compileEvent(repeat.body[k]!, childPath(path, k), this.scope);
+      this.compiled.set(repeat, body);
+    }
+    const frame: Frame = { repeat, path, body, count: repeat.count, iteration: 0, position: 0, iterations: NO_ITERATIONS };
+    this.frames.push(frame);
+    this.indices[depth] = 0;
+    frame.iterations = this.iterationsOf(frame, depth);
+  }
+
+  private leave(): void {
+    const frame = this.frames.pop()!;
+    this.scope.delete(frame.repeat.var);
+    this.indices.length = this.frames.length;
+  }
+}
+
+/**
+ * The events of a workload after `repeat` expansion, lazily, numbered from 0. `path` names each
+ * event where it sits in the file (`events[2].body[1]`); `iterations` lists the enclosing repeats'
+ * current iterations (shared by the events of one iteration: do not mutate it).
+ */
+export function* expandEvents(events: readonly Event[], pathPrefix = 'events', file = '<inline>'): Generator<SourcedEvent> {
+  const expander = new Expander(file);
+  for (let k = 0; k < events.length; k++) yield* expander.expand(events[k]!, `${pathPrefix}[${k}]`);
+}
+
+/** The same for a stream of top-level events (an NDJSON file), each with its own path (`line 14`). */
+export async function* expandStream(source: AsyncIterable<TopLevelEvent>, file = '<inline>'): AsyncGenerator<SourcedEvent> {
+  const expander = new Expander(file);
+  for await (const { event, path } of source) yield* expander.expand(event, path);
+}

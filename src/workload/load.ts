@@ -1,0 +1,443 @@
+// Reading workloads: a `.json` document, or an `.ndjson`/`.jsonl` stream (a header line, then one
+// event per line), validated by the zod schema and handed over with `repeat` expanded lazily.
+import { open, readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { z } from 'zod';
+import { WorkloadError, WorkloadErrors } from './errors.js';
+import { checkRepeatVariables, expandEvents, expandStream, type TopLevelEvent } from './expand.js';
+import type { LoadedWorkload, SourcedEvent } from './loaded.js';
+import { eventSchema, headerSchema, workloadSchema, type Event, type WorkloadHeader } from './schema.js';
+
+// ---------------------------------------------------------------------------------------------
+// JSON syntax errors
+//
+// V8's messages differ between Node versions and some carry no position at all ("Unexpected token
+// 'x', "..." is not valid JSON"), so when JSON.parse fails the text is scanned once more to find the
+// first error and describe it in stable words.
+
+export interface JsonSyntaxError {
+  /** Character offset of the error. */
+  offset: number;
+  message: string;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPES = '"\\/bfnrt';
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function describeCharacter(text: string, i: number): string {
+  const cp = text.codePointAt(i)!;
+  if (cp < 0x20 || cp === 0x7f) return `character U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `character '${String.fromCodePoint(cp)}'`;
+}
+
+/** The first syntax error of a JSON text, or undefined when it is valid. Never recurses. */
+export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
+  const OBJECT = 0;
+  const ARRAY = 1;
+  const stack: number[] = [];
+  const n = text.length;
+  let i = 0;
+  // What the scanner expects next: a value, an object key, or what follows a value.
+  let expect: 'value' | 'key' | 'after' = 'value';
+  const skipWhitespace = (): void => {
+    while (i < n && isWhitespace(text.charCodeAt(i))) i++;
+  };
+  const fail = (message: string, at = i): JsonSyntaxError =>
+    at >= n ? { offset: n, message: 'unexpected end of input' } : { offset: at, message };
+  // Scans the string starting at text[i] === '"'; returns an error or advances i past it.
+  const scanString = (): JsonSyntaxError | undefined => {
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return undefined;
+      }
+      if (c < 0x20) return fail(`${describeCharacter(text, i)} in a string (escape it)`);
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === undefined) return fail('unexpected end of input', n);
+        if (e === 'u') {
+          if (!HEX4.test(text.slice(i + 2, i + 6))) return fail('bad \\u escape in a string (it takes 4 hex digits)');
+          i += 6;
+          continue;
+        }
+        if (!ESCAPES.includes(e)) return fail(`bad escape '\\${e}' in a string`);
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+    return fail('unterminated string', n);
+  };
+
+  for (;;) {
+    skipWhitespace();
+    if (expect === 'key') {
+      if (text[i] !== '"') return fail("expected a double-quoted property name");
+      const bad = scanString();
+      if (bad) return bad;
+      skipWhitespace();
+      if (text[i] !== ':') return fail("expected ':' after a property name");
+      i++;
+      expect = 'value';
+      continue;
+    }
+    if (expect === 'value') {
+      if (i >= n) return fail('', n);
+      const c = text[i]!;
+      if (c === '{') {
+        i++;
+        skipWhitespace();
+        if (text[i] === '}') {
+          i++;
+          expect = 'after';
+        } else {
+          stack.push(OBJECT);
+          expect = 'key';
+        }
+        continue;
+      }
+      if (c === '[') {
+        i++;
+        skipWhitespace();
+        if (text[i] === ']') {
+          i++;
+          expect = 'after';
+        } else {
+          stack.push(ARRAY);
+        }
+        continue;
+      }
+      if (c === '"') {
+        const bad = scanString();
+        if (bad) return bad;
+        expect = 'after';
+        continue;
+      }
+      if (c === '-' || (c >= '0' && c <= '9')) {
+        NUMBER.lastIndex = i;
+        const m = NUMBER.exec(text);
+        if (!m) return fail(`bad number`);
+        i += m[0].length;
+        expect = 'after';
+        continue;
+      }
+      const word = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : undefined;
+      if (word !== undefined) {
+        if (text.startsWith(word, i)) {
+          i += word.length;
+          expect = 'after';
+          continue;
+        }
+        return fail(`unexpected ${describeCharacter(text, i)} (strings take double quotes)`);
+      }
+      if (c === "'") return fail("unexpected character \"'\" (strings take double quotes)");
+      return fail(`unexpected ${describeCharacter(text, i)}`);
+    }
+    // expect === 'after'
+    if (stack.length === 0) {
+      if (i < n) return fail(`unexpected ${describeCharacter(text, i)} after the end of the JSON value`);
+      return undefined;
+    }
+    const top = stack[stack.length - 1];
+    const c = text[i];
+    if (c === ',') {
+      i++;
+      if (top === OBJECT) {
+        expect = 'key';
+      } else {
+        expect = 'value';
+      }
+      skipWhitespace();
+      const next = text[i];
+      if ((top === OBJECT && next === '}') || (top === ARRAY && next === ']')) return fail('trailing comma');
+      continue;
+    }
+    if (top === OBJECT && c === '}') {
+      i++;
+      stack.pop();
+      continue;
+    }
+    if (top === ARRAY && c === ']') {
+      i++;
+      stack.pop();
+      continue;
+    }
+    return fail(top === OBJECT ? "expected ',' or '}' after a property value" : "expected ',' or ']' after an array element");
+  }
+}
+
+/** `line:column` (both 1-based) of a character offset. */
+export function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let k = text.indexOf('\n'); k >= 0 && k < offset; k = text.indexOf('\n', k + 1)) {
+    line++;
+    lineStart = k + 1;
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}
+
+/** Where JSON.parse failed according to V8 ("... in JSON at position 42"), when it says. */
+function v8Offset(message: string): number | undefined {
+  const m = /at position (\d+)/.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+function syntaxError(text: string, parseMessage: string): { offset: number; message: string } {
+  const found = findJsonSyntaxError(text);
+  if (found) return found;
+  // The scanner and V8 disagree: trust V8 and report its words.
+  return { offset: v8Offset(parseMessage) ?? 0, message: parseMessage.replace(/ in JSON at position \d+.*$/, '') };
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema issues
+
+/** `events[12].to`, `gc.threshold[1]`, `types["my type"].size`. */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const key of path) {
+    if (typeof key === 'number') s += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) s += s === '' ? key : `.${key}`;
+    else s += `[${JSON.stringify(String(key))}]`;
+  }
+  return s;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v);
+  return String(v);
+}
+
+function plural(n: number | bigint, word: string): string {
+  return `${n} ${word}${n === 1 || n === 1n ? '' : 's'}`;
+}
+
+/** Zod's issue in the user's words; the value at the path is named where that helps. */
+export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const value = valueAt(input, issue.path);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return `missing (expected ${issue.expected})`;
+      return `expected ${issue.expected}, got ${describeValue(value)}`;
+    case 'invalid_union': {
+      // A discriminated union names its discriminator and, at run time, the valid options.
+      const options = (issue as { options?: unknown[] }).options?.map(String).join(', ');
+      if (issue.discriminator !== undefined && options !== undefined) {
+        if (value === undefined) return `missing "${issue.discriminator}" (one of ${options})`;
+        return `unknown ${issue.discriminator} ${describeValue(value)}: expected one of ${options}`;
+      }
+      return `${issue.message}, got ${describeValue(value)}`;
+    }
+    case 'unrecognized_keys':
+      return issue.keys.length === 1
+        ? `unknown property "${issue.keys[0]}"`
+        : `unknown properties ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_value':
+      if (issue.message.startsWith('Invalid')) {
+        return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`;
+      }
+      return `${issue.message} (got ${describeValue(value)})`;
+    case 'too_small':
+    case 'too_big': {
+      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      if (issue.origin === 'array') {
+        const word = issue.code === 'too_small' ? 'at least' : 'at most';
+        return `expected ${word} ${plural(bound, 'item')}, got ${(value as unknown[]).length}`;
+      }
+      if (issue.origin === 'string' && issue.code === 'too_small' && bound === 1) return 'must not be empty';
+      if (issue.origin === 'string') return `length must be ${op} ${bound}`;
+      return `must be ${op} ${bound}, got ${describeValue(value)}`;
+    }
+    case 'invalid_format':
+    case 'custom':
+      return `${issue.message} (got ${describeValue(value)})`;
+    default:
+      return issue.message;
+  }
+}
+
+function issueErrors(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  file: string,
+  position?: string,
+): WorkloadError[] {
+  return issues.map((issue) => {
+    const path = formatJsonPath(issue.path);
+    const location = { file, ...(position !== undefined ? { position } : {}), ...(path ? { path } : {}) };
+    return new WorkloadError(location, describeIssue(issue, input));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+/** A `.json` workload's text as an object; a syntax error names its line:column. */
+export function parseWorkloadJson(text: string, file: string): unknown {
+  text = stripBom(text);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const { offset, message } = syntaxError(text, (err as Error).message);
+    throw new WorkloadError({ file, position: lineColumn(text, offset) }, `invalid JSON: ${message}`);
+  }
+}
+
+function splitHeader(workload: z.infer<typeof workloadSchema>): { header: WorkloadHeader; events: Event[] } {
+  const { events, ...header } = workload;
+  return { header, events };
+}
+
+/** Validates a workload held in memory (a parsed `.json` document). */
+export function workloadFromObject(obj: unknown, file = '<inline>'): LoadedWorkload {
+  const parsed = workloadSchema.safeParse(obj);
+  if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file));
+  const { header, events } = splitHeader(parsed.data);
+  const nesting: WorkloadError[] = [];
+  for (let k = 0; k < events.length; k++) {
+    if (events[k]!.op === 'repeat') nesting.push(...checkRepeatVariables(events[k]!, `events[${k}]`, file));
+  }
+  if (nesting.length > 0) throw new WorkloadErrors(nesting);
+  // Each iteration of the workload expands afresh, so a `.json` workload may be replayed again.
+  const iterable: Iterable<SourcedEvent> = { [Symbol.iterator]: () => expandEvents(events, 'events', file) };
+  return { file, header, events: iterable };
+}
+
+function ioReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ERR_STRING_TOO_LONG') return 'cannot read file: too large for one JSON document (write it as NDJSON: a header line, then one event per line)';
+  // "ENOENT: no such file or directory, open 'x.json'": the file is named already.
+  const message = (e.message ?? String(err)).replace(/, \w+ '.*'$/, '');
+  return `cannot read file: ${message}`;
+}
+
+function isNdjson(file: string): boolean {
+  const ext = extname(file).toLowerCase();
+  return ext === '.ndjson' || ext === '.jsonl';
+}
+
+/** Reads, validates and prepares a workload file (`.ndjson`/`.jsonl` stream; anything else is JSON). */
+export async function loadWorkload(file: string): Promise<LoadedWorkload> {
+  if (isNdjson(file)) return loadNdjson(file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new WorkloadError({ file }, ioReason(err));
+  }
+  return workloadFromObject(parseWorkloadJson(text, file), file);
+}
+
+function parseLine(text: string, lineNumber: number, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const { offset, message } = syntaxError(text, (err as Error).message);
+    throw new WorkloadError({ file, position: `line ${lineNumber}` }, `invalid JSON at column ${offset + 1}: ${message}`);
+  }
+}
+
+async function loadNdjson(file: string): Promise<LoadedWorkload> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw new WorkloadError({ file }, ioReason(err));
+  }
+  const stream = handle.createReadStream({ encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const reader = lines[Symbol.asyncIterator]();
+  let lineNumber = 0;
+  const close = (): void => {
+    lines.close();
+    stream.destroy();
+  };
+
+  let header: WorkloadHeader | undefined;
+  try {
+    for (;;) {
+      const next = await reader.next();
+      if (next.done) {
+        throw new WorkloadError(
+          { file, position: `line ${lineNumber + 1}` },
+          'no header: the first line must be the header object',
+          'Start the file with a line like {"version": 1}, then write one event per line',
+        );
+      }
+      lineNumber++;
+      const text = lineNumber === 1 ? stripBom(next.value) : next.value;
+      if (text.trim() === '') continue;
+      const obj = parseLine(text, lineNumber, file);
+      if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && 'events' in obj) {
+        throw new WorkloadError(
+          { file, position: `line ${lineNumber}`, path: 'events' },
+          'the header line holds no "events" in an NDJSON file',
+          'Write each event on its own line after the header',
+        );
+      }
+      const parsed = headerSchema.safeParse(obj);
+      if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, `line ${lineNumber}`));
+      header = parsed.data;
+      break;
+    }
+  } catch (err) {
+    close();
+    if (err instanceof WorkloadError || err instanceof WorkloadErrors) throw err;
+    throw new WorkloadError({ file }, ioReason(err));
+  }
+
+  async function* topLevelEvents(): AsyncGenerator<TopLevelEvent> {
+    try {
+      for (;;) {
+        let next: IteratorResult<string>;
+        try {
+          next = await reader.next();
+        } catch (err) {
+          throw new WorkloadError({ file, position: `line ${lineNumber + 1}` }, ioReason(err));
+        }
+        if (next.done) return;
+        lineNumber++;
+        const text = next.value;
+        if (text.trim() === '') continue;
+        const obj = parseLine(text, lineNumber, file);
+        const parsed = eventSchema.safeParse(obj);
+        const position = `line ${lineNumber}`;
+        if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
+        const event = parsed.data as Event;
+        const nesting = checkRepeatVariables(event, '', file, position);
+        if (nesting.length > 0) throw new WorkloadErrors(nesting);
+        yield { event, path: position };
+      }
+    } finally {
+      close();
+    }
+  }
+
+  return { file, header, events: expandStream(topLevelEvents(), file) };
+}
