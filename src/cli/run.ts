@@ -1,0 +1,88 @@
+// `memprof run <workload>`: load, replay, render. Nothing here measures anything.
+import type { Argv, CommandModule } from 'yargs';
+import { replayWorkload } from '../replay/replay.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { Report } from '../report/model.js';
+import { renderText } from '../report/text.js';
+import { formatBytes, chooseUnit } from '../report/units.js';
+import { loadWorkload } from '../workload/load.js';
+import {
+  emit,
+  EXIT_LIMIT_EXCEEDED,
+  ExitStatus,
+  renderOptions,
+  replayOptions,
+  withRenderOptions,
+  withReplayOptions,
+  type RenderArgs,
+  type ReplayArgs,
+} from './common.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+interface RunArgs extends RenderArgs, ReplayArgs {
+  workload: string;
+  format: ReportFormat;
+  failOnLeak: boolean;
+}
+
+export function renderReport(report: Report, format: ReportFormat, args: RenderArgs): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'markdown':
+      return renderMarkdown(report, renderOptions(args, format));
+    case 'text':
+      return renderText(report, renderOptions(args, format));
+  }
+}
+
+/** Objects no name reaches at the end: uncollectable, external and cyclic (SPEC §6). */
+function leaked(report: Report): { objects: number; bytes: number } | null {
+  const leaks = report.leaks;
+  if (!leaks) return null;
+  return {
+    objects: leaks.uncollectable.objects + leaks.external.objects + leaks.cyclic.objects,
+    bytes: leaks.uncollectable.bytes + leaks.external.bytes + leaks.cyclic.bytes,
+  };
+}
+
+async function run(args: RunArgs): Promise<void> {
+  const workload = await loadWorkload(args.workload);
+  const { report } = await replayWorkload(workload, replayOptions(args));
+  await emit(renderReport(report, args.format, args), args);
+  if (args.failOnLeak) {
+    const leak = leaked(report);
+    if (leak !== null && leak.objects > 0) {
+      const bytes = formatBytes(leak.bytes, chooseUnit(args.unit, leak.bytes), args.precision);
+      process.stderr.write(`memprof: ${args.workload}: ${leak.objects} objects (${bytes}) leaked (--fail-on-leak)\n`);
+      throw new ExitStatus(EXIT_LIMIT_EXCEEDED);
+    }
+  }
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <workload>',
+  describe: 'replay a workload and print the full report: line tables, gc, chart, summary',
+  builder: (y: Argv) =>
+    withReplayOptions(withRenderOptions(y))
+      .positional('workload', { type: 'string', demandOption: true, describe: 'workload file (.json, .ndjson or .jsonl)' })
+      .option('format', {
+        alias: 'f',
+        choices: REPORT_FORMATS,
+        default: 'text' as ReportFormat,
+        describe: 'text for a terminal, markdown for a PR comment or job summary, json for machines',
+      })
+      .option('fail-on-leak', {
+        type: 'boolean',
+        default: false,
+        describe: 'exit 1 when objects leaked (uncollectable, external or cyclic) at the end',
+      })
+      .example('$0 run workloads/leaky-cache.json', 'the report in the terminal')
+      .example('$0 run trace.ndjson --python 3.12 --unit KiB', 'replay on the 3.12 model, figures in KiB')
+      .example('$0 run app.json --format markdown -o report.md', 'a Markdown report for a pull request')
+      .example('$0 run app.json --format json -q -o report.json', 'the JSON document only, nothing on stdout') as unknown as Argv<RunArgs>,
+  handler: (args) => run(args),
+};

@@ -1,0 +1,43 @@
+// `memprof validate <workload...>`: every file is loaded and replayed (the replay finds the semantic
+// problems), none is reported on. One bad file does not stop the others.
+import type { Argv, CommandModule } from 'yargs';
+import { replayWorkload } from '../replay/replay.js';
+import { loadWorkload } from '../workload/load.js';
+import {
+  EXIT_OK,
+  ExitStatus,
+  replayOptions,
+  reportFailure,
+  withCommonOptions,
+  withReplayOptions,
+  type CommonArgs,
+  type ReplayArgs,
+} from './common.js';
+
+interface ValidateArgs extends CommonArgs, ReplayArgs {
+  workload: string[];
+}
+
+async function validate(args: ValidateArgs): Promise<void> {
+  let worst = EXIT_OK;
+  for (const file of args.workload) {
+    try {
+      const { report } = await replayWorkload(await loadWorkload(file), replayOptions(args));
+      if (!args.quiet) process.stdout.write(`${file}: ok (${report.workload.events} events)\n`);
+    } catch (err) {
+      worst = Math.max(worst, reportFailure(err, args.debug));
+    }
+  }
+  if (worst !== EXIT_OK) throw new ExitStatus(worst);
+}
+
+export const validateCommand: CommandModule<object, ValidateArgs> = {
+  command: 'validate <workload...>',
+  describe: 'check workloads: schema, then a replay for semantic problems; no report',
+  builder: (y: Argv) =>
+    withReplayOptions(withCommonOptions(y))
+      .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files' })
+      .example('$0 validate workloads/*.json', 'prints "<file>: ok (<N> events)" per valid file')
+      .example('$0 validate -q trace.ndjson', 'only the problems, if any (exit code 2)') as unknown as Argv<ValidateArgs>,
+  handler: (args) => validate(args),
+};

@@ -1,0 +1,114 @@
+// Memory over time in the terminal (what `mprof plot` draws), from the report's timeline.
+// Columns are evenly spaced in time; a column shows the *max* of the samples that fall in it, so
+// the peak is always drawn however many samples are merged.
+import asciichart from 'asciichart';
+import type { Report, TimelinePoint } from './model.js';
+import { chooseUnit, formatBytes, type RenderOptions, type Unit } from './units.js';
+
+export interface ChartSize {
+  /** Most characters per row, labels included. */
+  width: number;
+  /** Rows of the plot itself (the marker rows come under it). */
+  height: number;
+}
+
+export const DEFAULT_CHART_SIZE: ChartSize = { width: 72, height: 12 };
+
+const ANSI_CYAN = '\x1b[36m';
+const ANSI_YELLOW = '\x1b[33m';
+const ANSI_RED = '\x1b[31m';
+const ANSI_RESET = '\x1b[0m';
+
+/** A clock value as a person writes it (`12.5`, never `12.500000000000002`). */
+export function formatTime(t: number): string {
+  return String(Number(t.toPrecision(6)));
+}
+
+/** The timeline merged into `columns` columns (time-spaced), plus where each time lands. */
+interface Columns {
+  values: number[];
+  columnOf(t: number): number;
+}
+
+function toColumns(points: TimelinePoint[], columns: number): Columns {
+  const t0 = points[0]!.t;
+  const span = points[points.length - 1]!.t - t0;
+  const last = columns - 1;
+  const columnOf = (t: number): number =>
+    span > 0 ? Math.min(last, Math.max(0, Math.round(((t - t0) * last) / span))) : 0;
+  const values = new Array<number>(columns).fill(Number.NaN);
+  const endBytes = new Array<number>(columns).fill(Number.NaN);
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i]!;
+    // With no clock span (every sample at one time) the samples are spread by index instead.
+    const c = span > 0 ? columnOf(point.t) : points.length > 1 ? Math.round((i * last) / (points.length - 1)) : 0;
+    values[c] = Number.isNaN(values[c]!) ? point.max : Math.max(values[c]!, point.max);
+    endBytes[c] = point.bytes;
+  }
+  // A column no sample fell in shows the memory the previous column ended with: nothing changed.
+  for (let c = 1; c < columns; c++) {
+    if (Number.isNaN(values[c]!)) {
+      values[c] = endBytes[c - 1]!;
+      endBytes[c] = endBytes[c - 1]!;
+    }
+  }
+  return { values, columnOf };
+}
+
+function paint(text: string, ansi: string, options: RenderOptions): string {
+  return options.color ? `${ansi}${text}${ANSI_RESET}` : text;
+}
+
+/** The chart, the GC-pass marker row, the peak caret and the time axis; ends with a newline. */
+export function renderChart(report: Report, options: RenderOptions, size: ChartSize = DEFAULT_CHART_SIZE): string {
+  const points = report.timeline;
+  if (points.length === 0) return '(no memory samples)\n';
+
+  let high = points[0]!.max;
+  let low = points[0]!.max;
+  for (const point of points) {
+    high = Math.max(high, point.max);
+    low = Math.min(low, point.max);
+  }
+  const unit: Unit = chooseUnit(options.unit, Math.max(high, report.summary.peakBytes));
+  const label = (bytes: number): string => formatBytes(bytes, unit, options.precision);
+  // Labels between the extremes never need more characters than the extremes themselves.
+  const labelWidth = Math.max(label(high).length, label(low).length);
+  const prefix = labelWidth + 1;
+  const columns = Math.max(1, Math.min(points.length, size.width - prefix));
+  const { values, columnOf } = toColumns(points, columns);
+
+  const plot = asciichart.plot(values, {
+    height: size.height - 1,
+    offset: 2,
+    format: (x: number) => `${label(x).padStart(labelWidth)} `,
+    ...(options.color ? { colors: [ANSI_CYAN] } : {}),
+  });
+  const out = plot.split('\n').map((r) => r.trimEnd());
+
+  if (report.gc.passes.length > 0) {
+    const marks = new Array<string>(columns).fill(' ');
+    for (const pass of report.gc.passes) marks[columnOf(pass.t)] = 'g';
+    const row = marks.join('').trimEnd().replace(/g/g, paint('g', ANSI_YELLOW, options));
+    out.push(`${'gc'.padStart(labelWidth)} ${row}`);
+  }
+
+  let peakColumn = 0;
+  for (let c = 1; c < columns; c++) if (values[c]! > values[peakColumn]!) peakColumn = c;
+  const { summary } = report;
+  const where = summary.peakLine ? `, ${summary.peakLine.file}:${summary.peakLine.line}` : '';
+  const text = `peak ${label(summary.peakBytes)} at t=${formatTime(summary.peakT)}${where}`;
+  const caretAt = prefix + peakColumn;
+  // The caret points up at the peak's column; its text goes to the right unless it would overflow.
+  const caretRow =
+    caretAt + 2 + text.length <= size.width || caretAt < text.length + 1
+      ? `${' '.repeat(caretAt)}^ ${text}`
+      : `${' '.repeat(caretAt - text.length - 1)}${text} ^`;
+  out.push(paint(caretRow, ANSI_RED, options));
+
+  const first = `t=${formatTime(points[0]!.t)}`;
+  const lastT = `t=${formatTime(points[points.length - 1]!.t)}`;
+  const room = columns - first.length - lastT.length;
+  out.push(`${' '.repeat(prefix)}${first}${room >= 1 ? `${' '.repeat(room)}${lastT}` : ''}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,62 @@
+// memory_profiler's line-by-line table, character for character (memory_profiler 0.61
+// `show_results`): the same row template, the same `=` rule, the same empty cells for lines that
+// never ran. Only the unit differs: memory_profiler always prints MiB, we print the table's unit.
+import type { FunctionReport, LineReport, Report } from './model.js';
+import { chooseUnit, formatMemCell, type RenderOptions, type Unit } from './units.js';
+
+/** Python's `'{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'`. */
+function row(lineNo: string, mem: string, increment: string, occurrences: string, content: string): string {
+  return `${lineNo.padStart(6)} ${mem.padStart(12)} ${increment.padStart(12)}  ${occurrences.padStart(10)}   ${content}`;
+}
+
+export const LINE_TABLE_HEADER = row('Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents');
+
+/** Source text of lines the report may carry (a proposed `sources` field: file → lines). */
+type ReportWithSources = Report & { sources?: Record<string, string[]> };
+
+/** Text of a line that never ran: from the report's sources if it has them, else from the caller. */
+export function sourceText(report: Report, file: string, line: number, options: RenderOptions): string {
+  return (report as ReportWithSources).sources?.[file]?.[line - 1] ?? options.source?.[file]?.[line - 1] ?? '';
+}
+
+/** The stats of one function's lines, by line number. */
+export function functionLines(report: Report, fn: FunctionReport): Map<number, LineReport> {
+  const byLine = new Map<number, LineReport>();
+  for (const line of report.lines) {
+    if (line.file === fn.file && line.function === fn.function && line.line >= fn.firstLine && line.line <= fn.lastLine) {
+      byLine.set(line.line, line);
+    }
+  }
+  return byLine;
+}
+
+/** One unit per table, picked from the table's peak. */
+export function tableUnit(lines: Iterable<LineReport>, options: RenderOptions): Unit {
+  let peak = 0;
+  for (const line of lines) peak = Math.max(peak, line.peak, line.memUsage);
+  return chooseUnit(options.unit, peak);
+}
+
+/** `Filename: …`, a blank line, the header, the rule and one row per source line; ends with a newline. */
+export function renderLineTable(report: Report, fn: FunctionReport, options: RenderOptions): string {
+  const byLine = functionLines(report, fn);
+  const unit = tableUnit(byLine.values(), options);
+  const out: string[] = [`Filename: ${fn.file}`, '', LINE_TABLE_HEADER, '='.repeat(LINE_TABLE_HEADER.length)];
+  for (let n = fn.firstLine; n <= fn.lastLine; n++) {
+    const stats = byLine.get(n);
+    if (stats === undefined) {
+      out.push(row(String(n), '', '', '', sourceText(report, fn.file, n, options)));
+    } else {
+      out.push(
+        row(
+          String(n),
+          formatMemCell(stats.memUsage, unit, options.precision),
+          formatMemCell(stats.increment, unit, options.precision),
+          String(stats.occurrences),
+          stats.content || sourceText(report, fn.file, n, options),
+        ),
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

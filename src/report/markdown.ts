@@ -1,0 +1,171 @@
+// `--format markdown`: the text report's sections as GitHub-flavoured Markdown (a PR comment, a
+// job summary). Line tables become Markdown tables; the chart goes in a fenced block.
+import { formatTime, renderChart } from './chart.js';
+import { functionLines, sourceText, tableUnit } from './lineTable.js';
+import type { FunctionReport, Report } from './model.js';
+import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
+
+/** A table cell: pipes escaped (GFM splits cells on them even inside code spans). */
+function cell(text: string | number): string {
+  return String(text).replace(/\|/g, '\\|');
+}
+
+/**
+ * Source text as a code span. Leading indentation becomes no-break spaces, which HTML does not
+ * collapse, so nesting stays visible; the fence is longer than any run of backticks inside.
+ */
+export function codeSpan(text: string): string {
+  if (text.trim() === '') return '';
+  const indent = /^[ \t]*/.exec(text)![0];
+  const body = '\u00a0'.repeat(indent.replace(/\t/g, '    ').length) + text.slice(indent.length).trimEnd();
+  let fence = '`';
+  for (const run of body.match(/`+/g) ?? []) if (run.length >= fence.length) fence = '`'.repeat(run.length + 1);
+  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
+function mdTable(head: string[], aligns: ('left' | 'right')[], rows: (string | number)[][]): string {
+  const lines = [
+    `| ${head.map(cell).join(' | ')} |`,
+    `|${aligns.map((a) => (a === 'right' ? '---:' : ':---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): string {
+  const byLine = functionLines(report, fn);
+  const unit = tableUnit(byLine.values(), options);
+  const rows: (string | number)[][] = [];
+  for (let n = fn.firstLine; n <= fn.lastLine; n++) {
+    const stats = byLine.get(n);
+    const content = codeSpan(stats?.content || sourceText(report, fn.file, n, options));
+    rows.push(
+      stats === undefined
+        ? [n, '', '', '', content]
+        : [
+            n,
+            formatMemCell(stats.memUsage, unit, options.precision).trim(),
+            formatMemCell(stats.increment, unit, options.precision).trim(),
+            stats.occurrences,
+            content,
+          ],
+    );
+  }
+  return `### \`${fn.function}\` in \`${fn.file}\`\n\n${mdTable(
+    ['Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents'],
+    ['right', 'right', 'right', 'right', 'left'],
+    rows,
+  )}\n`;
+}
+
+export function renderMarkdown(report: Report, options: RenderOptions): string {
+  const plain: RenderOptions = { ...options, color: false };
+  const { workload, summary, gc } = report;
+  const sections: string[] = [];
+
+  sections.push(
+    `# memprof report: ${workload.name}\n\n${mdTable(
+      ['workload file', 'events', 'Python model', 'memory model'],
+      ['left', 'right', 'left', 'left'],
+      [[codeSpan(workload.file), workload.events, `CPython ${workload.python}`, workload.memoryModel]],
+    )}\n`,
+  );
+
+  sections.push('## Line by line\n');
+  for (const fn of report.functions) sections.push(lineTable(report, fn, plain));
+
+  const gcParts = [
+    `## Garbage collection\n\nthreshold (${gc.threshold.join(', ')}), count at the end (${gc.count.join(', ')}), ` +
+      `automatic collection ${gc.enabled ? 'enabled' : 'disabled'}\n`,
+  ];
+  gcParts.push(
+    gc.passes.length === 0
+      ? 'No collection ran.\n'
+      : `${mdTable(
+          ['event', 'line', 'generation', 'trigger', 'examined', 'collected', 'uncollectable', 'survivors'],
+          ['right', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
+          gc.passes.map((p) => [
+            p.event,
+            p.line === null ? '-' : `${p.file}:${p.line}`,
+            p.generation,
+            p.trigger === 'collect' ? '`gc.collect()`' : 'threshold',
+            p.examined,
+            p.collected,
+            p.uncollectable,
+            p.survivors,
+          ]),
+        )}\n`,
+  );
+  gcParts.push(
+    `${mdTable(
+      ['generation', 'threshold', 'count', 'collections', 'collected', 'uncollectable'],
+      ['right', 'right', 'right', 'right', 'right', 'right'],
+      gc.stats.map((s, g) => [g, gc.threshold[g]!, gc.count[g]!, s.collections, s.collected, s.uncollectable]),
+    )}\n`,
+  );
+  if (gc.garbage.length > 0) gcParts.push(`\`gc.garbage\` (${gc.garbage.length}): ${gc.garbage.map(codeSpan).join(', ')}\n`);
+  sections.push(gcParts.join('\n'));
+
+  if (report.callbacks.length > 0) {
+    sections.push(
+      `## Finalizers and weakref callbacks\n\n${mdTable(
+        ['event', 'kind', 'object', 'label', 'during'],
+        ['right', 'left', 'left', 'left', 'left'],
+        report.callbacks.map((c) => [
+          c.event,
+          c.kind === 'finalizer' ? 'finalizer' : 'weakref callback',
+          codeSpan(c.id),
+          c.label ?? '',
+          c.during === 'gc' ? 'cyclic GC' : 'refcount',
+        ]),
+      )}\n`,
+    );
+  }
+
+  if (report.leaks) {
+    const l = report.leaks;
+    const classes = [
+      ['reachable', l.reachable],
+      ['frozen', l.frozen],
+      ['uncollectable', l.uncollectable],
+      ['external', l.external],
+      ['cyclic', l.cyclic],
+    ] as const;
+    const unit = chooseUnit(options.unit, Math.max(...classes.map(([, c]) => c.bytes)));
+    sections.push(
+      `## Live objects at the end, by class\n\n${mdTable(
+        ['class', 'objects', 'bytes'],
+        ['left', 'right', 'right'],
+        classes.map(([name, c]) => [name, c.objects, formatBytes(c.bytes, unit, options.precision)]),
+      )}\n`,
+    );
+  }
+
+  sections.push(`## Memory over time\n\n\`\`\`text\n${renderChart(report, plain)}\`\`\`\n`);
+
+  const unit = chooseUnit(options.unit, summary.peakBytes);
+  const bytes = (n: number): string => formatBytes(n, unit, options.precision);
+  const peakWhere = summary.peakLine ? `${summary.peakLine.file}:${summary.peakLine.line}` : '-';
+  sections.push(
+    `## Summary\n\n${mdTable(
+      ['peak', 'at', 'event', 't', 'final', 'allocated', 'freed', 'objects allocated', 'objects freed', 'objects live'],
+      ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      [
+        [
+          bytes(summary.peakBytes),
+          peakWhere,
+          summary.peakEvent,
+          formatTime(summary.peakT),
+          bytes(summary.finalBytes),
+          bytes(summary.allocatedBytes),
+          bytes(summary.freedBytes),
+          summary.objectsAllocated,
+          summary.objectsFreed,
+          summary.objectsLive,
+        ],
+      ],
+    )}\n`,
+  );
+  return sections.join('\n');
+}

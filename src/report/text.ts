@@ -1,0 +1,150 @@
+// The terminal report of `memprof run`: header, memory_profiler line tables, the collector's
+// passes and statistics, finalizers and weakref callbacks, leaks, the chart and a summary.
+// It only renders: every figure comes from the Report.
+import Table from 'cli-table3';
+import { formatTime, renderChart } from './chart.js';
+import { renderLineTable } from './lineTable.js';
+import type { Report } from './model.js';
+import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
+
+const ANSI_BOLD = '\x1b[1m';
+const ANSI_RESET = '\x1b[0m';
+
+function title(text: string, options: RenderOptions): string {
+  const rule = '-'.repeat(text.length);
+  return options.color ? `${ANSI_BOLD}${text}${ANSI_RESET}\n${rule}` : `${text}\n${rule}`;
+}
+
+function table(head: string[], aligns: ('left' | 'right')[], rows: (string | number)[][], options: RenderOptions): string {
+  const t = new Table({
+    head,
+    colAligns: aligns,
+    // cli-table3 colours headers red by default; a file or a pipe gets plain text.
+    style: { head: options.color ? ['cyan'] : [], border: [], compact: true },
+  });
+  t.push(...rows);
+  return t.toString();
+}
+
+/** `name: value` lines with the values in one column. */
+function fields(pairs: [string, string][]): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+export function renderHeader(report: Report, options: RenderOptions): string {
+  const { workload, summary } = report;
+  const pairs: [string, string][] = [
+    ['workload file', workload.file],
+    ['events', String(workload.events)],
+    ['Python model', `CPython ${workload.python}`],
+    ['memory model', workload.memoryModel],
+  ];
+  if (summary.baselineBytes > 0) pairs.push(['baseline', formatBytes(summary.baselineBytes, chooseUnit(options.unit, summary.baselineBytes), options.precision)]);
+  return `memprof ${report.version} report: ${workload.name}\n${fields(pairs)}\n`;
+}
+
+/** A pass's source location: `demo.py:5`, or `-` for a pass outside any line. */
+function passWhere(file: string, line: number | null): string {
+  return line === null ? '-' : `${file}:${line}`;
+}
+
+export function renderGc(report: Report, options: RenderOptions): string {
+  const { gc } = report;
+  const out: string[] = [title('Garbage collection', options)];
+  out.push(
+    `  threshold (${gc.threshold.join(', ')}), count at the end (${gc.count.join(', ')}), ` +
+      `automatic collection ${gc.enabled ? 'enabled' : 'disabled'}`,
+  );
+  if (gc.passes.length === 0) {
+    out.push('  no collection ran');
+  } else {
+    out.push(
+      table(
+        ['event', 'line', 'generation', 'trigger', 'examined', 'collected', 'uncollectable', 'survivors'],
+        ['right', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
+        gc.passes.map((p) => [
+          p.event,
+          passWhere(p.file, p.line),
+          p.generation,
+          p.trigger === 'collect' ? 'gc.collect()' : 'threshold',
+          p.examined,
+          p.collected,
+          p.uncollectable,
+          p.survivors,
+        ]),
+        options,
+      ),
+    );
+  }
+  // gc.get_stats(), with each generation's threshold and final count beside it.
+  out.push(
+    table(
+      ['generation', 'threshold', 'count', 'collections', 'collected', 'uncollectable'],
+      ['right', 'right', 'right', 'right', 'right', 'right'],
+      gc.stats.map((s, g) => [g, gc.threshold[g]!, gc.count[g]!, s.collections, s.collected, s.uncollectable]),
+      options,
+    ),
+  );
+  if (gc.garbage.length > 0) out.push(`  gc.garbage (${gc.garbage.length}): ${gc.garbage.join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+export function renderCallbacks(report: Report, options: RenderOptions): string {
+  const rows = report.callbacks.map((c) => [
+    c.event,
+    c.kind === 'finalizer' ? 'finalizer' : 'weakref callback',
+    c.id,
+    c.label ?? '',
+    c.during === 'gc' ? 'cyclic GC' : 'refcount',
+  ]);
+  return `${title('Finalizers and weakref callbacks (in the order they ran)', options)}\n${table(
+    ['event', 'kind', 'object', 'label', 'during'],
+    ['right', 'left', 'left', 'left', 'left'],
+    rows,
+    options,
+  )}\n`;
+}
+
+export function renderLeaks(leaks: NonNullable<Report['leaks']>, options: RenderOptions): string {
+  const classes = [
+    ['reachable', leaks.reachable],
+    ['frozen', leaks.frozen],
+    ['uncollectable', leaks.uncollectable],
+    ['external', leaks.external],
+    ['cyclic', leaks.cyclic],
+  ] as const;
+  const unit = chooseUnit(options.unit, Math.max(...classes.map(([, c]) => c.bytes)));
+  return `${title('Live objects at the end, by class', options)}\n${table(
+    ['class', 'objects', 'bytes'],
+    ['left', 'right', 'right'],
+    classes.map(([name, c]) => [name, c.objects, formatBytes(c.bytes, unit, options.precision)]),
+    options,
+  )}\n`;
+}
+
+export function renderSummary(report: Report, options: RenderOptions): string {
+  const s = report.summary;
+  const unit = chooseUnit(options.unit, s.peakBytes);
+  const bytes = (n: number): string => formatBytes(n, unit, options.precision);
+  const peakWhere = s.peakLine ? ` at ${s.peakLine.file}:${s.peakLine.line}` : '';
+  const peakWhen = s.peakEvent >= 0 ? ` (event ${s.peakEvent}, t=${formatTime(s.peakT)})` : '';
+  return `${title('Summary', options)}\n${fields([
+    ['peak', `${bytes(s.peakBytes)}${peakWhere}${peakWhen}`],
+    ['final', bytes(s.finalBytes)],
+    ['allocated', bytes(s.allocatedBytes)],
+    ['freed', bytes(s.freedBytes)],
+    ['objects', `${s.objectsAllocated} allocated, ${s.objectsFreed} freed, ${s.objectsLive} live`],
+  ])}\n`;
+}
+
+export function renderText(report: Report, options: RenderOptions): string {
+  const sections: string[] = [renderHeader(report, options)];
+  for (const fn of report.functions) sections.push(renderLineTable(report, fn, options));
+  sections.push(renderGc(report, options));
+  if (report.callbacks.length > 0) sections.push(renderCallbacks(report, options));
+  if (report.leaks) sections.push(renderLeaks(report.leaks, options));
+  sections.push(`${title('Memory over time', options)}\n${renderChart(report, options)}`);
+  sections.push(renderSummary(report, options));
+  return sections.join('\n');
+}

@@ -1,0 +1,72 @@
+// Byte figures as people read them: one unit per table, numbers formatted the way Python's
+// `'{:.1f}'.format(x)` does (memory_profiler's cells), so our tables and theirs agree digit for digit.
+
+export const UNITS = ['B', 'KiB', 'MiB', 'GiB'] as const;
+export type Unit = (typeof UNITS)[number];
+export type UnitChoice = Unit | 'auto';
+
+/** log2 of each unit's size in bytes. */
+const SHIFT: Record<Unit, number> = { B: 0, KiB: 10, MiB: 20, GiB: 30 };
+
+/** `auto`: B below 1 KiB, KiB below 1 MiB, MiB below 1 GiB, else GiB — chosen from the table's peak. */
+export function chooseUnit(choice: UnitChoice, peakBytes: number): Unit {
+  if (choice !== 'auto') return choice;
+  const bytes = Math.abs(peakBytes);
+  if (bytes < 2 ** 10) return 'B';
+  if (bytes < 2 ** 20) return 'KiB';
+  if (bytes < 2 ** 30) return 'MiB';
+  return 'GiB';
+}
+
+/**
+ * `x.toFixed(precision)` with Python's rounding: an exact tie goes to the even digit
+ * (`'{:.1f}'.format(0.25)` is `0.2` where JavaScript says `0.3`). Byte counts are integers and
+ * units are powers of two, so `bytes / 2**shift` is exact and the tie test is done in integers.
+ */
+export function toFixedPython(bytes: number, shift: number, precision: number): string {
+  if (!Number.isSafeInteger(bytes)) return (bytes / 2 ** shift).toFixed(precision);
+  const negative = bytes < 0;
+  const scaled = BigInt(Math.abs(bytes)) * 10n ** BigInt(precision);
+  const divisor = 1n << BigInt(shift);
+  let quotient = scaled / divisor;
+  const twiceRemainder = (scaled % divisor) * 2n;
+  if (twiceRemainder > divisor || (twiceRemainder === divisor && quotient % 2n === 1n)) quotient += 1n;
+  let digits = quotient.toString();
+  if (precision > 0) {
+    digits = digits.padStart(precision + 1, '0');
+    digits = `${digits.slice(0, -precision)}.${digits.slice(-precision)}`;
+  }
+  // Python keeps the sign of a negative value that rounds to zero (`-0.0`), and so do we.
+  return negative ? `-${digits}` : digits;
+}
+
+/** `1.5 KiB`: the number in `unit` with `precision` decimals, then the unit. */
+export function formatBytes(bytes: number, unit: Unit, precision: number): string {
+  return `${toFixedPython(bytes, SHIFT[unit], precision)} ${unit}`;
+}
+
+/**
+ * memory_profiler's cell: `'{0:{w}.{p}f} MiB'` with `w = precision + 4` — the number is padded to
+ * that width before the unit is appended, then the template right-aligns the cell.
+ */
+export function formatMemCell(bytes: number, unit: Unit, precision: number): string {
+  return `${toFixedPython(bytes, SHIFT[unit], precision).padStart(precision + 4)} ${unit}`;
+}
+
+/** Formats a figure with the unit `auto` would pick for it alone (summaries, sentences). */
+export function formatBytesAuto(bytes: number, choice: UnitChoice, precision: number): string {
+  return formatBytes(bytes, chooseUnit(choice, bytes), precision);
+}
+
+/** What every renderer is told besides the report. */
+export interface RenderOptions {
+  unit: UnitChoice;
+  /** Decimals of byte figures (memory_profiler's `precision`, default 1). */
+  precision: number;
+  /** ANSI colour (only for a terminal; never in files). */
+  color: boolean;
+  /** Source text by file (`lines[k]` is line k+1), for lines the report has no entry for. */
+  source?: Record<string, string[]>;
+}
+
+export const DEFAULT_RENDER_OPTIONS: RenderOptions = { unit: 'auto', precision: 1, color: false };
