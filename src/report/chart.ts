@@ -85,6 +85,15 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
     ...(options.color ? { colors: [ANSI_CYAN] } : {}),
   });
   const out = plot.split('\n').map((r) => r.trimEnd());
+  // asciichart draws its "zero" cross on the row of scaled value 0 counted from the top, so with
+  // values starting at 0 it lands on the top row. Only the first value's row should carry it.
+  const seriesHigh = Math.max(...values);
+  const seriesLow = Math.min(...values);
+  const ratio = seriesHigh !== seriesLow ? (size.height - 1) / (seriesHigh - seriesLow) : 1;
+  const firstRow = Math.round(seriesHigh * ratio) - Math.round(values[0]! * ratio);
+  for (let r = 0; r < out.length; r++) {
+    if (r !== firstRow && out[r]![prefix] === '┼') out[r] = `${out[r]!.slice(0, prefix)}┤${out[r]!.slice(prefix + 1)}`;
+  }
 
   if (report.gc.passes.length > 0) {
     const marks = new Array<string>(columns).fill(' ');

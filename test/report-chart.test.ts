@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { renderChart } from '../src/report/chart.js';
+import type { GcPass, Report, TimelinePoint } from '../src/report/model.js';
+import type { RenderOptions } from '../src/report/units.js';
+
+const OPTIONS: RenderOptions = { unit: 'auto', precision: 1, color: false };
+
+function reportOf(timeline: TimelinePoint[], passTimes: number[] = []): Report {
+  let peak = timeline[0]!;
+  for (const p of timeline) if (p.max > peak.max) peak = p;
+  return {
+    summary: { peakBytes: peak.max, peakT: peak.t, peakLine: { file: 'app.py', line: 9 }, peakEvent: 3 },
+    gc: { passes: passTimes.map((t) => ({ t }) as GcPass) },
+    timeline,
+  } as unknown as Report;
+}
+
+function point(t: number, bytes: number, max = bytes): TimelinePoint {
+  return { t, bytes, min: bytes, max };
+}
+
+/** Column (character index) of the chart's drawing at its highest row, after the axis. */
+function topColumn(chart: string): number {
+  const top = chart.split('\n')[0]!;
+  const axis = top.search(/[┤┼]/);
+  return axis + 1 + top.slice(axis + 1).search(/\S/);
+}
+
+describe('memory-over-time chart', () => {
+  it('keeps a one-sample spike when 5000 samples are merged into at most 72 columns', () => {
+    const timeline = Array.from({ length: 5000 }, (_, i) => point(i, 1000, i === 3217 ? 9000 : 1000));
+    const chart = renderChart(reportOf(timeline), OPTIONS);
+    const rows = chart.split('\n').filter((r) => r !== '');
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(72);
+    expect(rows[0]).toMatch(/^8\.8 KiB ┤ +╭╮$/);
+  });
+
+  it('points the caret at the peak\'s column', () => {
+    const timeline = [0, 100, 300, 700, 200, 250].map((b, t) => point(t, b));
+    const chart = renderChart(reportOf(timeline), OPTIONS);
+    const caretRow = chart.split('\n').find((r) => r.includes('^'))!;
+    expect(caretRow.indexOf('^')).toBe(topColumn(chart));
+    expect(caretRow.trim()).toBe('^ peak 700.0 B at t=3, app.py:9');
+  });
+
+  it('puts the caret text on the left when it would run past the width', () => {
+    const timeline = Array.from({ length: 60 }, (_, t) => point(t, t * 10));
+    const chart = renderChart(reportOf(timeline), OPTIONS);
+    const caretRow = chart.split('\n').find((r) => r.includes('^'))!;
+    expect(caretRow.trimStart()).toBe('peak 590.0 B at t=59, app.py:9 ^');
+    // The last sample is the peak: the caret sits under the chart's last column.
+    expect(caretRow.indexOf('^')).toBe(chart.split('\n')[0]!.length - 1);
+  });
+
+  it('marks GC passes with g under their columns', () => {
+    const timeline = Array.from({ length: 11 }, (_, t) => point(t * 10, 100 + t));
+    const chart = renderChart(reportOf(timeline, [20, 70]), OPTIONS);
+    const gcRow = chart.split('\n').find((r) => r.trimStart().startsWith('gc'))!;
+    const axis = chart.split('\n')[0]!.search(/[┤┼]/);
+    expect([...gcRow].flatMap((c, i) => (c === 'g' && i > axis ? [i - axis] : []))).toEqual([2, 7]);
+  });
+
+  it('draws the cross of the axis only on the row of the first value', () => {
+    const timeline = [0, 500, 1000].map((b, t) => point(t, b));
+    const rows = renderChart(reportOf(timeline), OPTIONS).split('\n');
+    expect(rows.filter((r) => r.includes('┼'))).toEqual(['   0.0 B ┼╯']);
+  });
+
+  it('says so when there is no sample', () => {
+    expect(renderChart(reportOf([point(0, 0)]), OPTIONS)).toContain('peak 0.0 B');
+    expect(renderChart({ ...reportOf([point(0, 0)]), timeline: [] }, OPTIONS)).toBe('(no memory samples)\n');
+  });
+});

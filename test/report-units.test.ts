@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { chooseUnit, formatBytes, formatMemCell, toFixedPython } from '../src/report/units.js';
+
+describe('byte figures', () => {
+  it('auto picks B below 1 KiB, KiB below 1 MiB, MiB below 1 GiB, else GiB', () => {
+    expect(chooseUnit('auto', 1023)).toBe('B');
+    expect(chooseUnit('auto', 1024)).toBe('KiB');
+    expect(chooseUnit('auto', 1024 ** 2 - 1)).toBe('KiB');
+    expect(chooseUnit('auto', 1024 ** 2)).toBe('MiB');
+    expect(chooseUnit('auto', 1024 ** 3)).toBe('GiB');
+    expect(chooseUnit('MiB', 3)).toBe('MiB');
+  });
+
+  it('rounds exact ties to even, as Python\'s format does (JavaScript\'s toFixed rounds them up)', () => {
+    // '{:.1f}'.format(256/1024) == '0.2'; (0.25).toFixed(1) === '0.3'
+    expect(toFixedPython(256, 10, 1)).toBe('0.2');
+    expect(toFixedPython(768, 10, 1)).toBe('0.8');
+    expect(toFixedPython(-256, 10, 1)).toBe('-0.2');
+    expect(toFixedPython(5, 1, 0)).toBe('2'); // '{:.0f}'.format(2.5)
+    expect(toFixedPython(7, 1, 0)).toBe('4'); // '{:.0f}'.format(3.5)
+  });
+
+  it('keeps the sign of a small negative figure that rounds to zero, like Python (-0.0)', () => {
+    expect(formatBytes(-10, 'MiB', 1)).toBe('-0.0 MiB');
+  });
+
+  it('pads the number to precision + 4 before the unit, as memory_profiler\'s template does', () => {
+    expect(formatMemCell(64, 'B', 1)).toBe(' 64.0 B');
+    expect(formatMemCell(-784, 'B', 1)).toBe('-784.0 B');
+    expect(formatMemCell(1536, 'KiB', 2)).toBe('  1.50 KiB');
+    expect(formatBytes(150 * 1024 * 1024, 'GiB', 3)).toBe('0.146 GiB');
+  });
+});
