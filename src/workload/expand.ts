@@ -36,6 +36,8 @@ interface ObjectTemplate {
   kind: 'object';
   keys: string[];
   keyTemplates: (StringTemplate | null)[];
+  /** Some key holds a `{var}` (a dict key or attribute name built in the loop). */
+  renamesKeys: boolean;
   valueTemplates: (ValueTemplate | null)[];
 }
 type ValueTemplate = StringTemplate | ArrayTemplate | ObjectTemplate;
@@ -107,7 +109,7 @@ function compileObject(obj: Record<string, unknown>, scope: Map<string, number>)
     valueTemplates[k] = valueTemplate;
   }
   if (keyTemplates === null || valueTemplates === null) return null;
-  return { kind: 'object', keys, keyTemplates, valueTemplates };
+  return { kind: 'object', keys, keyTemplates, renamesKeys: keyTemplates.some((k) => k !== null), valueTemplates };
 }
 
 function fillString(t: StringTemplate, indices: number[]): string {
@@ -131,6 +133,15 @@ function fillValue(t: ValueTemplate, value: unknown, indices: number[]): unknown
 }
 
 function fillObject(t: ObjectTemplate, obj: Record<string, unknown>, indices: number[]): Record<string, unknown> {
+  if (!t.renamesKeys) {
+    // Same keys: a clone keeps the event's shape, and only the values that change are written.
+    const out = { ...obj };
+    for (let k = 0; k < t.keys.length; k++) {
+      const valueTemplate = t.valueTemplates[k];
+      if (valueTemplate) out[t.keys[k]!] = fillValue(valueTemplate, obj[t.keys[k]!], indices);
+    }
+    return out;
+  }
   const out: Record<string, unknown> = {};
   for (let k = 0; k < t.keys.length; k++) {
     const key = t.keys[k]!;
@@ -143,8 +154,10 @@ function fillObject(t: ObjectTemplate, obj: Record<string, unknown>, indices: nu
   return out;
 }
 
-function childPath(parent: string, k: number): string {
+function childPath(parent: string, k: number, parentIsNested: boolean): string {
   // `events[2].body[1]`; under an NDJSON line, `line 14 body[1]`; within a line, `body[1]`.
+  // A nested parent always ends with `]`: not looking at it keeps deep paths cheap ropes.
+  if (parentIsNested) return `${parent}.body[${k}]`;
   if (parent === '') return `body[${k}]`;
   return parent.endsWith(']') ? `${parent}.body[${k}]` : `${parent} body[${k}]`;
 }
@@ -181,17 +194,23 @@ export function checkRepeatVariables(event: Event, path: string, file = '<inline
   const pending: { event: RepeatEvent; path: string; depth: number }[] = [{ event, path, depth: 0 }];
   const scopeVars: string[] = [];
   const scopePaths: string[] = [];
+  /** Variable -> depth of the outermost repeat in the chain that uses it. */
+  const scopeDepth = new Map<string, number>();
   while (pending.length > 0) {
     const { event: repeat, path: repeatPath, depth } = pending.pop()!;
-    scopeVars.length = depth;
-    scopePaths.length = depth;
-    const outer = scopeVars.indexOf(repeat.var);
-    if (outer >= 0) problems.push(varReusedError(file, repeatPath, repeat.var, scopePaths[outer]!, extra));
+    while (scopeVars.length > depth) {
+      const v = scopeVars.pop()!;
+      scopePaths.pop();
+      if (scopeDepth.get(v) === scopeVars.length) scopeDepth.delete(v);
+    }
+    const outer = scopeDepth.get(repeat.var);
+    if (outer !== undefined) problems.push(varReusedError(file, repeatPath, repeat.var, scopePaths[outer]!, extra));
+    else scopeDepth.set(repeat.var, depth);
     scopeVars.push(repeat.var);
     scopePaths.push(repeatPath);
     for (let k = repeat.body.length - 1; k >= 0; k--) {
       const e = repeat.body[k]!;
-      if (e.op === 'repeat') pending.push({ event: e, path: childPath(repeatPath, k), depth: depth + 1 });
+      if (e.op === 'repeat') pending.push({ event: e, path: childPath(repeatPath, k, depth > 0), depth: depth + 1 });
     }
   }
   return problems;
@@ -209,8 +228,9 @@ interface Frame {
   iteration: number;
   /** Next body event to run in this iteration. */
   position: number;
-  /** Iterations of this repeat and those above it, shared by every event of the iteration. */
-  iterations: readonly Iteration[];
+  /** Iterations of this repeat and those above it, shared by every event of the iteration; null
+   * until an event of this iteration needs them. */
+  iterations: readonly Iteration[] | null;
 }
 
 /**
@@ -230,15 +250,19 @@ class Expander {
 
   constructor(private readonly file: string) {}
 
-  *expand(event: Event, path: string): Generator<SourcedEvent> {
-    if (event.op !== 'repeat') {
-      yield { event, index: this.index++, path, iterations: NO_ITERATIONS as Iteration[] };
-      return;
-    }
-    this.enter(event, path, NO_ITERATIONS);
+  /** The event itself when it is not a repeat; otherwise enters it (see `next`) and returns null. */
+  start(event: Event, path: string): SourcedEvent | null {
+    if (event.op !== 'repeat') return { event, index: this.index++, path, iterations: NO_ITERATIONS as Iteration[] };
+    this.enter(event, path);
+    return null;
+  }
+
+  /** The next event of the repeat being expanded, or null when it is done. */
+  next(): SourcedEvent | null {
     const frames = this.frames;
     while (frames.length > 0) {
-      const frame = frames[frames.length - 1]!;
+      const depth = frames.length - 1;
+      const frame = frames[depth]!;
       if (frame.position === frame.body.length) {
         frame.iteration++;
         if (frame.iteration === frame.count) {
@@ -246,45 +270,58 @@ class Expander {
           continue;
         }
         frame.position = 0;
-        frame.iterations = this.iterationsOf(frame, frames.length - 1);
-        this.indices[frames.length - 1] = frame.iteration;
+        frame.iterations = null;
+        this.indices[depth] = frame.iteration;
         continue;
       }
       const c = frame.body[frame.position++]!;
       if (c.repeat) {
-        this.enter(c.event, c.path, frame.iterations);
+        this.enter(c.event, c.path);
         continue;
       }
       const e = c.template === null ? c.event : (fillObject(c.template, c.event as Record<string, unknown>, this.indices) as PlainEvent);
-      yield { event: e, index: this.index++, path: c.path, iterations: frame.iterations as Iteration[] };
+      const iterations = frame.iterations ?? this.iterationsAt(depth);
+      return { event: e, index: this.index++, path: c.path, iterations: iterations as Iteration[] };
     }
+    return null;
   }
 
-  private iterationsOf(frame: Frame, depth: number): readonly Iteration[] {
-    const outer = depth === 0 ? NO_ITERATIONS : this.frames[depth - 1]!.iterations;
-    const iterations = outer.slice();
-    iterations.push({ var: frame.repeat.var, index: frame.iteration });
+  /**
+   * The iterations of the frames up to `depth`, built when an event of that frame is emitted and
+   * kept for the rest of its iteration. Frames in between are not given theirs: in a deep nest of
+   * repeats that would cost the square of the depth.
+   */
+  private iterationsAt(depth: number): readonly Iteration[] {
+    if (depth < 0) return NO_ITERATIONS;
+    let known = depth;
+    while (known >= 0 && this.frames[known]!.iterations === null) known--;
+    if (known === depth) return this.frames[depth]!.iterations!;
+    const iterations = known < 0 ? [] : this.frames[known]!.iterations!.slice();
+    for (let d = known + 1; d <= depth; d++) {
+      const frame = this.frames[d]!;
+      iterations.push({ var: frame.repeat.var, index: frame.iteration });
+    }
+    this.frames[depth]!.iterations = iterations;
     return iterations;
   }
 
-  private enter(repeat: RepeatEvent, path: string, outer: readonly Iteration[]): void {
+  private enter(repeat: RepeatEvent, path: string): void {
     const depth = this.frames.length;
     if (this.scope.has(repeat.var)) {
       const outerPath = this.frames[this.scope.get(repeat.var)!]!.path;
-      throw varReusedError(this.file, path, repeat.var, outerPath, { eventIndex: this.index, iterations: outer.slice() });
+      const iterations = this.iterationsAt(depth - 1).slice();
+      throw varReusedError(this.file, path, repeat.var, outerPath, { eventIndex: this.index, iterations });
     }
     if (repeat.count === 0 || repeat.body.length === 0) return;
     this.scope.set(repeat.var, depth);
     let body = this.compiled.get(repeat);
     if (body === undefined) {
       body = new Array<CompiledEvent>(repeat.body.length);
-      for (let k = 0; k < repeat.body.length; k++) body[k] = compileEvent(repeat.body[k]!, childPath(path, k), this.scope);
+      for (let k = 0; k < repeat.body.length; k++) body[k] = compileEvent(repeat.body[k]!, childPath(path, k, depth > 0), this.scope);
       this.compiled.set(repeat, body);
     }
-    const frame: Frame = { repeat, path, body, count: repeat.count, iteration: 0, position: 0, iterations: NO_ITERATIONS };
-    this.frames.push(frame);
+    this.frames.push({ repeat, path, body, count: repeat.count, iteration: 0, position: 0, iterations: null });
     this.indices[depth] = 0;
-    frame.iterations = this.iterationsOf(frame, depth);
   }
 
   private leave(): void {
@@ -301,11 +338,25 @@ class Expander {
  */
 export function* expandEvents(events: readonly Event[], pathPrefix = 'events', file = '<inline>'): Generator<SourcedEvent> {
   const expander = new Expander(file);
-  for (let k = 0; k < events.length; k++) yield* expander.expand(events[k]!, `${pathPrefix}[${k}]`);
+  for (let k = 0; k < events.length; k++) {
+    let e = expander.start(events[k]!, `${pathPrefix}[${k}]`);
+    if (e !== null) {
+      yield e;
+      continue;
+    }
+    while ((e = expander.next()) !== null) yield e;
+  }
 }
 
 /** The same for a stream of top-level events (an NDJSON file), each with its own path (`line 14`). */
 export async function* expandStream(source: AsyncIterable<TopLevelEvent>, file = '<inline>'): AsyncGenerator<SourcedEvent> {
   const expander = new Expander(file);
-  for await (const { event, path } of source) yield* expander.expand(event, path);
+  for await (const { event, path } of source) {
+    let e = expander.start(event, path);
+    if (e !== null) {
+      yield e;
+      continue;
+    }
+    while ((e = expander.next()) !== null) yield e;
+  }
 }
