@@ -155,6 +155,15 @@ describe('repeat expansion', () => {
     ]);
   });
 
+  it('checks each chain of nested repeats on its own', () => {
+    const repeat = (v: string, body: Event[]): Event => ({ op: 'repeat', count: 1, var: v, body });
+    const tree = repeat('i', [repeat('j', [repeat('k', [])]), repeat('k', [repeat('j', []), repeat('i', [repeat('i', [])])])]);
+    expect(checkRepeatVariables(tree, 'events[0]', 'w.json').map((p) => `${p.location.path}: ${p.reason}`)).toEqual([
+      "events[0].body[1].body[1].var: repeat variable 'i' is already the variable of the enclosing repeat at events[0]",
+      "events[0].body[1].body[1].body[0].var: repeat variable 'i' is already the variable of the enclosing repeat at events[0]",
+    ]);
+  });
+
   it('accepts the same variable in sibling repeats', () => {
     const events: Event[] = [
       { op: 'repeat', count: 1, var: 'i', body: [{ op: 'snapshot', label: 'a{i}' }] },
