@@ -261,7 +261,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
       if (issue.message.startsWith('Invalid')) {
         return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`;
       }
-      return `${issue.message} (got ${describeValue(value)})`;
+      return `${issue.message}, got ${describeValue(value)}`;
     case 'too_small':
     case 'too_big': {
       const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
@@ -276,7 +276,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     }
     case 'invalid_format':
     case 'custom':
-      return `${issue.message} (got ${describeValue(value)})`;
+      return `${issue.message}, got ${describeValue(value)}`;
     default:
       return issue.message;
   }
