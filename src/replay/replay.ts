@@ -1,7 +1,18 @@
 // Drives the events of a workload through the heap and the collector and feeds the sampler.
-import type { LoadedWorkload } from '../workload/loaded.js';
-import type { PythonVersion } from '../workload/schema.js';
+// Every check of meaning (§2.3) happens here, before the event touches the heap.
+import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
+import type { PlainEvent, PythonVersion, WorkloadHeader } from '../workload/schema.js';
+import { parseSize } from '../workload/schema.js';
+import { WorkloadError } from '../workload/errors.js';
 import type { Report } from '../report/model.js';
+import { Heap, HeapError, type TrashcanModel } from '../heap/heap.js';
+import { Frame } from '../heap/frames.js';
+import { Kind, type PyObject } from '../heap/object.js';
+import { TypeRegistry } from '../heap/types.js';
+import { Collector } from '../gc/collector.js';
+import { LineSampler } from '../sampler/lines.js';
+import { Timeline } from '../sampler/timeline.js';
+import { buildReport } from '../analysis/report.js';
 
 export interface ReplayOptions {
   /** Overrides the workload's `python`. */
@@ -10,6 +21,8 @@ export interface ReplayOptions {
   interval?: number;
   /** Most timeline points kept (min/max bucketing keeps the peak). Default 2000. */
   maxPoints?: number;
+  /** Called now and then with the number of events replayed (progress display). */
+  onProgress?: (events: number) => void;
 }
 
 export interface ReplayOutcome {
@@ -18,6 +31,468 @@ export interface ReplayOutcome {
   aliveIds: string[];
 }
 
-export async function replayWorkload(_workload: LoadedWorkload, _options: ReplayOptions = {}): Promise<ReplayOutcome> {
-  throw new Error('not implemented yet');
+/** CPython's trashcan: 3.11/3.12 defer at 50 nested deallocations and destroy the deposited objects
+ * when the outermost one ends; 3.13 counts down its C recursion headroom instead. */
+const TRASHCAN: Record<PythonVersion, TrashcanModel> = {
+  '3.11': { depositDepth: 50, destroyDepth: 0 },
+  '3.12': { depositDepth: 50, destroyDepth: 0 },
+  '3.13': { depositDepth: 9950, destroyDepth: 9899 },
+};
+
+const DEFAULT_THRESHOLD: Record<PythonVersion, [number, number, number]> = {
+  '3.11': [700, 10, 10],
+  '3.12': [700, 10, 10],
+  '3.13': [2000, 10, 10],
+};
+
+export async function replayWorkload(workload: LoadedWorkload, options: ReplayOptions = {}): Promise<ReplayOutcome> {
+  const replay = new Replay(workload, options);
+  const events = workload.events;
+  if (Symbol.asyncIterator in events) {
+    for await (const se of events) replay.step(se);
+  } else {
+    for (const se of events) replay.step(se);
+  }
+  return replay.finish();
+}
+
+/** The state of one replay: heap, collector and observers, advanced one event at a time. */
+export class Replay {
+  readonly python: PythonVersion;
+  readonly heap: Heap;
+  readonly gc: Collector;
+  readonly types: TypeRegistry;
+  private readonly lines: LineSampler;
+  private readonly timeline: Timeline;
+  private readonly header: WorkloadHeader;
+  private readonly sourceFile: string;
+  private readonly sourceLines: string[];
+  private current: SourcedEvent | null = null;
+  private previousIterations: { var: string; index: number }[] = [];
+  private events = 0;
+  private clock = 0;
+  private sawTime = false;
+  private passesStamped = 0;
+  private readonly passLocations: { file: string; line: number | null; t: number }[] = [];
+  private readonly snapshots: { label: string; event: number; liveBytes: number; liveObjects: number }[] = [];
+
+  constructor(
+    private readonly workload: LoadedWorkload,
+    private readonly options: ReplayOptions,
+  ) {
+    const header = workload.header;
+    this.header = header;
+    this.python = options.python ?? header.python;
+    this.sourceFile = header.source?.file ?? workload.file;
+    this.sourceLines = header.source?.lines ?? [];
+    this.types = new TypeRegistry(this.python, header.types);
+    this.heap = new Heap(parseSize(header.baseline), this.sourceFile, TRASHCAN[this.python]);
+    const gcConfig = header.gc;
+    const threshold = [...DEFAULT_THRESHOLD[this.python]] as [number, number, number];
+    gcConfig?.threshold?.forEach((v, i) => (threshold[i] = v));
+    this.gc = new Collector(this.heap, this.types, {
+      python: this.python,
+      enabled: gcConfig?.enabled ?? true,
+      threshold,
+      saveall: (gcConfig?.debug ?? []).includes('saveall'),
+    });
+    this.heap.gc = this.gc;
+    this.createStartupObjects(gcConfig?.startupObjects ?? 0);
+    this.lines = new LineSampler(this.heap);
+    this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
+  }
+
+  /** Long-lived objects as a full collection left them: reachable (held from outside the model),
+   * in generation 2, and long_lived_total counts them. They are not workload objects. */
+  private createStartupObjects(n: number): void {
+    if (n === 0) return;
+    const cls = this.types.resolve('<startup>');
+    for (let i = 0; i < n; i++) {
+      const obj = this.heap.allocate(`<startup ${i}>`, cls, 0, this.sourceFile, 0, true);
+      obj.refcount = 1;
+    }
+    this.gc.collect(2);
+    this.gc.passes.length = 0;
+    this.gc.stats.forEach((s) => ((s.collections = 0), (s.collected = 0), (s.uncollectable = 0)));
+    this.gc.count.fill(0);
+  }
+
+  step(se: SourcedEvent): void {
+    this.current = se;
+    this.events++;
+    const ev = se.event;
+    const heap = this.heap;
+    heap.event = se.index;
+    const frame = heap.currentFrame;
+
+    if (ev.t !== undefined) {
+      if (ev.t < frame.t && this.sawTime) this.fail(`time goes backwards: t=${ev.t} after t=${frame.t}`, 'Give events non-decreasing "t" values');
+      this.sawTime = true;
+      frame.t = ev.t;
+    }
+    this.clock = this.sawTime ? frame.t : se.index;
+    if (ev.op !== 'call' && ev.file !== undefined) frame.file = ev.file;
+    if (ev.line !== undefined) frame.line = ev.line;
+    heap.file = frame.file;
+    heap.line = frame.line;
+    heap.clock = this.clock;
+
+    if (frame.line !== null) {
+      this.lines.enter(heap.frames.length - 1, frame.file, frame.functionName, frame.line, ev.op === 'line' || this.startsIteration(se));
+    }
+    this.previousIterations = se.iterations;
+
+    try {
+      this.apply(ev, frame);
+      // 3.12+: the statement is over; a scheduled collection runs at the next eval-breaker check.
+      this.gc.safePoint();
+    } catch (e) {
+      if (e instanceof HeapError) this.fail(e.reason, e.hint);
+      throw e;
+    }
+    this.sample();
+    if (this.options.onProgress !== undefined && (this.events & 0xffff) === 0) this.options.onProgress(this.events);
+  }
+
+  /** A new iteration of a repeat starts with this event (its iteration indices changed or it entered a repeat). */
+  private startsIteration(se: SourcedEvent): boolean {
+    const now = se.iterations;
+    const before = this.previousIterations;
+    if (now.length === 0) return false;
+    if (now.length > before.length) return true;
+    for (let i = 0; i < now.length; i++) if (now[i]!.index !== before[i]!.index || now[i]!.var !== before[i]!.var) return true;
+    return false;
+  }
+
+  private sample(): void {
+    const heap = this.heap;
+    const passes = this.gc.passes;
+    for (; this.passesStamped < passes.length; this.passesStamped++) {
+      const frame = heap.currentFrame;
+      this.passLocations.push({ file: frame.file, line: frame.line, t: this.clock });
+      const bytes = passes[this.passesStamped]!.bytesAfter;
+      this.timeline.sample(this.clock, bytes, bytes, bytes);
+    }
+    this.timeline.sample(this.clock, heap.liveBytes, heap.liveBytes, heap.sampleHigh);
+    heap.sampleHigh = heap.liveBytes;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events
+
+  private apply(ev: PlainEvent, frame: Frame): void {
+    const heap = this.heap;
+    switch (ev.op) {
+      case 'alloc':
+        return this.alloc(ev, frame);
+      case 'ref': {
+        const from = this.container(ev.from);
+        const to = this.resolveNullable(ev.to);
+        if (ev.field !== undefined) {
+          this.requireFields(from, ev.field);
+          heap.setField(from, ev.field, to, frame.file, frame.line ?? 0);
+        } else {
+          this.requireItems(from, true);
+          heap.appendItem(from, to);
+        }
+        return;
+      }
+      case 'unref': {
+        const from = this.container(ev.from);
+        if (ev.field !== undefined) {
+          this.requireFields(from, ev.field);
+          if (!heap.deleteField(from, ev.field)) this.fail(`'${from.id}' has no field '${ev.field}'`, 'Unref only a field that is set');
+        } else if (ev.to !== undefined) {
+          this.requireItems(from, true);
+          const to = this.resolve(ev.to);
+          if (!heap.removeItem(from, to)) this.fail(`'${from.id}' holds no item that is '${to.id}'`, 'Unref only an item the container holds');
+        } else {
+          this.fail('"unref" needs a "field" or a "to"', 'Name the field to delete, or the item to remove');
+        }
+        return;
+      }
+      case 'bind': {
+        const value = this.resolveNullable(ev.to);
+        this.bind(ev.global ? heap.moduleFrame : frame, ev.name, value);
+        return;
+      }
+      case 'unbind': {
+        const target = ev.global ? heap.moduleFrame : frame;
+        if (!target.names.has(ev.name)) this.failUnbound(ev.name, target);
+        heap.decref(target.unbind(ev.name) ?? null);
+        return;
+      }
+      case 'incref': {
+        const obj = this.resolve(ev.id);
+        obj.external++;
+        heap.incref(obj);
+        return;
+      }
+      case 'decref': {
+        const obj = this.resolve(ev.id);
+        if (obj.external === 0) this.fail(`'${obj.id}' holds no reference from "incref" to drop`, 'Pair every "decref" with an earlier "incref"');
+        obj.external--;
+        heap.decref(obj);
+        return;
+      }
+      case 'call': {
+        const callee = new Frame(ev.function, ev.file ?? frame.file, frame.line);
+        callee.t = frame.t;
+        heap.frames.push(callee);
+        this.gc.safePoint(); // RESUME checks the eval breaker
+        return;
+      }
+      case 'return':
+        return this.return(ev, frame);
+      case 'weakref':
+        return this.weakref(ev, frame);
+      case 'resize': {
+        const obj = this.resolve(ev.id);
+        const size = ev.size !== undefined ? parseSize(ev.size) : obj.size + (ev.by ?? 0);
+        if (size < 0) this.fail(`'${obj.id}' would have a negative size (${size} bytes)`, 'Shrink it by at most its size');
+        heap.resize(obj, size);
+        return;
+      }
+      case 'line':
+        return;
+      case 'snapshot':
+        this.snapshots.push({ label: ev.label, event: heap.event, liveBytes: heap.liveBytes, liveObjects: heap.objectsAllocated - heap.objectsFreed });
+        return;
+      case 'gc.collect':
+        this.gc.collect(ev.generation);
+        return;
+      case 'gc.enable':
+        this.gc.enabled = true;
+        return;
+      case 'gc.disable':
+        this.gc.enabled = false;
+        return;
+      case 'gc.set_threshold':
+        this.gc.setThreshold(ev.threshold);
+        return;
+      case 'gc.set_debug':
+        this.gc.saveall = ev.flags.includes('saveall');
+        return;
+      case 'gc.freeze':
+        this.gc.freeze();
+        return;
+      case 'gc.unfreeze':
+        this.gc.unfreeze();
+        return;
+      case 'gc.garbage.clear':
+        heap.clearGarbage();
+        return;
+    }
+  }
+
+  private alloc(ev: Extract<PlainEvent, { op: 'alloc' }>, frame: Frame): void {
+    const heap = this.heap;
+    this.requireNewId(ev.id);
+    if (ev.type === 'weakref') this.fail(`'${ev.id}': a weakref is created with a "weakref" event`, 'Use {"op": "weakref", "to": …}');
+    if (ev.finalizer !== undefined && this.types.isBuiltin(ev.type)) {
+      this.fail(`'${ev.id}' is a ${ev.type}: only class instances can have a finalizer`, 'Declare a class in "types" for objects with __del__');
+    }
+    const cls = this.types.resolve(ev.type, ev.finalizer);
+    if (ev.fields !== undefined && Object.keys(ev.fields).length > 0) {
+      if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
+      if (cls.kind === Kind.List || cls.kind === Kind.Tuple) {
+        this.fail(`'${ev.id}' is a ${cls.name}: it takes items, not fields (field '${Object.keys(ev.fields)[0]}')`, 'Omit "field" to append an item');
+      }
+      if (cls.kind === Kind.Weakref) this.fail(`'${ev.id}' is a weakref: it takes no fields`, 'Store references in a container or a class instance');
+      for (const name of Object.keys(ev.fields)) this.requireFieldName(cls.kind, name);
+    }
+    if (ev.items !== undefined && ev.items.length > 0 && cls.kind !== Kind.List && cls.kind !== Kind.Tuple) {
+      if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
+      this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
+    }
+    const fields = ev.fields === undefined ? [] : Object.entries(ev.fields).map(([k, r]) => [k, this.resolveNullable(r)] as const);
+    const items = ev.items === undefined ? [] : ev.items.map((r) => this.resolveNullable(r));
+    const into = ev.into === undefined ? null : this.container(ev.into.obj);
+    if (into !== null) {
+      if (ev.into!.field !== undefined) this.requireFields(into, ev.into!.field);
+      else this.requireItems(into, true);
+    }
+
+    // Items of a display ([a, b], (a, b), {'k': v}) sit on the evaluation stack while it is created.
+    const stacked = cls.kind === Kind.Dict ? fields.map(([, v]) => v) : items;
+    for (const v of stacked) heap.incref(v);
+    const size = ev.size !== undefined ? parseSize(ev.size) : cls.size;
+    const obj = heap.allocate(ev.id, cls, size, frame.file, frame.line ?? 0, false, items.length);
+    obj.refcount = 1; // the evaluation stack's reference
+    this.gc.safePoint(); // 3.12+: the constructor returned
+
+    if (cls.kind === Kind.List || cls.kind === Kind.Tuple) {
+      heap.initItems(obj, items); // steals the stack's references
+    } else {
+      for (const [name, value] of fields) heap.setField(obj, name, value, frame.file, frame.line ?? 0);
+      if (cls.kind === Kind.Dict) for (const v of stacked) heap.decref(v);
+    }
+    this.store(obj, ev.as, ev.global === true, ev.into, into, frame);
+    heap.decref(obj);
+  }
+
+  private weakref(ev: Extract<PlainEvent, { op: 'weakref' }>, frame: Frame): void {
+    const heap = this.heap;
+    this.requireNewId(ev.id);
+    const target = this.resolve(ev.to);
+    if (!target.cls.supportsWeakrefs) {
+      this.fail(`cannot create weak reference to '${target.cls.kind === Kind.Instance ? target.typeName : target.cls.name}' object`, 'Weak references can point to class instances and functions');
+    }
+    const into = ev.into === undefined ? null : this.container(ev.into.obj);
+    if (into !== null) {
+      if (ev.into!.field !== undefined) this.requireFields(into, ev.into!.field);
+      else this.requireItems(into, true);
+    }
+    heap.incref(target); // weakref.ref(target, cb): the target is on the stack
+    const wr = heap.allocate(ev.id, this.types.resolve('weakref'), this.types.resolve('weakref').size, frame.file, frame.line ?? 0);
+    wr.refcount = 1;
+    heap.attachWeakref(wr, target, ev.callback);
+    this.gc.safePoint();
+    this.store(wr, ev.as, ev.global === true, ev.into, into, frame);
+    heap.decref(wr);
+    heap.decref(target);
+  }
+
+  /** Binds the new object (`as`) or stores it into another (`into`); without either it is a temporary. */
+  private store(obj: PyObject, as: string | undefined, global: boolean, intoSpec: { field?: string } | undefined, into: PyObject | null, frame: Frame): void {
+    if (as !== undefined) {
+      this.bind(global ? this.heap.moduleFrame : frame, as, obj);
+    } else if (into !== null) {
+      if (intoSpec!.field !== undefined) this.heap.setField(into, intoSpec!.field, obj, frame.file, frame.line ?? 0);
+      else this.heap.appendItem(into, obj);
+    }
+  }
+
+  private return(ev: Extract<PlainEvent, { op: 'return' }>, frame: Frame): void {
+    const heap = this.heap;
+    if (heap.frames.length === 1) this.fail('"return" without a matching "call"', 'Every "return" ends the frame a "call" opened');
+    const value = ev.value === undefined ? null : this.resolveNullable(ev.value);
+    heap.incref(value); // in flight: kept alive while the frame's names go
+    for (const name of frame.order) {
+      if (frame.names.has(name)) heap.decref(frame.unbind(name) ?? null);
+    }
+    this.lines.end(heap.frames.length - 1);
+    heap.frames.pop();
+    const caller = heap.currentFrame;
+    if (ev.as !== undefined) this.bind(caller, ev.as, value);
+    heap.decref(value);
+  }
+
+  /** `name = value`: the new reference first, then the old value is dropped. */
+  private bind(frame: Frame, name: string, value: PyObject | null): void {
+    this.heap.incref(value);
+    const old = frame.bind(name, value);
+    if (old !== undefined) this.heap.decref(old);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // References and checks
+
+  private resolveNullable(ref: string | null): PyObject | null {
+    if (ref === null) return null;
+    if (ref.startsWith('$')) {
+      const name = ref.slice(1);
+      const heap = this.heap;
+      const frame = heap.currentFrame;
+      const scope = frame.names.has(name) ? frame : heap.moduleFrame.names.has(name) ? heap.moduleFrame : null;
+      if (scope === null) this.failUnbound(name, frame);
+      return scope!.names.get(name)!;
+    }
+    const obj = this.heap.byId.get(ref);
+    if (obj === undefined) this.fail(`unknown object '${ref}'`, 'Allocate it with an "alloc" event before referring to it');
+    if (!obj!.alive) this.fail(`object '${ref}' was freed at event ${obj!.freedEvent}`, 'Keep a reference to it (a name or a field of a live object) while the trace uses it');
+    return obj!;
+  }
+
+  private resolve(ref: string): PyObject {
+    const obj = this.resolveNullable(ref);
+    if (obj === null) this.fail(`'${ref}' is None where an object is needed`, 'Refer to a live object');
+    return obj!;
+  }
+
+  /** An object that can hold references. */
+  private container(ref: string): PyObject {
+    const obj = this.resolve(ref);
+    if (obj.kind === Kind.Atomic) this.fail(`'${obj.id}' is a ${obj.typeName}: an atomic object holds no references`, 'Store references in a container or a class instance');
+    if (obj.kind === Kind.Weakref) this.fail(`'${obj.id}' is a weakref: it holds no references`, 'Store references in a container or a class instance');
+    return obj;
+  }
+
+  private requireFields(obj: PyObject, field: string): void {
+    if (obj.kind === Kind.List || obj.kind === Kind.Tuple) {
+      this.fail(`'${obj.id}' is a ${obj.typeName}: it takes items, not fields (field '${field}')`, 'Omit "field" to append an item');
+    }
+    this.requireFieldName(obj.kind, field);
+  }
+
+  private requireFieldName(kind: Kind, field: string): void {
+    if (kind !== Kind.Dict && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
+      this.fail(`'${field}' is not an attribute name`, 'Attribute names are Python identifiers; use a dict for other keys');
+    }
+  }
+
+  private requireItems(obj: PyObject, appending: boolean): void {
+    if (obj.kind === Kind.List) return;
+    if (obj.kind === Kind.Tuple && appending) this.fail(`'${obj.id}' is a tuple: its items are set only when it is created`, 'Give the items in the tuple\'s "alloc"');
+    this.fail(`'${obj.id}' is a ${this.describe(obj.kind, obj.typeName)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
+  }
+
+  private describe(kind: Kind, name: string): string {
+    return kind === Kind.Instance ? `${name} instance` : name;
+  }
+
+  private requireNewId(id: string): void {
+    const existing = this.heap.byId.get(id);
+    if (existing !== undefined) {
+      this.fail(`duplicate id '${id}' (first allocated at event ${existing.allocEvent})`, 'An id names one object for the whole trace: give the new object a new id');
+    }
+  }
+
+  private failUnbound(name: string, frame: Frame): never {
+    const where = frame === this.heap.moduleFrame ? 'in the module' : `in function '${frame.functionName}' or in the module`;
+    this.fail(`name '${name}' is not bound ${where}`, 'Bind it first (an "as" on alloc, or a "bind" event)');
+  }
+
+  private fail(reason: string, hint: string): never {
+    const se = this.current!;
+    const frame = this.heap.currentFrame;
+    const line = frame.line ?? undefined;
+    const location: ConstructorParameters<typeof WorkloadError>[0] = {
+      file: this.workload.file,
+      path: se.path,
+      eventIndex: se.index,
+      iterations: se.iterations,
+      sourceFile: frame.file,
+    };
+    if (line !== undefined) {
+      location.sourceLine = line;
+      const text = frame.file === this.sourceFile ? this.sourceLines[line - 1] : undefined;
+      if (text !== undefined) location.sourceText = text.trim();
+    }
+    throw new WorkloadError(location, reason, hint);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The end of the trace: the module frame and any open frames stay alive.
+
+  finish(): ReplayOutcome {
+    const heap = this.heap;
+    this.lines.end(0);
+    const aliveIds: string[] = [];
+    for (const obj of heap.byId.values()) if (obj.alive) aliveIds.push(obj.id);
+    const report = buildReport({
+      workload: this.workload,
+      python: this.python,
+      sourceFile: this.sourceFile,
+      sourceLines: this.sourceLines,
+      events: this.events,
+      heap,
+      gc: this.gc,
+      lines: this.lines.results(),
+      timeline: this.timeline.points(),
+      passLocations: this.passLocations,
+      snapshots: this.snapshots,
+    });
+    return { report, aliveIds };
+  }
 }

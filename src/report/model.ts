@@ -108,6 +108,8 @@ export interface Report {
     memoryModel: 'live' | 'pymalloc';
   };
   summary: SummaryReport;
+  /** Source text of the traced program, per file (lines[k] is line k+1). */
+  sources: { file: string; lines: string[] }[];
   functions: FunctionReport[];
   lines: LineReport[];
   gc: {

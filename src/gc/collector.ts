@@ -1,0 +1,514 @@
+// The generational cyclic garbage collector, step for step as CPython's Modules/gcmodule.c
+// (3.11): the functions below carry gcmodule.c's names and run in gc_collect_main's order.
+import { FinalizerKind, GcList, GcNode, Kind, type PyObject } from '../heap/object.js';
+import type { Heap } from '../heap/heap.js';
+import type { PyClass, TypeRegistry } from '../heap/types.js';
+import type { PythonVersion } from '../workload/schema.js';
+import { append, first, isEmpty, merge, move, newList, remove, size } from './lists.js';
+
+const NUM_GENERATIONS = 3;
+/** PyList_MAXFREELIST and PyDict_MAXFREELIST. */
+const LIST_DICT_FREELIST = 80;
+/** Tuples of 1..PyTuple_MAXSAVESIZE items have freelists of PyTuple_MAXFREELIST each. */
+const TUPLE_MAXSAVESIZE = 20;
+const TUPLE_FREELIST = 2000;
+
+export interface GenerationStats {
+  collections: number;
+  collected: number;
+  uncollectable: number;
+}
+
+export interface PassRecord {
+  event: number;
+  generation: number;
+  trigger: 'collect' | 'threshold';
+  collected: number;
+  uncollectable: number;
+  result: number;
+  examined: number;
+  survivors: number;
+  bytesAfter: number;
+}
+
+export interface CollectorConfig {
+  python: PythonVersion;
+  enabled: boolean;
+  threshold: [number, number, number];
+  saveall: boolean;
+}
+
+export class Collector {
+  /** generations[0..2] and the permanent generation (gc.freeze). */
+  readonly generations: GcNode[] = [newList(), newList(), newList()];
+  readonly permanent = newList();
+  readonly count: [number, number, number] = [0, 0, 0];
+  readonly threshold: [number, number, number];
+  enabled: boolean;
+  /** A collection is running: no other starts, callbacks log `during: 'gc'`. */
+  collecting = false;
+  saveall: boolean;
+  longLivedTotal = 0;
+  longLivedPending = 0;
+  readonly stats: GenerationStats[] = [0, 1, 2].map(() => ({ collections: 0, collected: 0, uncollectable: 0 }));
+  readonly passes: PassRecord[] = [];
+  /** 3.12+: an allocation scheduled a collection that runs at the next eval-breaker check. */
+  pending = false;
+
+  private listFreelist = 0;
+  private dictFreelist = 0;
+  private readonly tupleFreelists = new Array<number>(TUPLE_MAXSAVESIZE + 1).fill(0);
+  /** Objects freed while delete_garbage breaks cycles: the collector, not refcounting, freed them. */
+  private deletingGarbage = false;
+  /** Reused buffer for tp_traverse results. */
+  private readonly referents: PyObject[] = [];
+
+  readonly dictClass: PyClass;
+  readonly tupleClass: PyClass;
+  private readonly schedulesOnly: boolean;
+
+  constructor(
+    private readonly heap: Heap,
+    types: TypeRegistry,
+    config: CollectorConfig,
+  ) {
+    this.threshold = [...config.threshold];
+    this.enabled = config.enabled;
+    this.saveall = config.saveall;
+    this.schedulesOnly = config.python !== '3.11';
+    this.dictClass = types.resolve('dict');
+    this.tupleClass = types.resolve('tuple');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Allocation, tracking, deallocation
+
+  /** A GC object is about to be allocated (_PyObject_GC_Link, or a freelist pop that skips it). */
+  allocating(kind: Kind, tupleItems: number): void {
+    if (kind === Kind.List && this.listFreelist > 0) return void this.listFreelist--;
+    if (kind === Kind.Dict && this.dictFreelist > 0) return void this.dictFreelist--;
+    if (kind === Kind.Tuple) {
+      if (tupleItems === 0) return; // () is a singleton: nothing is allocated
+      if (tupleItems <= TUPLE_MAXSAVESIZE && this.tupleFreelists[tupleItems]! > 0) return void this.tupleFreelists[tupleItems]!--;
+    }
+    this.count[0]++;
+    if (this.count[0] > this.threshold[0] && this.enabled && this.threshold[0] !== 0 && !this.collecting) {
+      if (this.schedulesOnly) {
+        this.pending = true; // _Py_ScheduleGC
+      } else {
+        this.collecting = true;
+        this.collectGenerations();
+        this.collecting = false;
+      }
+    }
+  }
+
+  /** 3.12+: an eval-breaker check (a constructor call returned, a Python function starts, a
+   * statement ends) runs a scheduled collection. */
+  safePoint(): void {
+    if (!this.pending || this.collecting) return;
+    this.pending = false;
+    this.collecting = true;
+    this.collectGenerations();
+    this.collecting = false;
+  }
+
+  /** _PyObject_GC_TRACK: appended to generation 0's tail. */
+  track(obj: PyObject): void {
+    obj.list = GcList.Gen0;
+    append(obj, this.generations[0]!);
+  }
+
+  untrack(obj: PyObject): void {
+    remove(obj);
+    obj.list = GcList.None;
+    obj.collecting = false;
+    obj.unreachable = false;
+  }
+
+  /** tp_free of a GC object: PyObject_GC_Del lowers count0, unless the freelist keeps the object. */
+  freed(obj: PyObject): void {
+    if (this.deletingGarbage) obj.freedByGc = true;
+    if (obj.kind === Kind.List && this.listFreelist < LIST_DICT_FREELIST) return void this.listFreelist++;
+    if (obj.kind === Kind.Dict && this.dictFreelist < LIST_DICT_FREELIST) return void this.dictFreelist++;
+    if (obj.kind === Kind.Tuple) {
+      const n = obj.capacity;
+      if (n === 0) return;
+      if (n <= TUPLE_MAXSAVESIZE && this.tupleFreelists[n]! < TUPLE_FREELIST) return void this.tupleFreelists[n]!++;
+    }
+    if (this.count[0] > 0) this.count[0]--;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Entry points
+
+  /** gc.collect(generation): returns collected + uncollectable (0 when a collection is running). */
+  collect(generation: number): number {
+    if (this.collecting) return 0;
+    this.collecting = true;
+    const n = this.collectMain(generation, 'collect');
+    this.collecting = false;
+    return n;
+  }
+
+  /** gc_collect_generations: the oldest generation over its threshold, except that generation 2
+   * waits until the objects that survived into it since the last full collection are 25% of
+   * those a full collection left (long_lived_pending < long_lived_total / 4). */
+  private collectGenerations(): void {
+    for (let i = NUM_GENERATIONS - 1; i >= 0; i--) {
+      if (this.count[i]! > this.threshold[i]!) {
+        if (i === NUM_GENERATIONS - 1 && this.longLivedPending < Math.floor(this.longLivedTotal / 4)) continue;
+        this.collectMain(i, 'threshold');
+        break;
+      }
+    }
+  }
+
+  freeze(): void {
+    for (let i = 0; i < NUM_GENERATIONS; i++) {
+      merge(this.generations[i]!, this.permanent);
+      this.count[i] = 0;
+    }
+  }
+
+  unfreeze(): void {
+    merge(this.permanent, this.generations[NUM_GENERATIONS - 1]!);
+  }
+
+  setThreshold(values: number[]): void {
+    values.forEach((v, i) => (this.threshold[i] = v));
+  }
+
+  /** Tracked objects in the permanent generation. */
+  *frozenObjects(): Iterable<PyObject> {
+    for (let node = this.permanent.gcNext!; node !== this.permanent; node = node.gcNext!) yield node as PyObject;
+  }
+
+  /** The objects of one generation, in list order. */
+  *generationObjects(i: number): Iterable<PyObject> {
+    const head = this.generations[i]!;
+    for (let node = head.gcNext!; node !== head; node = node.gcNext!) yield node as PyObject;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // gc_collect_main
+
+  private collectMain(generation: number, trigger: 'collect' | 'threshold'): number {
+    // Update collection and allocation counters.
+    if (generation + 1 < NUM_GENERATIONS) this.count[generation + 1]!++;
+    for (let i = 0; i <= generation; i++) this.count[i] = 0;
+
+    // Merge younger generations with the one being collected.
+    for (let i = 0; i < generation; i++) merge(this.generations[i]!, this.generations[generation]!);
+    const young = this.generations[generation]!;
+    const old = generation < NUM_GENERATIONS - 1 ? this.generations[generation + 1]! : young;
+    const examined = size(young);
+
+    const unreachable = newList();
+    this.deduceUnreachable(young, unreachable);
+
+    this.untrackTuples(young);
+    let survivors: number;
+    // Move reachable objects to the next generation.
+    if (young !== old) {
+      survivors = size(young);
+      if (generation === NUM_GENERATIONS - 2) this.longLivedPending += survivors;
+      merge(young, old);
+    } else {
+      // Dicts are untracked only in full collections, to avoid quadratic dict build-up.
+      this.untrackDicts(young);
+      survivors = size(young);
+      this.longLivedPending = 0;
+      this.longLivedTotal = survivors;
+    }
+
+    // Objects with a legacy finalizer, and everything they reach, cannot be freed safely.
+    const finalizers = newList();
+    this.moveLegacyFinalizers(unreachable, finalizers);
+    this.moveLegacyFinalizerReachable(finalizers);
+
+    // Clear weakrefs and invoke callbacks as necessary.
+    let collected = this.handleWeakrefs(unreachable, old);
+
+    // Call tp_finalize on objects that have one.
+    this.finalizeGarbage(unreachable);
+
+    // Finalizers may have resurrected objects: continue with what is still unreachable.
+    const finalUnreachable = newList();
+    this.handleResurrectedObjects(unreachable, finalUnreachable, old);
+
+    // tp_clear breaks the cycles; refcounting frees them (and may free some finalizers' objects).
+    collected += size(finalUnreachable);
+    this.deleteGarbage(finalUnreachable, old);
+
+    const uncollectable = size(finalizers);
+    this.handleLegacyFinalizers(finalizers, old);
+
+    if (generation === NUM_GENERATIONS - 1) this.clearFreelists();
+
+    const stats = this.stats[generation]!;
+    stats.collections++;
+    stats.collected += collected;
+    stats.uncollectable += uncollectable;
+    this.passes.push({
+      event: this.heap.event,
+      generation,
+      trigger,
+      collected,
+      uncollectable,
+      result: collected + uncollectable,
+      examined,
+      survivors,
+      bytesAfter: this.heap.liveBytes,
+    });
+    return collected + uncollectable;
+  }
+
+  /** update_refs, subtract_refs and move_unreachable: afterwards `base` holds the objects reachable
+   * from outside it and `unreachable` the rest. */
+  private deduceUnreachable(base: GcNode, unreachable: GcNode): void {
+    this.updateRefs(base);
+    this.subtractRefs(base);
+    this.moveUnreachable(base, unreachable);
+  }
+
+  /** gc_refs starts as the refcount: every reference, from inside or outside the set. */
+  private updateRefs(containers: GcNode): void {
+    for (let node = containers.gcNext!; node !== containers; node = node.gcNext!) {
+      const obj = node as PyObject;
+      obj.gcRefs = obj.refcount;
+      obj.collecting = true;
+    }
+  }
+
+  /** Subtract the references from inside the set: what is left comes from outside it. */
+  private subtractRefs(containers: GcNode): void {
+    const referents = this.referents;
+    for (let node = containers.gcNext!; node !== containers; node = node.gcNext!) {
+      this.traverse(node as PyObject, referents);
+      for (let i = 0; i < referents.length; i++) {
+        const r = referents[i]!;
+        if (r.collecting) r.gcRefs--;
+      }
+    }
+  }
+
+  /** One pass in list order: an object with outside references is reachable and so is all it
+   * reaches (pulled back from `unreachable` to young's tail, where the pass will get to it);
+   * an object without is tentatively unreachable. */
+  private moveUnreachable(young: GcNode, unreachable: GcNode): void {
+    const referents = this.referents;
+    let prev: GcNode = young;
+    let node = young.gcNext!;
+    while (node !== young) {
+      const obj = node as PyObject;
+      if (obj.gcRefs > 0) {
+        this.traverse(obj, referents);
+        for (let i = 0; i < referents.length; i++) this.visitReachable(referents[i]!, young);
+        obj.collecting = false;
+        prev = obj;
+      } else {
+        move(obj, unreachable);
+        obj.unreachable = true;
+      }
+      node = prev.gcNext!;
+    }
+  }
+
+  private visitReachable(r: PyObject, young: GcNode): void {
+    // Objects of other generations, and those already scanned, are not collecting.
+    if (!r.collecting) return;
+    if (r.unreachable) {
+      // It had gc_refs 0 when the pass reached it, but it is reachable after all.
+      move(r, young);
+      r.unreachable = false;
+      r.gcRefs = 1;
+    } else if (r.gcRefs === 0) {
+      // Not scanned yet: tell the pass that it is reachable.
+      r.gcRefs = 1;
+    }
+  }
+
+  /** Tuples whose items can never be part of a cycle stop being tracked (_PyTuple_MaybeUntrack). */
+  private untrackTuples(young: GcNode): void {
+    let node = young.gcNext!;
+    while (node !== young) {
+      const next = node.gcNext!;
+      const obj = node as PyObject;
+      if (obj.kind === Kind.Tuple && !obj.items!.some((item) => this.heap.mayBeTracked(item))) this.untrack(obj);
+      node = next;
+    }
+  }
+
+  /** Dicts holding nothing that may be tracked stop being tracked (_PyDict_MaybeUntrack). */
+  private untrackDicts(young: GcNode): void {
+    let node = young.gcNext!;
+    while (node !== young) {
+      const next = node.gcNext!;
+      const obj = node as PyObject;
+      if (obj.kind === Kind.Dict && !obj.fieldValues.some((v) => v !== undefined && this.heap.mayBeTracked(v))) this.untrack(obj);
+      node = next;
+    }
+  }
+
+  private moveLegacyFinalizers(unreachable: GcNode, finalizers: GcNode): void {
+    let node = unreachable.gcNext!;
+    while (node !== unreachable) {
+      const next = node.gcNext!;
+      const obj = node as PyObject;
+      obj.unreachable = false;
+      if (obj.cls.finalizer === FinalizerKind.Legacy) {
+        obj.collecting = false;
+        move(obj, finalizers);
+      }
+      node = next;
+    }
+  }
+
+  /** Everything reachable from a legacy finalizer is uncollectable too (the list grows as we walk). */
+  private moveLegacyFinalizerReachable(finalizers: GcNode): void {
+    const referents = this.referents;
+    for (let node = finalizers.gcNext!; node !== finalizers; node = node.gcNext!) {
+      this.traverse(node as PyObject, referents);
+      for (let i = 0; i < referents.length; i++) {
+        const r = referents[i]!;
+        if (r.collecting) {
+          move(r, finalizers);
+          r.collecting = false;
+        }
+      }
+    }
+  }
+
+  /** Clears every weakref to garbage and every weakref that is garbage; then calls the callbacks
+   * of the cleared weakrefs that are not garbage themselves (a callback must not see, or
+   * resurrect, objects that are about to be cleared). */
+  private handleWeakrefs(unreachable: GcNode, old: GcNode): number {
+    const heap = this.heap;
+    const toCall = newList();
+    for (let node = unreachable.gcNext!; node !== unreachable; ) {
+      const obj = node as PyObject;
+      const next = node.gcNext!;
+      if (obj.kind === Kind.Weakref) heap.clearWeakref(obj);
+      const list = obj.weakrefs;
+      while (list !== null && list.length > 0) {
+        const wr = list[0]!;
+        heap.clearWeakref(wr);
+        if (!wr.hasCallback || wr.collecting) continue;
+        wr.refcount++; // so that wr cannot go away before its callback ran
+        move(wr, toCall);
+      }
+      node = next;
+    }
+
+    let freed = 0;
+    for (let wr = first(toCall); wr !== null; wr = first(toCall)) {
+      heap.callWeakrefCallback(wr, wr.callback!);
+      heap.decref(wr);
+      if (toCall.gcNext === wr) move(wr, old);
+      else freed++;
+    }
+    return freed;
+  }
+
+  /** PEP 442: each finalizer runs once, on an object that is still intact. */
+  private finalizeGarbage(collectable: GcNode): void {
+    const heap = this.heap;
+    const seen = newList();
+    for (let obj = first(collectable); obj !== null; obj = first(collectable)) {
+      move(obj, seen);
+      const fin = obj.cls.finalizer;
+      if (!obj.finalized && (fin === FinalizerKind.Del || fin === FinalizerKind.Resurrect)) {
+        heap.incref(obj);
+        heap.callFinalizer(obj);
+        heap.decref(obj);
+      }
+    }
+    merge(seen, collectable);
+  }
+
+  /** Finalizers may have made garbage reachable again: recompute, and what is referenced from
+   * outside now survives into the old generation with everything it reaches. */
+  private handleResurrectedObjects(unreachable: GcNode, stillUnreachable: GcNode, old: GcNode): void {
+    for (let node = unreachable.gcNext!; node !== unreachable; node = node.gcNext!) (node as PyObject).collecting = false;
+    this.deduceUnreachable(unreachable, stillUnreachable);
+    for (let node = stillUnreachable.gcNext!; node !== stillUnreachable; node = node.gcNext!) (node as PyObject).unreachable = false;
+    merge(unreachable, old);
+  }
+
+  /** tp_clear on each object (or, with DEBUG_SAVEALL, into gc.garbage); an object that survives
+   * its clearing moves to the old generation and may die later. */
+  private deleteGarbage(collectable: GcNode, old: GcNode): void {
+    const heap = this.heap;
+    this.deletingGarbage = true;
+    for (let obj = first(collectable); obj !== null; obj = first(collectable)) {
+      if (this.saveall) {
+        heap.appendGarbage(obj);
+      } else {
+        heap.incref(obj);
+        heap.clearReferences(obj);
+        heap.decref(obj);
+      }
+      if (collectable.gcNext === obj) move(obj, old);
+    }
+    this.deletingGarbage = false;
+  }
+
+  private handleLegacyFinalizers(finalizers: GcNode, old: GcNode): void {
+    for (let node = finalizers.gcNext!; node !== finalizers; node = node.gcNext!) {
+      const obj = node as PyObject;
+      if (this.saveall || obj.cls.finalizer === FinalizerKind.Legacy) this.heap.appendGarbage(obj);
+    }
+    merge(finalizers, old);
+  }
+
+  /** Generation-2 collections free the list, dict and tuple freelists (each PyObject_GC_Del). */
+  private clearFreelists(): void {
+    let freed = this.listFreelist + this.dictFreelist;
+    for (let n = 1; n <= TUPLE_MAXSAVESIZE; n++) {
+      freed += this.tupleFreelists[n]!;
+      this.tupleFreelists[n] = 0;
+    }
+    this.listFreelist = 0;
+    this.dictFreelist = 0;
+    this.count[0] = Math.max(0, this.count[0] - freed);
+  }
+
+  /** tp_traverse: the GC objects an object references, in CPython's visiting order. */
+  private traverse(obj: PyObject, out: PyObject[]): void {
+    out.length = 0;
+    switch (obj.kind) {
+      case Kind.Instance:
+      case Kind.Function:
+        if (obj.dict !== null) out.push(obj.dict);
+        else if (obj.kind === Kind.Instance) pushValues(obj.fieldValues, out);
+        return;
+      case Kind.Dict:
+        pushValues(obj.fieldValues, out);
+        return;
+      case Kind.List:
+      case Kind.Tuple: {
+        const items = obj.items!;
+        for (let i = items.length - 1; i >= 0; i--) {
+          const item = items[i]!;
+          if (item !== null && item.kind !== Kind.Atomic) out.push(item);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Whether the collector has anything to do with this generation list (for tests). */
+  isEmpty(i: number): boolean {
+    return isEmpty(this.generations[i]!);
+  }
+}
+
+function pushValues(values: (PyObject | null | undefined)[], out: PyObject[]): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== undefined && v !== null && v.kind !== Kind.Atomic) out.push(v);
+  }
+}

@@ -1,0 +1,663 @@
+// The heap: objects, strong references, reference counting and deallocation in CPython's order.
+// Deallocation never recurses on data: a cascade runs on an explicit stack of deallocator frames that
+// reproduces the order of CPython's recursive tp_dealloc calls, trashcan included.
+import { FinalizerKind, GcList, Kind, PyObject } from './object.js';
+import { Frame } from './frames.js';
+import { dictLog2For, dictSize, dictUsable, EMPTY_DICT_SIZE, listResize, type PyClass } from './types.js';
+import type { Collector } from '../gc/collector.js';
+
+export interface CallbackEntry {
+  event: number;
+  kind: 'finalizer' | 'weakref';
+  id: string;
+  label?: string;
+  during: 'refcount' | 'gc';
+}
+
+/** Raised when a finalizer cannot do what the workload says (e.g. resurrect into a missing list). */
+export class HeapError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly hint: string,
+  ) {
+    super(reason);
+  }
+}
+
+// Phases of one deallocator frame (subtype_dealloc, list_dealloc, …).
+const enum Phase {
+  Finalize,
+  ClearWeakrefs,
+  DropReferences,
+  Free,
+  /** _PyTrash_thread_destroy_chain: deallocates deposited objects one by one. */
+  DestroyChain,
+}
+
+export interface TrashcanModel {
+  /** A trashcan deallocator entered at this nesting or deeper is deposited for later. */
+  depositDepth: number;
+  /** When a trashcan deallocator ends at this nesting or shallower, deposited objects are destroyed. */
+  destroyDepth: number;
+}
+
+export class Heap {
+  /** Every object ever allocated, by handle. */
+  readonly objects: PyObject[] = [];
+  /** Workload objects by id (freed ones stay, to explain references to them). */
+  readonly byId = new Map<string, PyObject>();
+  readonly frames: Frame[];
+  /** gc.garbage: a root list. */
+  readonly garbage: PyObject[] = [];
+  readonly callbacks: CallbackEntry[] = [];
+  gc!: Collector;
+
+  /** The event being replayed: its index, source position and clock (for logs, freed-at, the peak). */
+  event = -1;
+  file = '';
+  line: number | null = null;
+  clock = 0;
+
+  liveBytes: number;
+  /** Highest liveBytes since the line sampler last reset it. */
+  highWater: number;
+  /** Highest liveBytes since the timeline's last sample. */
+  sampleHigh: number;
+  /** Highest liveBytes of the run, and the event that first reached it. */
+  peakBytes: number;
+  peakEvent = -1;
+  peakFile = '';
+  peakLine: number | null = null;
+  peakClock = 0;
+  allocatedBytes = 0;
+  freedBytes = 0;
+  objectsAllocated = 0;
+  objectsFreed = 0;
+
+  // The deallocation stack: parallel arrays, one entry per active deallocator.
+  private readonly stackObj: PyObject[] = [];
+  private readonly stackPhase: Phase[] = [];
+  /** How far each deallocator has got through the references it drops. */
+  private readonly stackIndex: number[] = [];
+  private trashNesting = 0;
+  /** tstate->trash_delete_later: deposited objects, last in first out. */
+  private readonly trashLater: PyObject[] = [];
+
+  constructor(
+    baseline: number,
+    moduleFile: string,
+    private readonly trashcan: TrashcanModel,
+  ) {
+    this.liveBytes = baseline;
+    this.highWater = baseline;
+    this.sampleHigh = baseline;
+    this.peakBytes = baseline;
+    this.frames = [new Frame('<module>', moduleFile, null)];
+  }
+
+  get moduleFrame(): Frame {
+    return this.frames[0]!;
+  }
+
+  get currentFrame(): Frame {
+    return this.frames[this.frames.length - 1]!;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Allocation
+
+  /** Creates an object and accounts for it with the collector (which may collect first, as
+   * CPython's allocator does) and tracks it when its type is tracked at creation. */
+  allocate(id: string, cls: PyClass, size: number, file: string, line: number, implicit = false, tupleItems = 0): PyObject {
+    if (cls.kind !== Kind.Atomic) this.gc.allocating(cls.kind, tupleItems);
+    const obj = new PyObject(this.objects.length, id, cls.kind, cls, size, this.event, file, line);
+    obj.implicit = implicit;
+    this.objects.push(obj);
+    if (!implicit) {
+      this.byId.set(id, obj);
+      this.objectsAllocated++;
+    }
+    this.grow(size);
+    this.allocatedBytes += size;
+    if (cls.kind === Kind.Instance && cls.usable > 1) cls.usable--; // init_inline_values
+    if (cls.kind === Kind.List || cls.kind === Kind.Tuple) obj.items = [];
+    if (cls.kind === Kind.Dict) obj.fieldNames = [];
+    // Dicts start untracked (they track themselves when they store a container); the rest at once.
+    if (cls.kind !== Kind.Atomic && cls.kind !== Kind.Dict) this.gc.track(obj);
+    return obj;
+  }
+
+  private grow(bytes: number): void {
+    const live = (this.liveBytes += bytes);
+    if (live > this.highWater) this.highWater = live;
+    if (live > this.sampleHigh) this.sampleHigh = live;
+    if (live > this.peakBytes) {
+      this.peakBytes = live;
+      if (this.peakEvent !== this.event) {
+        this.peakEvent = this.event;
+        this.peakFile = this.file;
+        this.peakLine = this.line;
+        this.peakClock = this.clock;
+      }
+    }
+  }
+
+  /** The object's memory changed (resize events, list and dict growth). */
+  resize(obj: PyObject, newSize: number): void {
+    const delta = newSize - obj.size;
+    obj.size = newSize;
+    if (delta > 0) {
+      this.grow(delta);
+      this.allocatedBytes += delta;
+    } else {
+      this.liveBytes += delta;
+      this.freedBytes -= delta;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // References
+
+  incref(obj: PyObject | null): void {
+    if (obj !== null) obj.refcount++;
+  }
+
+  /** Py_DECREF: drops one strong reference; what reaches zero is deallocated before this returns. */
+  decref(obj: PyObject | null): void {
+    if (obj === null || --obj.refcount > 0) return;
+    const base = this.stackObj.length;
+    this.beginDealloc(obj);
+    this.runDeallocators(base);
+  }
+
+  /** `_PyObject_GC_MAY_BE_TRACKED`: could this value make a dict or tuple holding it need tracking? */
+  mayBeTracked(value: PyObject | null): boolean {
+    if (value === null || value.kind === Kind.Atomic) return false;
+    if (value.kind === Kind.Tuple) return value.tracked;
+    return true;
+  }
+
+  /** `a.f = v` / `d[k] = v`: stores a new reference, then drops the replaced value. */
+  setField(obj: PyObject, name: string, value: PyObject | null, file: string, line: number): void {
+    if (obj.kind === Kind.Dict) return this.dictSet(obj, name, value);
+    if (obj.dict === null && obj.kind === Kind.Instance) {
+      const cls = obj.cls;
+      let ix = cls.keyIndex.get(name);
+      if (ix === undefined && cls.usable > 0) {
+        ix = cls.keys.length;
+        cls.keys.push(name);
+        cls.keyIndex.set(name, ix);
+        cls.usable--;
+      }
+      if (ix !== undefined) {
+        const old = obj.fieldValues[ix];
+        this.incref(value);
+        obj.fieldValues[ix] = value;
+        if (old !== undefined) this.decref(old);
+        return;
+      }
+      this.materializeDict(obj, file, line);
+    } else if (obj.dict === null) {
+      this.createFunctionDict(obj, file, line);
+    }
+    this.dictSet(obj.dict!, name, value);
+  }
+
+  /** The value of a field, `undefined` when it is not set. */
+  getField(obj: PyObject, name: string): PyObject | null | undefined {
+    if (obj.kind === Kind.Dict) {
+      const i = obj.fieldNames!.indexOf(name);
+      return i < 0 ? undefined : obj.fieldValues[i];
+    }
+    if (obj.dict !== null) return this.getField(obj.dict, name);
+    if (obj.kind !== Kind.Instance) return undefined;
+    const ix = obj.cls.keyIndex.get(name);
+    return ix === undefined ? undefined : obj.fieldValues[ix];
+  }
+
+  /** `del a.f` / `del d[k]`. Returns false when the field is not set. */
+  deleteField(obj: PyObject, name: string): boolean {
+    if (obj.kind === Kind.Dict) {
+      const i = obj.fieldNames!.indexOf(name);
+      if (i < 0) return false;
+      const old = obj.fieldValues[i]!;
+      obj.fieldNames!.splice(i, 1);
+      obj.fieldValues.splice(i, 1);
+      this.decref(old);
+      return true;
+    }
+    if (obj.dict !== null) return this.deleteField(obj.dict, name);
+    if (obj.kind !== Kind.Instance) return false;
+    const ix = obj.cls.keyIndex.get(name);
+    if (ix === undefined || obj.fieldValues[ix] === undefined) return false;
+    const old = obj.fieldValues[ix]!;
+    obj.fieldValues[ix] = undefined;
+    this.decref(old);
+    return true;
+  }
+
+  /** `lst.append(v)`: list_resize, then the new reference. */
+  appendItem(list: PyObject, value: PyObject | null): void {
+    const items = list.items!;
+    this.setListCapacity(list, listResize(list.capacity, items.length, items.length + 1));
+    this.incref(value);
+    items.push(value);
+  }
+
+  /** `lst.remove(v)` by identity. Returns false when the list does not hold it. */
+  removeItem(list: PyObject, value: PyObject | null): boolean {
+    const items = list.items!;
+    const i = items.indexOf(value);
+    if (i < 0) return false;
+    items.splice(i, 1);
+    this.setListCapacity(list, listResize(list.capacity, items.length + 1, items.length));
+    this.decref(value);
+    return true;
+  }
+
+  /** Items set at creation (`[a, b]`, `(a, b)`): the references were taken by the caller. */
+  initItems(obj: PyObject, values: (PyObject | null)[]): void {
+    const items = obj.items!;
+    for (const v of values) items.push(v);
+    if (obj.kind === Kind.List) {
+      this.setListCapacity(obj, values.length);
+    } else {
+      obj.capacity = values.length; // a tuple's length decides its freelist
+      this.resize(obj, obj.size + 8 * values.length);
+    }
+  }
+
+  private setListCapacity(list: PyObject, capacity: number): void {
+    if (capacity !== list.capacity) this.resize(list, list.size + 8 * (capacity - list.capacity));
+    list.capacity = capacity;
+  }
+
+  private dictSet(dict: PyObject, key: string, value: PyObject | null): void {
+    // MAINTAIN_TRACKING: a dict starts tracking itself when it stores something that may be tracked.
+    if (!dict.tracked && this.mayBeTracked(value)) this.gc.track(dict);
+    const names = dict.fieldNames!;
+    const i = names.indexOf(key);
+    this.incref(value);
+    if (i >= 0) {
+      const old = dict.fieldValues[i]!;
+      dict.fieldValues[i] = value;
+      this.decref(old);
+      return;
+    }
+    if (dict.entries >= dictUsable(dict.capacity)) {
+      // insertion_resize: a table for three times the keys in use (deleted entries are dropped).
+      const log2 = dict.capacity === 0 ? 3 : dictLog2For(names.length * 3);
+      this.resize(dict, dict.size + dictSize(log2) - dictSize(dict.capacity));
+      dict.capacity = log2;
+      dict.entries = names.length;
+    }
+    names.push(key);
+    dict.fieldValues.push(value);
+    dict.entries++;
+  }
+
+  /** The class's key table is full: the instance gets a real `__dict__` (make_dict_from_instance_attributes). */
+  private materializeDict(obj: PyObject, file: string, line: number): void {
+    const dict = this.allocate(`${obj.id}.__dict__`, this.gc.dictClass, EMPTY_DICT_SIZE, file, line, true);
+    dict.owner = obj;
+    obj.dict = dict;
+    dict.refcount = 1;
+    const keys = obj.cls.keys;
+    const values = obj.fieldValues;
+    obj.fieldValues = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === undefined) continue;
+      this.dictSet(dict, keys[i]!, v);
+      this.decref(v); // the reference moves from the inline values to the dict
+    }
+  }
+
+  /** A function's `__dict__` is created on its first attribute (PyDict_New: untracked at first). */
+  private createFunctionDict(fn: PyObject, file: string, line: number): void {
+    const dict = this.allocate(`${fn.id}.__dict__`, this.gc.dictClass, EMPTY_DICT_SIZE, file, line, true);
+    dict.owner = fn;
+    fn.dict = dict;
+    dict.refcount = 1;
+  }
+
+  /** `weakref.ref(target, cb)`: the new weakref goes to the head of the referent's list, so callbacks
+   * run newest first. */
+  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined): void {
+    wr.referent = target;
+    wr.hasCallback = label !== undefined;
+    wr.callback = label ?? null;
+    (target.weakrefs ??= []).unshift(wr);
+  }
+
+  /** _PyWeakref_ClearRef: the weakref no longer points anywhere; its callback is kept. */
+  clearWeakref(wr: PyObject): void {
+    const target = wr.referent;
+    if (target === null) return;
+    const list = target.weakrefs!;
+    list.splice(list.indexOf(wr), 1);
+    wr.referent = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Finalizers and callbacks
+
+  /** Runs a `__del__` once (PEP 442). The caller holds a reference to `obj`. */
+  callFinalizer(obj: PyObject): void {
+    const cls = obj.cls;
+    if (obj.finalized || (cls.finalizer !== FinalizerKind.Del && cls.finalizer !== FinalizerKind.Resurrect)) return;
+    this.gc.safePoint();
+    this.logCallback('finalizer', obj.id, undefined);
+    if (cls.finalizer === FinalizerKind.Resurrect) {
+      const name = cls.resurrectName!;
+      const list = this.moduleFrame.names.get(name);
+      if (list === undefined || list === null || list.kind !== Kind.List) {
+        throw new HeapError(
+          `the finalizer of '${obj.id}' resurrects it into '${name}', which is not bound to a list in the module`,
+          `Bind '${name}' to a list at module level before the object dies`,
+        );
+      }
+      this.appendItem(list, obj);
+    }
+    obj.finalized = true;
+  }
+
+  /** A legacy `tp_del`: runs on every deallocation and during no collection. */
+  private callLegacyFinalizer(obj: PyObject): void {
+    this.gc.safePoint();
+    this.logCallback('finalizer', obj.id, undefined);
+  }
+
+  /** handle_callback: calls the weakref's callback with the weakref. */
+  callWeakrefCallback(wr: PyObject, label: string): void {
+    this.gc.safePoint();
+    this.logCallback('weakref', wr.id, label);
+  }
+
+  private logCallback(kind: 'finalizer' | 'weakref', id: string, label: string | undefined): void {
+    const entry: CallbackEntry = { event: this.event, kind, id, during: this.gc.collecting ? 'gc' : 'refcount' };
+    if (label !== undefined) entry.label = label;
+    this.callbacks.push(entry);
+  }
+
+  /** PyObject_ClearWeakRefs: clears every weakref to a dying object and calls their callbacks. */
+  private clearWeakrefsOnDealloc(obj: PyObject): void {
+    const list = obj.weakrefs;
+    if (list === null || list.length === 0) return;
+    if (list.length === 1) {
+      const wr = list[0]!;
+      const label = wr.callback;
+      wr.callback = null;
+      wr.hasCallback = false;
+      this.clearWeakref(wr);
+      if (label !== null && wr.refcount > 0) this.callWeakrefCallback(wr, label);
+      return;
+    }
+    // Several weakrefs: CPython keeps them alive in a tuple (weakref, callback) × n while calling.
+    const count = list.length;
+    const tuple = this.allocate(`<weakrefs of ${obj.id}>`, this.gc.tupleClass, 0, obj.allocFile, obj.allocLine, true, 2 * count);
+    tuple.refcount = 1;
+    tuple.capacity = 2 * count;
+    const items = tuple.items!;
+    const labels: (string | null)[] = [];
+    for (let i = 0; i < count && list.length > 0; i++) {
+      const wr = list[0]!;
+      if (wr.refcount > 0) {
+        wr.refcount++;
+        items.push(wr, null);
+        labels.push(wr.callback);
+      } else {
+        items.push(null, null);
+        labels.push(null);
+      }
+      wr.callback = null;
+      wr.hasCallback = false;
+      this.clearWeakref(wr);
+    }
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i]!;
+      if (label !== null) this.callWeakrefCallback(items[2 * i]!, label);
+    }
+    this.decref(tuple);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Deallocation
+
+  /** The refcount reached zero: enter the type's deallocator (or deposit it in the trashcan). */
+  private beginDealloc(obj: PyObject): void {
+    if (obj.tracked) this.gc.untrack(obj);
+    if (usesTrashcan(obj.kind)) {
+      if (this.trashNesting >= this.trashcan.depositDepth) {
+        this.trashLater.push(obj);
+        return;
+      }
+      this.trashNesting++;
+    }
+    this.stackObj.push(obj);
+    this.stackPhase.push(
+      obj.kind === Kind.Instance
+        ? Phase.Finalize
+        : obj.kind === Kind.Function || obj.kind === Kind.Weakref
+          ? Phase.ClearWeakrefs
+          : Phase.DropReferences,
+    );
+    this.stackIndex.push(0);
+  }
+
+  /** Runs deallocator frames until the stack is back at `base`: the iterative form of CPython's
+   * recursive Py_DECREF → tp_dealloc → Py_DECREF … */
+  private runDeallocators(base: number): void {
+    const objs = this.stackObj;
+    const phases = this.stackPhase;
+    while (objs.length > base) {
+      const top = objs.length - 1;
+      const obj = objs[top]!;
+      switch (phases[top]!) {
+        case Phase.Finalize: {
+          // subtype_dealloc: tp_finalize runs on a temporarily resurrected, re-tracked object.
+          phases[top] = Phase.ClearWeakrefs;
+          const fin = obj.cls.finalizer;
+          if ((fin === FinalizerKind.Del || fin === FinalizerKind.Resurrect) && !obj.finalized) {
+            this.gc.track(obj);
+            obj.refcount = 1;
+            this.callFinalizer(obj);
+            obj.refcount--;
+            if (obj.refcount > 0) {
+              this.endDealloc(top, obj); // resurrected: it stays tracked at generation 0's tail
+              break;
+            }
+            this.gc.untrack(obj);
+          }
+          break;
+        }
+        case Phase.ClearWeakrefs:
+          phases[top] = Phase.DropReferences;
+          if (obj.kind === Kind.Weakref) {
+            this.clearWeakref(obj);
+            obj.hasCallback = false;
+            obj.callback = null;
+            break;
+          }
+          this.clearWeakrefsOnDealloc(obj);
+          if (obj.cls.finalizer === FinalizerKind.Legacy) {
+            this.gc.track(obj);
+            obj.refcount = 1;
+            this.callLegacyFinalizer(obj);
+            obj.refcount--;
+            if (obj.refcount > 0) {
+              this.endDealloc(top, obj);
+              break;
+            }
+            this.gc.untrack(obj);
+          }
+          break;
+        case Phase.DropReferences: {
+          const child = this.takeNextReference(obj, top);
+          if (child === undefined) {
+            phases[top] = Phase.Free;
+          } else if (child !== null && --child.refcount === 0) {
+            this.beginDealloc(child);
+          }
+          break;
+        }
+        case Phase.Free:
+          this.free(obj);
+          this.endDealloc(top, obj);
+          break;
+        case Phase.DestroyChain: {
+          const next = this.trashLater.pop();
+          if (next === undefined) {
+            objs.pop();
+            phases.pop();
+            this.stackIndex.pop();
+            this.trashNesting--;
+          } else {
+            this.beginDealloc(next);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** Py_TRASHCAN_END: leaves the deallocator; at the outermost level, destroys deposited objects. */
+  private endDealloc(top: number, obj: PyObject): void {
+    this.stackObj.length = top;
+    this.stackPhase.length = top;
+    this.stackIndex.length = top;
+    if (!usesTrashcan(obj.kind)) return;
+    this.trashNesting--;
+    if (this.trashLater.length > 0 && this.trashNesting <= this.trashcan.destroyDepth) {
+      this.trashNesting++;
+      this.stackObj.push(obj);
+      this.stackPhase.push(Phase.DestroyChain);
+      this.stackIndex.push(0);
+    }
+  }
+
+  /** The next reference a deallocator drops, in CPython's order; `undefined` when none is left. */
+  private takeNextReference(obj: PyObject, top: number): PyObject | null | undefined {
+    switch (obj.kind) {
+      case Kind.Instance:
+      case Kind.Function:
+        if (obj.dict !== null) {
+          const dict = obj.dict;
+          obj.dict = null;
+          return dict;
+        }
+        if (obj.kind === Kind.Instance) return this.takeNextValue(obj, top); // _PyObject_FreeInstanceAttributes
+        return undefined;
+      case Kind.Dict:
+        return this.takeNextValue(obj, top); // free_keys_object: entries in insertion order
+      case Kind.List:
+      case Kind.Tuple: {
+        // list_dealloc / tupledealloc: items last first.
+        const items = obj.items!;
+        return items.length === 0 ? undefined : items.pop();
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The next set value of an instance's key table or a dict's entries, in order. */
+  private takeNextValue(obj: PyObject, top: number): PyObject | null | undefined {
+    const values = obj.fieldValues;
+    let i = this.stackIndex[top]!;
+    while (i < values.length) {
+      const v = values[i];
+      values[i++] = undefined;
+      if (v !== undefined) {
+        this.stackIndex[top] = i;
+        return v;
+      }
+    }
+    this.stackIndex[top] = i;
+    return undefined;
+  }
+
+  /** The memory goes back; a GC object leaves the collector's count unless its freelist keeps it. */
+  private free(obj: PyObject): void {
+    obj.alive = false;
+    obj.freedEvent = this.event;
+    this.liveBytes -= obj.size;
+    this.freedBytes += obj.size;
+    if (!obj.implicit) this.objectsFreed++;
+    if (obj.kind !== Kind.Atomic) this.gc.freed(obj);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Used by the collector
+
+  /** tp_clear: breaks the object's references in CPython's order (tuples have none). */
+  clearReferences(obj: PyObject): void {
+    switch (obj.kind) {
+      case Kind.Instance:
+      case Kind.Function:
+        if (obj.dict !== null) {
+          const dict = obj.dict;
+          obj.dict = null;
+          this.decref(dict);
+          return;
+        }
+        if (obj.kind === Kind.Instance) {
+          // _PyObject_ClearInstanceAttributes: Py_CLEAR of each inline value in key-table order.
+          const values = obj.fieldValues;
+          for (let i = 0; i < values.length; i++) {
+            const v = values[i];
+            if (v === undefined) continue;
+            values[i] = undefined;
+            this.decref(v);
+          }
+        }
+        return;
+      case Kind.Dict: {
+        // PyDict_Clear: the dict is emptied first, then the old entries dropped in order.
+        const values = obj.fieldValues;
+        obj.fieldValues = [];
+        obj.fieldNames = [];
+        obj.entries = 0;
+        const keyTable = dictSize(obj.capacity) - EMPTY_DICT_SIZE;
+        obj.capacity = 0;
+        this.resize(obj, obj.size - keyTable);
+        for (const v of values) if (v !== undefined) this.decref(v);
+        return;
+      }
+      case Kind.List: {
+        // _list_clear: the list is emptied first, then its items dropped last first.
+        const items = obj.items!;
+        obj.items = [];
+        this.setListCapacity(obj, 0);
+        for (let i = items.length - 1; i >= 0; i--) this.decref(items[i]!);
+        return;
+      }
+      case Kind.Weakref:
+        this.clearWeakref(obj);
+        obj.hasCallback = false;
+        obj.callback = null;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Appends to gc.garbage (a new reference). */
+  appendGarbage(obj: PyObject): void {
+    obj.refcount++;
+    this.garbage.push(obj);
+  }
+
+  /** gc.garbage.clear(): drops its references, last first like list clear. */
+  clearGarbage(): void {
+    const saved = this.garbage.splice(0);
+    for (let i = saved.length - 1; i >= 0; i--) this.decref(saved[i]!);
+  }
+}
+
+/** Deallocators that use Py_TRASHCAN_BEGIN (subtype_dealloc, list, tuple, dict). */
+function usesTrashcan(kind: Kind): boolean {
+  return kind === Kind.Instance || kind === Kind.List || kind === Kind.Tuple || kind === Kind.Dict;
+}
+
+export { GcList };

@@ -1,0 +1,126 @@
+// One simulated Python object. Fields are monomorphic (every object has every field) so V8 keeps a
+// single hidden class; the collector's intrusive list links live here like CPython's PyGC_Head.
+import type { PyClass } from './types.js';
+
+/** How an object's references are laid out and which CPython deallocator and clearer it has. */
+export const enum Kind {
+  /** An instance of `object` or a workload class: attributes in the class's shared key table. */
+  Instance,
+  List,
+  Dict,
+  Tuple,
+  Function,
+  Weakref,
+  /** str, bytes, int, float, bytearray and `tracked: false` classes: no references, not a GC type. */
+  Atomic,
+}
+
+export const enum FinalizerKind {
+  None,
+  /** A Python `__del__` (tp_finalize, PEP 442). */
+  Del,
+  /** A `__del__` that appends self to a module-level list. */
+  Resurrect,
+  /** A C `tp_del`: makes its cycle uncollectable. */
+  Legacy,
+}
+
+/** A node of a doubly linked generation list. List heads are plain nodes; objects extend them. */
+export class GcNode {
+  gcPrev: GcNode | null = null;
+  gcNext: GcNode | null = null;
+}
+
+/** Which list a tracked object is in; `None` when untracked. */
+export const enum GcList {
+  None = -1,
+  Gen0 = 0,
+  Gen1 = 1,
+  Gen2 = 2,
+  Permanent = 3,
+  /** A collection's private lists (young, unreachable, finalizers, …). */
+  Collecting = 4,
+}
+
+export class PyObject extends GcNode {
+  /** Index in the heap's object table: the object's handle. */
+  readonly handle: number;
+  readonly id: string;
+  readonly kind: Kind;
+  readonly cls: PyClass;
+  size: number;
+  refcount = 0;
+  /** References from C code (`incref` without `decref`): part of refcount, explained by no object. */
+  external = 0;
+  alive = true;
+
+  /** Tracked by the collector: in one of the generation lists. */
+  list: GcList = GcList.None;
+  /** gc_refs during a collection. */
+  gcRefs = 0;
+  /** PREV_MASK_COLLECTING: in the young set of the running collection. */
+  collecting = false;
+  /** NEXT_MASK_UNREACHABLE: tentatively unreachable in move_unreachable. */
+  unreachable = false;
+  /** PEP 442: tp_finalize has run once and never runs again. */
+  finalized = false;
+
+  /** Instance (inline values, by key-table index), dict (by insertion order: `fieldNames`). */
+  fieldValues: (PyObject | null | undefined)[] = [];
+  /** Dict keys in insertion order, parallel to fieldValues (deleted keys are removed). */
+  fieldNames: string[] | null = null;
+  /** A materialised `__dict__` (instances whose class's key table is full; functions with attributes). */
+  dict: PyObject | null = null;
+  /** List and tuple items. */
+  items: (PyObject | null)[] | null = null;
+  /** List capacity (list_resize), or a dict's key table as log2 of its slots (0: the empty table). */
+  capacity = 0;
+  /** Dict: entries used in the key table (dk_nentries; deleted keys keep theirs until a resize). */
+  entries = 0;
+  /** Not a workload object: a materialised `__dict__` or a tuple CPython builds internally. */
+  implicit = false;
+
+  /** Weakrefs to this object, in CPython's list order (head first). */
+  weakrefs: PyObject[] | null = null;
+  /** For a weakref: its referent (not a strong reference), null once cleared. */
+  referent: PyObject | null = null;
+  /** For a weakref: the callback label, or null for none. Cleared with the weakref. */
+  callback: string | null = null;
+  hasCallback = false;
+
+  /** For a `__dict__` object: the instance or function it belongs to. */
+  owner: PyObject | null = null;
+
+  /** Allocation site: the event index and its source position. */
+  readonly allocEvent: number;
+  readonly allocFile: string;
+  readonly allocLine: number;
+  freedEvent = -1;
+  /** Freed by the cyclic collector's delete_garbage rather than by ordinary refcounting. */
+  freedByGc = false;
+
+  constructor(handle: number, id: string, kind: Kind, cls: PyClass, size: number, allocEvent: number, allocFile: string, allocLine: number) {
+    super();
+    this.handle = handle;
+    this.id = id;
+    this.kind = kind;
+    this.cls = cls;
+    this.size = size;
+    this.allocEvent = allocEvent;
+    this.allocFile = allocFile;
+    this.allocLine = allocLine;
+  }
+
+  get isGcType(): boolean {
+    return this.kind !== Kind.Atomic;
+  }
+
+  get tracked(): boolean {
+    return this.list !== GcList.None;
+  }
+
+  /** The type name as Python prints it. */
+  get typeName(): string {
+    return this.cls.name;
+  }
+}

@@ -1,0 +1,92 @@
+// Per-line statistics as memory_profiler reports them, but exact: every line execution's memory
+// before and after, its peak, and the bytes it allocated and freed.
+import type { Heap } from '../heap/heap.js';
+
+export interface LineStat {
+  file: string;
+  function: string;
+  line: number;
+  occurrences: number;
+  memUsage: number;
+  increment: number;
+  peak: number;
+  allocated: number;
+  freed: number;
+}
+
+/** One open line execution. The stack holds one per frame: a caller's line stays open while the
+ * callee runs, so it includes everything the callee did. */
+interface Execution {
+  stat: LineStat;
+  memBefore: number;
+  allocatedBefore: number;
+  freedBefore: number;
+  /** The high-water mark of the enclosing execution, restored (maxed) when this one ends. */
+  savedHighWater: number;
+}
+
+export class LineSampler {
+  /** Stats by file, then line. */
+  private readonly stats = new Map<string, Map<number, LineStat>>();
+  /** Open executions, one per frame depth (index = frame depth); null where none is open. */
+  private readonly open: (Execution | null)[] = [];
+
+  constructor(private readonly heap: Heap) {}
+
+  /** An event of the frame at `depth` arrives at (file, line): a new execution begins when the line
+   * differs from the frame's open one, or `force` (a `line` event, a new repeat iteration). */
+  enter(depth: number, file: string, functionName: string, line: number, force: boolean): void {
+    const current = this.open[depth] ?? null;
+    if (!force && current !== null && current.stat.line === line && current.stat.file === file) return;
+    this.end(depth);
+    const heap = this.heap;
+    const stat = this.statFor(file, functionName, line);
+    stat.occurrences++;
+    this.open[depth] = {
+      stat,
+      memBefore: heap.liveBytes,
+      allocatedBefore: heap.allocatedBytes,
+      freedBefore: heap.freedBytes,
+      savedHighWater: heap.highWater,
+    };
+    heap.highWater = heap.liveBytes;
+  }
+
+  /** Ends the open execution of the frame at `depth` (and of any deeper frame). */
+  end(depth: number): void {
+    for (let d = this.open.length - 1; d >= depth; d--) {
+      const execution = this.open[d];
+      if (execution === undefined || execution === null) continue;
+      this.open[d] = null;
+      const heap = this.heap;
+      const stat = execution.stat;
+      const after = heap.liveBytes;
+      const peak = Math.max(heap.highWater, after);
+      stat.increment += after - execution.memBefore;
+      stat.memUsage = Math.max(stat.memUsage, after);
+      stat.peak = Math.max(stat.peak, peak);
+      stat.allocated += heap.allocatedBytes - execution.allocatedBefore;
+      stat.freed += heap.freedBytes - execution.freedBefore;
+      heap.highWater = Math.max(execution.savedHighWater, peak);
+    }
+    this.open.length = Math.min(this.open.length, depth);
+  }
+
+  /** Every line that ran, ordered by file then line. */
+  results(): LineStat[] {
+    const all: LineStat[] = [];
+    for (const lines of this.stats.values()) all.push(...lines.values());
+    return all.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  }
+
+  private statFor(file: string, functionName: string, line: number): LineStat {
+    let lines = this.stats.get(file);
+    if (lines === undefined) this.stats.set(file, (lines = new Map()));
+    let stat = lines.get(line);
+    if (stat === undefined) {
+      stat = { file, function: functionName, line, occurrences: 0, memUsage: 0, increment: 0, peak: 0, allocated: 0, freed: 0 };
+      lines.set(line, stat);
+    }
+    return stat;
+  }
+}
