@@ -1,0 +1,45 @@
+// `memprof export <workload> --python`: the workload as a runnable CPython script that performs it
+// with real objects and prints the observables SPEC §4.5 compares with memprof's replay.
+import type { Argv, CommandModule } from 'yargs';
+import { exportPython } from '../export/python.js';
+import { UsageError } from '../workload/errors.js';
+import { loadWorkload } from '../workload/load.js';
+import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
+import { emit, withOutputOptions, type OutputArgs } from './common.js';
+
+interface ExportArgs extends OutputArgs {
+  workload: string;
+  /** `--python` alone asks for the script; `--python 3.12` also picks the CPython model. */
+  python?: string | boolean;
+}
+
+function targetVersion(python: string | boolean | undefined): PythonVersion | undefined {
+  if (python === undefined || python === false) throw new UsageError('say what to export: --python (the only format)');
+  if (python === true || python === '') return undefined;
+  const parsed = pythonVersionSchema.safeParse(python);
+  if (!parsed.success) throw new UsageError(`--python must be 3.11, 3.12 or 3.13, got '${python}'`);
+  return parsed.data;
+}
+
+async function exportWorkload(args: ExportArgs): Promise<void> {
+  const python = targetVersion(args.python);
+  const loaded = await loadWorkload(args.workload);
+  const script = await exportPython(loaded, python === undefined ? {} : { python });
+  await emit(script, args);
+}
+
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export <workload>',
+  describe: 'write a CPython script that performs the workload and prints what gc observed (JSON)',
+  builder: (y: Argv) =>
+    withOutputOptions(y)
+      .positional('workload', { type: 'string', demandOption: true, describe: 'workload file (.json, .ndjson)' })
+      .option('python', {
+        // `--python` alone is a flag; `--python 3.13` also overrides the workload's model.
+        type: 'string',
+        describe: 'export as a Python script (optionally for 3.11, 3.12 or 3.13: 3.13 defaults threshold 0 to 2000)',
+      })
+      .example('$0 export workloads/leaky-cache.json --python -o leaky.py', 'then: python3 leaky.py')
+      .example('$0 export trace.ndjson --python 3.13 | python3.13', 'run it on CPython 3.13 directly') as unknown as Argv<ExportArgs>,
+  handler: (args) => exportWorkload(args),
+};

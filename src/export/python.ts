@@ -1,0 +1,716 @@
+// Workload → a runnable CPython script that performs it with real objects and prints the observables
+// SPEC §4.5 compares with memprof: gc.collect() results, gc.get_stats() deltas, gc.get_count(), the
+// finalizer / weakref-callback log, gc.garbage and the workload objects alive at the end.
+//
+// The script must not disturb the collector it observes. While the workload runs it creates no GC
+// object of its own: every helper (classes, functions, the log, the id maps) exists before
+// `gc.freeze()`, objects are identified by `id()` in untracked int→str dicts, the log is a frozen list
+// of strs, and no statement builds a list, tuple, dict, bound method or closure that the workload did
+// not ask for. Two CPython calls cannot avoid a temporary argument tuple and do what user code does:
+// `weakref.ref(x[, cb])` (1 or 2 items) and `gc.set_threshold(...)` (1–3 items); both tuples come
+// from and return to the tuple freelist.
+//
+// 3.12+ only schedule a collection when an allocation crosses threshold 0; it runs at the next
+// eval-breaker check. A call (`Node()`, `weakref.ref()`) checks when it returns; `[]`, `{}`, `(a, b)`
+// and `def` do not, so each is followed by `_mp_tick()` (a builtin call) before the new object gets
+// its items or is stored. A tuple cannot exist without its items, so there the pass sees them.
+import type { LoadedWorkload } from '../workload/loaded.js';
+import type { AllocEvent, Finalizer, PlainEvent, PythonVersion, TypeDecl } from '../workload/schema.js';
+import { WorkloadError } from '../workload/errors.js';
+
+export interface ExportOptions {
+  /** Overrides the workload's `python`: chooses the default threshold (3.13: 2000). */
+  python?: PythonVersion;
+}
+
+type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'function' | 'weakref' | 'atomic';
+
+/** What the script needs to know about one workload object to name it and check it at the end. */
+interface ShadowObject {
+  kind: Kind;
+  /** The Python expression of its type, checked at the end against address reuse. */
+  pyType: string;
+  /** Fields (instance, function) or keys (dict), in insertion order; values are ids or null. */
+  fields: Map<string, string | null>;
+  items: (string | null)[];
+}
+
+interface Frame {
+  /** The generated function's name; `null` for the module frame. */
+  functionName: string | null;
+  body: string[];
+  indent: string;
+  /** Names bound now (workload name → id or null for None). */
+  names: Map<string, string | null>;
+  /** Every workload name ever bound in the frame (for the alive scan). */
+  everBound: Set<string>;
+  /** The line of the `call` event in the caller, for comments. */
+  callLine: number | undefined;
+  lastLine: number | undefined;
+}
+
+const PYTHON_KEYWORDS = new Set(
+  ('False None True and as assert async await break class continue def del elif else except finally for ' +
+    'from global if import in is lambda nonlocal not or pass raise return try while with yield').split(' '),
+);
+
+const ATOMIC_EXPR: Record<string, string> = {
+  str: "_mp_str + 'x'",
+  bytes: "_mp_bytes + b'x'",
+  int: '_mp_int + 1',
+  float: '_mp_float + 1.0',
+  bytearray: 'bytearray()',
+};
+const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray' };
+const BUILTIN_CONTAINERS = new Set(['list', 'dict', 'tuple', 'function', 'weakref']);
+
+/** A workload name as a Python identifier: keywords and the script's own `_mp` prefix are renamed. */
+export function pythonName(name: string): string {
+  if (PYTHON_KEYWORDS.has(name) || name.startsWith('_mp')) return `_mp_v_${name}`;
+  return name;
+}
+
+function finalizerKey(finalizer: Finalizer | undefined): string {
+  if (finalizer === undefined) return 'none';
+  if (typeof finalizer === 'string') return finalizer;
+  return `resurrect:${finalizer.resurrect.slice(1)}`;
+}
+
+function pyString(s: string): string {
+  // JSON string escapes are all valid Python escapes.
+  return JSON.stringify(s);
+}
+
+function attribute(field: string): { get: (obj: string) => string; set: (obj: string, v: string) => string; del: (obj: string) => string } {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(field) && !PYTHON_KEYWORDS.has(field)) {
+    return { get: (o) => `${o}.${field}`, set: (o, v) => `${o}.${field} = ${v}`, del: (o) => `del ${o}.${field}` };
+  }
+  // setattr/getattr/delattr are vectorcall builtins: no argument tuple.
+  const f = pyString(field);
+  return { get: (o) => `getattr(${o}, ${f})`, set: (o, v) => `setattr(${o}, ${f}, ${v})`, del: (o) => `delattr(${o}, ${f})` };
+}
+
+interface ClassInfo {
+  pyName: string;
+  typeName: string;
+  finalizer: Finalizer | undefined;
+}
+
+class PythonExporter {
+  private readonly objects = new Map<string, ShadowObject>();
+  private readonly frames: Frame[] = [];
+  private readonly held: string[] = [];
+  private readonly functionDefs: string[][] = [];
+  private readonly classes = new Map<string, ClassInfo>();
+  private readonly functionLocals = new Map<string, Set<string>>();
+  private functionCount = 0;
+  private usesLegacy = false;
+  private usesAddress = false;
+  private eventIndex = 0;
+
+  constructor(
+    private readonly loaded: LoadedWorkload,
+    private readonly python: PythonVersion,
+  ) {
+    this.frames.push(this.newFrame(null, ''));
+  }
+
+  private get types(): Record<string, TypeDecl> {
+    return this.loaded.header.types;
+  }
+
+  private newFrame(functionName: string | null, indent: string): Frame {
+    return { functionName, body: [], indent, names: new Map(), everBound: new Set(), callLine: undefined, lastLine: undefined };
+  }
+
+  private get frame(): Frame {
+    return this.frames[this.frames.length - 1]!;
+  }
+
+  private get module(): Frame {
+    return this.frames[0]!;
+  }
+
+  private emit(line: string): void {
+    this.frame.body.push(this.frame.indent + line);
+  }
+
+  private fail(reason: string, hint?: string): never {
+    throw new WorkloadError({ file: this.loaded.file, eventIndex: this.eventIndex }, reason, hint);
+  }
+
+  // ---- references -------------------------------------------------------------------------------
+
+  private lookupName(name: string): { frame: Frame; id: string | null } | undefined {
+    if (this.frame.names.has(name)) return { frame: this.frame, id: this.frame.names.get(name)! };
+    if (this.module.names.has(name)) return { frame: this.module, id: this.module.names.get(name)! };
+    return undefined;
+  }
+
+  /** The expression that reads a name of `owner` from the current frame. */
+  private nameExpr(name: string, owner: Frame): string {
+    if (owner === this.frame) return pythonName(name);
+    return `_mp_g[${pyString(pythonName(name))}]`;
+  }
+
+  private shadow(id: string): ShadowObject {
+    const obj = this.objects.get(id);
+    if (obj === undefined) this.fail(`unknown object '${id}'`, 'allocate it with an "alloc" event first');
+    return obj;
+  }
+
+  /** Resolves a workload reference to its id and a Python expression that evaluates to it without
+   * creating a GC object: a name, or a path of attributes/subscripts from a root. */
+  private resolve(ref: string | null): { id: string | null; expr: string } {
+    if (ref === null) return { id: null, expr: 'None' };
+    if (ref.startsWith('$')) {
+      const name = ref.slice(1);
+      const found = this.lookupName(name);
+      if (found === undefined) this.fail(`unbound name '${name}'`, 'bind it first');
+      return { id: found.id, expr: this.nameExpr(name, found.frame) };
+    }
+    this.shadow(ref);
+    return { id: ref, expr: this.pathTo(ref) };
+  }
+
+  private pathTo(target: string): string {
+    // Breadth-first from the roots a Python statement can name: the frame's locals, the module's
+    // names, then the C-held references. Explicit queue; never recursive.
+    const seen = new Set<string>();
+    const queue: { id: string; expr: string }[] = [];
+    const roots: [Frame, Map<string, string | null>][] = [[this.frame, this.frame.names]];
+    if (this.frame !== this.module) roots.push([this.module, this.module.names]);
+    for (const [owner, names] of roots) {
+      for (const [name, id] of names) {
+        if (id === null || seen.has(id)) continue;
+        if (owner !== this.frame && this.frame.names.has(name)) continue;
+        const expr = this.nameExpr(name, owner);
+        if (id === target) return expr;
+        seen.add(id);
+        queue.push({ id, expr });
+      }
+    }
+    for (let i = 0; i < this.held.length; i++) {
+      const id = this.held[i]!;
+      if (seen.has(id)) continue;
+      if (id === target) return `_mp_held[${i}]`;
+      seen.add(id);
+      queue.push({ id, expr: `_mp_held[${i}]` });
+    }
+    for (let head = 0; head < queue.length; head++) {
+      const { id, expr } = queue[head]!;
+      const obj = this.objects.get(id)!;
+      for (const [field, child] of obj.fields) {
+        if (child === null || seen.has(child)) continue;
+        const childExpr = obj.kind === 'dict' ? `${expr}[${pyString(field)}]` : attribute(field).get(expr);
+        if (child === target) return childExpr;
+        seen.add(child);
+        queue.push({ id: child, expr: childExpr });
+      }
+      for (let i = 0; i < obj.items.length; i++) {
+        const child = obj.items[i]!;
+        if (child === null || seen.has(child)) continue;
+        const childExpr = `${expr}[${i}]`;
+        if (child === target) return childExpr;
+        seen.add(child);
+        queue.push({ id: child, expr: childExpr });
+      }
+    }
+    // Held only by unreachable objects (a cycle not yet collected, gc.garbage, a resurrection):
+    // Python code can only reach it by address. PyObj_FromPtr takes an argument tuple.
+    this.usesAddress = true;
+    return `_mp_obj(${pyString(target)})`;
+  }
+
+  // ---- storing ----------------------------------------------------------------------------------
+
+  /** Binds `name` in the current frame (or the module with `global`) to the value of `expr`. */
+  private bind(name: string, expr: string, id: string | null, global: boolean | undefined): void {
+    const owner = global ? this.module : this.frame;
+    const target = owner === this.frame ? pythonName(name) : `_mp_g[${pyString(pythonName(name))}]`;
+    this.emit(`${target} = ${expr}`);
+    owner.names.set(name, id);
+    owner.everBound.add(name);
+  }
+
+  private storeInto(into: { obj: string; field?: string | undefined }, expr: string, id: string | null): void {
+    const target = this.resolve(into.obj);
+    if (target.id === null) this.fail('cannot store into None');
+    const obj = this.shadow(target.id);
+    if (into.field !== undefined) this.setField(obj, target.expr, into.field, expr, id);
+    else this.append(obj, target.expr, expr, id);
+  }
+
+  private setField(obj: ShadowObject, objExpr: string, field: string, expr: string, id: string | null): void {
+    if (obj.kind === 'dict') this.emit(`${objExpr}[${pyString(field)}] = ${expr}`);
+    else if (obj.kind === 'instance' || obj.kind === 'function') this.emit(attribute(field).set(objExpr, expr));
+    else this.fail(`a ${obj.pyType} takes no fields`, 'use "into" without "field" (append) or a class instance');
+    obj.fields.set(field, id);
+  }
+
+  private append(obj: ShadowObject, objExpr: string, expr: string, id: string | null): void {
+    if (obj.kind !== 'list') this.fail(`cannot append to a ${obj.pyType}`, 'append only to a list');
+    this.emit(`${objExpr}.append(${expr})`);
+    obj.items.push(id);
+  }
+
+  // ---- allocation -------------------------------------------------------------------------------
+
+  private classFor(typeName: string, finalizer: Finalizer | undefined): ClassInfo {
+    const key = `${typeName}\u0000${finalizerKey(finalizer)}`;
+    let info = this.classes.get(key);
+    if (info === undefined) {
+      info = { pyName: `_mp_k${this.classes.size}`, typeName, finalizer };
+      this.classes.set(key, info);
+      if (finalizer === 'legacy') this.usesLegacy = true;
+    }
+    return info;
+  }
+
+  private kindOf(typeName: string): Kind {
+    if (typeName === 'weakref') this.fail('a weakref is created with a "weakref" event, not "alloc"');
+    if (BUILTIN_CONTAINERS.has(typeName)) return typeName as Kind;
+    if (typeName in ATOMIC_EXPR) return 'atomic';
+    if (this.types[typeName]?.tracked === false) return 'atomic';
+    return 'instance';
+  }
+
+  private alloc(event: AllocEvent): void {
+    if (this.objects.has(event.id)) this.fail(`duplicate id '${event.id}'`, 'ids name one object for the whole trace');
+    const kind = this.kindOf(event.type);
+    const fields = event.fields ?? {};
+    const items = event.items ?? [];
+    if (Object.keys(fields).length > 0 && (kind === 'list' || kind === 'tuple' || kind === 'atomic')) {
+      this.fail(`a ${event.type} takes no fields`, 'use "items"');
+    }
+    if (items.length > 0 && kind !== 'list' && kind !== 'tuple') this.fail(`a ${event.type} takes no items`, 'use "fields"');
+    // Referenced objects are resolved before the new one exists, as Python evaluates them.
+    const fieldValues: [string, { id: string | null; expr: string }][] = [];
+    for (const [field, ref] of Object.entries(fields)) fieldValues.push([field, this.resolve(ref)]);
+    const itemValues = items.map((ref) => this.resolve(ref));
+
+    let pyType: string;
+    let create: string;
+    let needsTick = false;
+    switch (kind) {
+      case 'instance': {
+        const info = this.classFor(event.type, event.finalizer ?? this.types[event.type]?.finalizer);
+        pyType = info.pyName;
+        create = `${info.pyName}()`;
+        break;
+      }
+      case 'list':
+        pyType = 'list';
+        create = '[]';
+        needsTick = true;
+        break;
+      case 'dict':
+        pyType = 'dict';
+        create = '{}';
+        needsTick = true;
+        break;
+      case 'tuple':
+        pyType = 'tuple';
+        // `(None, None)` would be a constant of the code object: name None through a variable.
+        create = `(${itemValues.map((v) => (v.id === null ? '_mp_none' : v.expr)).join(', ')}${itemValues.length === 1 ? ',' : ''})`;
+        needsTick = true;
+        break;
+      case 'function':
+        pyType = '_mp_function';
+        create = '';
+        needsTick = true;
+        break;
+      default:
+        pyType = ATOMIC_PYTYPE[event.type] ?? 'bytearray';
+        create = ATOMIC_EXPR[event.type] ?? 'bytearray()';
+    }
+    const obj: ShadowObject = { kind, pyType, fields: new Map(), items: [] };
+    if (kind === 'tuple') obj.items = itemValues.map((v) => v.id);
+
+    if (kind === 'function') this.emit(`def _mp_t(): pass`);
+    else this.emit(`_mp_t = ${create}`);
+    if (needsTick) this.emit('_mp_tick()');
+    this.emit(`_mp_ids[id(_mp_t)] = ${pyString(event.id)}`);
+    this.emit(`_mp_addr[${pyString(event.id)}] = id(_mp_t)`);
+    this.objects.set(event.id, obj);
+    for (const [field, value] of fieldValues) this.setField(obj, '_mp_t', field, value.expr, value.id);
+    if (kind === 'list') for (const value of itemValues) this.append(obj, '_mp_t', value.expr, value.id);
+    this.store(event, '_mp_t', event.id);
+    this.emit('del _mp_t');
+  }
+
+  private store(
+    event: { as?: string | undefined; into?: { obj: string; field?: string | undefined } | undefined; global?: boolean | undefined },
+    expr: string,
+    id: string,
+  ): void {
+    if (event.as !== undefined) this.bind(event.as, expr, id, event.global);
+    else if (event.into !== undefined) this.storeInto(event.into, expr, id);
+  }
+
+  private weakref(event: Extract<PlainEvent, { op: 'weakref' }>): void {
+    if (this.objects.has(event.id)) this.fail(`duplicate id '${event.id}'`);
+    const referent = this.resolve(event.to);
+    if (referent.id === null) this.fail('cannot create weak reference to None');
+    const kind = this.shadow(referent.id).kind;
+    if (kind !== 'instance' && kind !== 'function') {
+      this.fail(`cannot create weak reference to '${this.shadow(referent.id).pyType}' object`);
+    }
+    // A subclass of weakref.ref is never shared (weakref.ref(x) without callback returns x's
+    // existing basic ref) and, like a ref with a callback, is inserted at the head of x's list.
+    const callback = event.callback !== undefined ? ', _mp_cb' : '';
+    this.emit(`_mp_t = _mp_Ref(${referent.expr}${callback})`);
+    this.emit(`_mp_ids[id(_mp_t)] = ${pyString(event.id)}`);
+    this.emit(`_mp_addr[${pyString(event.id)}] = id(_mp_t)`);
+    if (event.callback !== undefined) this.emit(`_mp_labels[id(_mp_t)] = ${pyString(event.callback)}`);
+    this.objects.set(event.id, { kind: 'weakref', pyType: '_mp_Ref', fields: new Map(), items: [] });
+    this.store(event, '_mp_t', event.id);
+    this.emit('del _mp_t');
+  }
+
+  // ---- frames -----------------------------------------------------------------------------------
+
+  private call(event: Extract<PlainEvent, { op: 'call' }>): void {
+    const safe = event.function.replace(/[^A-Za-z0-9_]/g, '_');
+    const name = `_mp_f${++this.functionCount}_${safe}`;
+    const frame = this.newFrame(name, '    ');
+    frame.callLine = event.line;
+    frame.body.push(`def ${name}():  # ${event.function}`);
+    this.frames.push(frame);
+  }
+
+  private return_(event: Extract<PlainEvent, { op: 'return' }>): void {
+    if (this.frames.length === 1) this.fail('"return" without "call"', 'add the matching "call" event');
+    const value = this.resolve(event.value ?? null);
+    this.emit(`return ${value.expr}`);
+    const callee = this.frames.pop()!;
+    this.finishFunction(callee);
+    if (event.as !== undefined) this.bind(event.as, `${callee.functionName}()`, value.id, false);
+    else this.emit(`${callee.functionName}()`);
+  }
+
+  private finishFunction(frame: Frame): void {
+    this.functionDefs.push(frame.body);
+    this.functionLocals.set(frame.functionName!, frame.everBound);
+  }
+
+  // ---- events -----------------------------------------------------------------------------------
+
+  handle(event: PlainEvent, index: number): void {
+    this.eventIndex = index;
+    if (event.line !== undefined && event.line !== this.frame.lastLine) {
+      this.frame.lastLine = event.line;
+      const text = this.loaded.header.source?.lines[event.line - 1];
+      this.emit(`# line ${event.line}${text !== undefined && text.trim() !== '' ? `: ${text.trim()}` : ''}`);
+    }
+    switch (event.op) {
+      case 'alloc':
+        return this.alloc(event);
+      case 'ref': {
+        const from = this.resolve(event.from);
+        if (from.id === null) this.fail('cannot set a field of None');
+        const to = this.resolve(event.to);
+        const obj = this.shadow(from.id);
+        if (event.field !== undefined) this.setField(obj, from.expr, event.field, to.expr, to.id);
+        else this.append(obj, from.expr, to.expr, to.id);
+        return;
+      }
+      case 'unref': {
+        const from = this.resolve(event.from);
+        if (from.id === null) this.fail('cannot unref from None');
+        const obj = this.shadow(from.id);
+        if (event.field !== undefined) {
+          if (!obj.fields.has(event.field)) this.fail(`'${from.id}' has no field '${event.field}'`);
+          if (obj.kind === 'dict') this.emit(`del ${from.expr}[${pyString(event.field)}]`);
+          else this.emit(attribute(event.field).del(from.expr));
+          obj.fields.delete(event.field);
+        } else {
+          if (event.to === undefined) this.fail('"unref" needs "field" or "to"');
+          const to = this.resolve(event.to);
+          const at = obj.items.indexOf(to.id);
+          if (obj.kind !== 'list' || at < 0) this.fail(`'${from.id}' holds no item ${event.to}`);
+          // `list.remove` compares with ==; the item is found by identity (`is`), by index.
+          this.emit(`del ${from.expr}[${at}]`);
+          obj.items.splice(at, 1);
+        }
+        return;
+      }
+      case 'bind': {
+        const to = this.resolve(event.to);
+        return this.bind(event.name, to.expr, to.id, event.global);
+      }
+      case 'unbind': {
+        const owner = event.global ? this.module : this.frame;
+        if (!owner.names.has(event.name)) this.fail(`unbound name '${event.name}'`);
+        this.emit(owner === this.frame ? `del ${pythonName(event.name)}` : `del _mp_g[${pyString(pythonName(event.name))}]`);
+        owner.names.delete(event.name);
+        return;
+      }
+      case 'incref': {
+        const target = this.resolve(event.id);
+        if (target.id === null) return this.emit('pass  # incref None');
+        this.emit(`_mp_held.append(${target.expr})`);
+        this.held.push(target.id);
+        return;
+      }
+      case 'decref': {
+        const target = this.resolve(event.id);
+        const at = this.held.indexOf(target.id ?? '');
+        if (at < 0) this.fail(`decref of '${event.id}' without a matching incref`);
+        this.emit(`del _mp_held[${at}]`);
+        this.held.splice(at, 1);
+        return;
+      }
+      case 'call':
+        return this.call(event);
+      case 'return':
+        return this.return_(event);
+      case 'weakref':
+        return this.weakref(event);
+      case 'resize':
+        return this.emit(`pass  # resize ${event.id}`);
+      case 'line':
+        return this.emit('pass');
+      case 'snapshot':
+        return this.emit(`pass  # snapshot ${event.label.replace(/\n/g, ' ')}`);
+      case 'gc.collect':
+        return this.emit(`_mp_collects.append(_mp_gc.collect(${event.generation}))`);
+      case 'gc.enable':
+        return this.emit('_mp_gc.enable()');
+      case 'gc.disable':
+        return this.emit('_mp_gc.disable()');
+      case 'gc.set_threshold':
+        return this.emit(`_mp_gc.set_threshold(${event.threshold.join(', ')})`);
+      case 'gc.set_debug':
+        return this.emit(`_mp_gc.set_debug(${event.flags.includes('saveall') ? '_mp_gc.DEBUG_SAVEALL' : '0'})`);
+      case 'gc.freeze':
+        return this.emit('_mp_gc.freeze()');
+      case 'gc.unfreeze':
+        return this.emit('_mp_gc.unfreeze()');
+      case 'gc.garbage.clear':
+        return this.emit('_mp_gc.garbage.clear()');
+    }
+  }
+
+  // ---- the script -------------------------------------------------------------------------------
+
+  finish(): string {
+    // Open frames stay open: the observation runs inside the innermost one, then every caller is
+    // given the call that led there.
+    this.emit('_mp_observe()');
+    this.emit('_mp_sys.stdout.flush()');
+    this.emit('_mp_os._exit(0)');
+    while (this.frames.length > 1) {
+      const callee = this.frames.pop()!;
+      this.finishFunction(callee);
+      this.emit(`${callee.functionName}()`);
+    }
+    const header = this.loaded.header;
+    const gcConfig = header.gc;
+    const threshold = [...(gcConfig?.threshold ?? [])];
+    const defaults = this.python === '3.13' ? [2000, 10, 10] : [700, 10, 10];
+    for (let i = threshold.length; i < 3; i++) threshold.push(defaults[i]!);
+    const startup = gcConfig?.startupObjects ?? 0;
+
+    const out: string[] = [];
+    out.push(`# memprof export of ${header.name ?? this.loaded.file} (CPython ${this.python} model).`);
+    out.push('# Prints, as JSON, what SPEC §4.5 compares: gc.collect() results, gc.get_stats() deltas,');
+    out.push('# gc.get_count(), the finalizer/weakref-callback log, gc.garbage and the objects alive at the end.');
+    out.push('import gc as _mp_gc, json as _mp_json, os as _mp_os, sys as _mp_sys, weakref as _mp_weakref');
+    out.push('_mp_gc.disable()');
+    out.push(`if _mp_sys.version_info[:2] != (${this.python.replace('.', ', ')}):`);
+    out.push(`    print('memprof export: written for CPython ${this.python}, running on %d.%d' % _mp_sys.version_info[:2], file=_mp_sys.stderr)`);
+    if (this.usesLegacy) out.push('import _testcapi as _mp_testcapi');
+    if (this.usesAddress) out.push('import _ctypes as _mp_ctypes');
+    out.push('');
+    out.push('# The log: flat strs appended to a frozen list (a tuple per entry would be a GC object).');
+    out.push('_mp_log = []');
+    out.push('_mp_collects = []');
+    out.push('# id(obj) -> workload id and workload id -> address; int keys and str values keep both untracked.');
+    out.push('_mp_ids = {}');
+    out.push('_mp_addr = {}');
+    out.push('_mp_labels = {}');
+    out.push('# References "from C" (incref): a frozen list is never in a young generation, so the collector');
+    out.push('# never subtracts its references and sees them as external, like a Py_INCREF.');
+    out.push('_mp_held = []');
+    out.push('_mp_none = None');
+    out.push("_mp_str = 'memprof'");
+    out.push("_mp_bytes = b'memprof'");
+    out.push('_mp_int = 10 ** 9');
+    out.push('_mp_float = 0.5');
+    out.push('_mp_g = globals()');
+    out.push('_mp_tick = _mp_gc.isenabled  # a call: 3.12+ run a scheduled collection at its end');
+    out.push('');
+    out.push('def _mp_cb(wr):');
+    out.push("    _mp_log.append('weakref')");
+    out.push('    _mp_log.append(_mp_ids[id(wr)])');
+    out.push('    _mp_log.append(_mp_labels[id(wr)])');
+    out.push('');
+    out.push('class _mp_Ref(_mp_weakref.ref):');
+    out.push('    __slots__ = ()');
+    out.push('');
+    out.push('def _mp_function(): pass');
+    out.push('_mp_function = type(_mp_function)');
+    out.push('');
+    if (this.usesAddress) {
+      out.push('def _mp_obj(workload_id):');
+      out.push('    return _mp_ctypes.PyObj_FromPtr(_mp_addr[workload_id])');
+      out.push('');
+    }
+    for (const info of this.classes.values()) out.push(...this.classSource(info), '');
+    for (let i = this.functionDefs.length - 1; i >= 0; i--) {
+      const body = this.functionDefs[i]!;
+      out.push(...body);
+      if (body.length === 1) out.push('    pass');
+      out.push('');
+    }
+    out.push(...this.observeSource());
+    out.push('');
+    out.push('class _mp_Startup:');
+    out.push("    __slots__ = ('next',)");
+    out.push('');
+    out.push(`_mp_gc.set_threshold(${threshold.join(', ')})`);
+    out.push(`_mp_gc.set_debug(${gcConfig?.debug?.includes('saveall') ? '_mp_gc.DEBUG_SAVEALL' : '0'})`);
+    out.push('_mp_gc.collect()');
+    out.push('_mp_base = _mp_gc.get_stats()');
+    out.push('# The interpreter and everything above leave the model: frozen. The startup objects are the');
+    out.push('# long-lived heap a full collection leaves in generation 2.');
+    out.push('_mp_gc.freeze()');
+    out.push('_mp_startup = None');
+    out.push(`for _mp_i in range(${startup}):`);
+    out.push('    _mp_o = _mp_Startup()');
+    out.push('    _mp_o.next = _mp_startup');
+    out.push('    _mp_startup = _mp_o');
+    out.push('_mp_o = None');
+    out.push('if _mp_gc.collect() != 0:');
+    out.push("    print('memprof export: the start-up collection found garbage', file=_mp_sys.stderr)");
+    if (gcConfig?.enabled ?? true) out.push('_mp_gc.enable()');
+    out.push('');
+    out.push('# ---- the workload ----');
+    out.push(...this.module.body);
+    out.push('');
+    return out.join('\n');
+  }
+
+  private classSource(info: ClassInfo): string[] {
+    // The class keeps the workload's type name (tracebacks, reprs); the script refers to it as _mp_kN
+    // so that a workload name cannot shadow it.
+    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(info.typeName) && !PYTHON_KEYWORDS.has(info.typeName) ? info.typeName : '_mp_class';
+    const lines = [`class ${name}:`];
+    const f = info.finalizer;
+    const log = ["        _mp_log.append('finalizer')", '        _mp_log.append(_mp_ids[id(self)])'];
+    if (f === undefined) lines.push('    pass');
+    else if (f === 'del') lines.push('    def __del__(self):', ...log);
+    else if (f === 'legacy') lines.push('    def __tp_del__(self):', ...log);
+    else lines.push('    def __del__(self):', ...log, `        ${pythonName(f.resurrect.slice(1))}.append(self)`);
+    lines.push(`${info.pyName} = ${name}`);
+    // A C-level tp_del (not PEP 442's tp_finalize): CPython's own test helper installs one.
+    if (f === 'legacy') lines.push(`${info.pyName} = _mp_testcapi.with_tp_del(${info.pyName})`);
+    lines.push(`del ${name}`);
+    return lines;
+  }
+
+  private observeSource(): string[] {
+    const expected: string[] = [];
+    for (const [id, obj] of this.objects) expected.push(`${pyString(id)}: ${obj.pyType}`);
+    const moduleNames = [...this.module.everBound].map((n) => pyString(pythonName(n)));
+    const locals: string[] = [];
+    for (const [fn, names] of this.functionLocals) {
+      locals.push(`${pyString(fn)}: (${[...names].map((n) => pyString(pythonName(n))).join(', ')}${names.size === 1 ? ',' : ''})`);
+    }
+    return [
+      'def _mp_observe():',
+      '    # Read the collector before allocating anything (this function has no cell variables:',
+      '    # MAKE_CELL would allocate on entry). From here on the script may allocate.',
+      '    count = _mp_gc.get_count()',
+      '    stats = _mp_gc.get_stats()',
+      '    _mp_report(count, stats)',
+      '',
+      'def _mp_report(count, stats):',
+      '    _mp_gc.disable()',
+      '    _mp_gc.unfreeze()',
+      '    tracked = _mp_gc.get_objects()',
+      '    own = {id(count), id(stats), id(tracked)} | {id(s) for s in stats}',
+      `    expected = {${expected.join(', ')}}`,
+      `    module_names = (${moduleNames.join(', ')}${moduleNames.length === 1 ? ',' : ''})`,
+      `    function_names = {${locals.join(', ')}}`,
+      '    def workload_id(o):',
+      '        # An address is reused after death: trust it only when the type matches too.',
+      '        w = _mp_ids.get(id(o))',
+      '        if w is not None and type(o) is expected.get(w) and id(o) not in own:',
+      '            return w',
+      '        return None',
+      '    alive = {}',
+      '    stack = []',
+      '    def visit(o):',
+      '        w = workload_id(o)',
+      '        if w is not None and w not in alive:',
+      '            alive[w] = o',
+      '            stack.append(o)',
+      '    frame = _mp_sys._getframe(1)',
+      '    while frame is not None:',
+      "        if frame.f_code.co_name == '<module>':",
+      '            scope = frame.f_globals',
+      '            names = module_names',
+      '        else:',
+      '            scope = frame.f_locals',
+      '            names = function_names.get(frame.f_code.co_name, ())',
+      '        for name in names:',
+      '            if name in scope:',
+      '                visit(scope[name])',
+      '        frame = frame.f_back',
+      '    for o in _mp_held:',
+      '        visit(o)',
+      '    for o in _mp_gc.garbage:',
+      '        visit(o)',
+      '        if type(o) is dict and workload_id(o) is None:',
+      '            for v in o.values():',
+      '                visit(v)',
+      '    for o in tracked:',
+      '        visit(o)',
+      '    dict_owner = {}',
+      '    while stack:',
+      '        o = stack.pop()',
+      '        # A materialised instance __dict__ or a function __dict__ holds fields; not a function\'s globals.',
+      "        own_dict = getattr(o, '__dict__', None) if type(o) not in (dict, list, tuple) else None",
+      '        for c in _mp_gc.get_referents(o):',
+      '            if c is own_dict and workload_id(c) is None:',
+      "                dict_owner[id(c)] = workload_id(o) + '.__dict__'",
+      '                for v in c.values():',
+      '                    visit(v)',
+      '            else:',
+      '                visit(c)',
+      '    garbage = []',
+      '    for o in _mp_gc.garbage:',
+      '        w = workload_id(o)',
+      '        if w is None:',
+      "            w = dict_owner.get(id(o), '?' + type(o).__name__)",
+      '        garbage.append(w)',
+      '    log = []',
+      '    i = 0',
+      '    while i < len(_mp_log):',
+      "        if _mp_log[i] == 'finalizer':",
+      '            log.append(_mp_log[i:i + 2])',
+      '            i += 2',
+      '        else:',
+      '            log.append(_mp_log[i:i + 3])',
+      '            i += 3',
+      "    keys = ('collections', 'collected', 'uncollectable')",
+      '    deltas = [{k: stats[g][k] - _mp_base[g][k] - (1 if g == 2 and k == "collections" else 0) for k in keys} for g in range(3)]',
+      '    print(_mp_json.dumps({',
+      "        'collects': _mp_collects, 'stats': deltas, 'count': list(count), 'log': log,",
+      "        'garbage': garbage, 'alive': sorted(alive),",
+      '    }))',
+    ];
+  }
+}
+
+/** The Python script for a workload (SPEC §4.5). */
+export async function exportPython(loaded: LoadedWorkload, options: ExportOptions = {}): Promise<string> {
+  const python = options.python ?? loaded.header.python;
+  const exporter = new PythonExporter(loaded, python);
+  for await (const sourced of loaded.events as AsyncIterable<{ event: PlainEvent; index: number }>) {
+    exporter.handle(sourced.event, sourced.index);
+  }
+  return exporter.finish();
+}
