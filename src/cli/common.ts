@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ReplayOptions } from '../replay/replay.js';
+import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
+import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError } from '../workload/errors.js';
 import { formatInputProblem } from '../workload/format.js';
@@ -124,6 +125,8 @@ export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
 export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
   return y
     .option('python', {
+      // A string, or yargs would read "3.10" as the number 3.1.
+      type: 'string',
       choices: pythonVersionSchema.options,
       requiresArg: true,
       describe: 'CPython model to replay on (overrides the workload\'s "python")',
@@ -148,6 +151,12 @@ export function replayOptions(args: ReplayArgs): ReplayOptions {
   if (args.interval !== undefined) options.interval = args.interval;
   if (args.maxPoints !== undefined) options.maxPoints = args.maxPoints;
   return options;
+}
+
+/** The engine is loaded on first use, so `--help`, `schema` and `plot report.json` start without it. */
+export async function replay(workload: LoadedWorkload, args: ReplayArgs): Promise<ReplayOutcome> {
+  const { replayWorkload } = await import('../replay/replay.js');
+  return replayWorkload(workload, replayOptions(args));
 }
 
 /** Colour only on a terminal, never in a file, and never when the user or NO_COLOR says no. */

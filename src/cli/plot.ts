@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { replayWorkload } from '../replay/replay.js';
 import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
 import type { Report } from '../report/model.js';
 import { UsageError, WorkloadError } from '../workload/errors.js';
@@ -10,7 +9,7 @@ import { loadWorkload, parseWorkloadJson, workloadFromObject } from '../workload
 import {
   emit,
   renderOptions,
-  replayOptions,
+  replay,
   withRenderOptions,
   withReplayOptions,
   type RenderArgs,
@@ -35,7 +34,7 @@ function isReport(document: unknown): document is Report {
 async function reportOf(args: PlotArgs): Promise<Report> {
   const ext = extname(args.file).toLowerCase();
   if (ext === '.ndjson' || ext === '.jsonl') {
-    return (await replayWorkload(await loadWorkload(args.file), replayOptions(args))).report;
+    return (await replay(await loadWorkload(args.file), args)).report;
   }
   let text: string;
   try {
@@ -45,7 +44,7 @@ async function reportOf(args: PlotArgs): Promise<Report> {
   }
   const document = parseWorkloadJson(text, args.file);
   if (isReport(document)) return document;
-  return (await replayWorkload(workloadFromObject(document, args.file), replayOptions(args))).report;
+  return (await replay(workloadFromObject(document, args.file), args)).report;
 }
 
 async function plot(args: PlotArgs): Promise<void> {

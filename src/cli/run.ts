@@ -1,6 +1,5 @@
 // `memprof run <workload>`: load, replay, render. Nothing here measures anything.
 import type { Argv, CommandModule } from 'yargs';
-import { replayWorkload } from '../replay/replay.js';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Report } from '../report/model.js';
@@ -12,7 +11,7 @@ import {
   EXIT_LIMIT_EXCEEDED,
   ExitStatus,
   renderOptions,
-  replayOptions,
+  replay,
   withRenderOptions,
   withReplayOptions,
   type RenderArgs,
@@ -51,7 +50,7 @@ function leaked(report: Report): { objects: number; bytes: number } | null {
 
 async function run(args: RunArgs): Promise<void> {
   const workload = await loadWorkload(args.workload);
-  const { report } = await replayWorkload(workload, replayOptions(args));
+  const { report } = await replay(workload, args);
   await emit(renderReport(report, args.format, args), args);
   if (args.failOnLeak) {
     const leak = leaked(report);

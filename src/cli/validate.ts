@@ -1,12 +1,11 @@
 // `memprof validate <workload...>`: every file is loaded and replayed (the replay finds the semantic
 // problems), none is reported on. One bad file does not stop the others.
 import type { Argv, CommandModule } from 'yargs';
-import { replayWorkload } from '../replay/replay.js';
 import { loadWorkload } from '../workload/load.js';
 import {
   EXIT_OK,
   ExitStatus,
-  replayOptions,
+  replay,
   reportFailure,
   withCommonOptions,
   withReplayOptions,
@@ -22,7 +21,7 @@ async function validate(args: ValidateArgs): Promise<void> {
   let worst = EXIT_OK;
   for (const file of args.workload) {
     try {
-      const { report } = await replayWorkload(await loadWorkload(file), replayOptions(args));
+      const { report } = await replay(await loadWorkload(file), args);
       if (!args.quiet) process.stdout.write(`${file}: ok (${report.workload.events} events)\n`);
     } catch (err) {
       worst = Math.max(worst, reportFailure(err, args.debug));

@@ -674,7 +674,7 @@ class PythonExporter {
       '        # A materialised instance __dict__ or a function __dict__ holds fields; not a function\'s globals.',
       "        own_dict = getattr(o, '__dict__', None) if type(o) not in (dict, list, tuple) else None",
       '        for c in _mp_gc.get_referents(o):',
-      '            if c is own_dict and workload_id(c) is None:',
+      '            if own_dict is not None and c is own_dict and workload_id(c) is None:',
       "                dict_owner[id(c)] = workload_id(o) + '.__dict__'",
       '                for v in c.values():',
       '                    visit(v)',

@@ -9,7 +9,6 @@ export class Frame {
   private readonly seen = new Set<string>();
   /** The caller's line execution stays open while the callee runs (memory_profiler's reading). */
   line: number | null = null;
-  t = 0;
 
   constructor(
     readonly functionName: string,

@@ -71,6 +71,8 @@ export class Replay {
   private previousIterations: { var: string; index: number }[] = [];
   private events = 0;
   private clock = 0;
+  /** Virtual time: each event inherits the previous event's `t` (0 before the first). */
+  private t = 0;
   private sawTime = false;
   private passesStamped = 0;
   private readonly passLocations: { file: string; line: number | null; t: number }[] = [];
@@ -125,14 +127,14 @@ export class Replay {
     heap.event = se.index;
     const frame = heap.currentFrame;
 
-    if (ev.t !== undefined) {
-      if (ev.t < frame.t && this.sawTime) this.fail(`time goes backwards: t=${ev.t} after t=${frame.t}`, 'Give events non-decreasing "t" values');
-      this.sawTime = true;
-      frame.t = ev.t;
-    }
-    this.clock = this.sawTime ? frame.t : se.index;
     if (ev.op !== 'call' && ev.file !== undefined) frame.file = ev.file;
     if (ev.line !== undefined) frame.line = ev.line;
+    if (ev.t !== undefined) {
+      if (ev.t < this.t) this.fail(`time goes backwards: t=${ev.t} after t=${this.t}`, 'Give events non-decreasing "t" values');
+      this.sawTime = true;
+      this.t = ev.t;
+    }
+    this.clock = this.sawTime ? this.t : se.index;
     heap.file = frame.file;
     heap.line = frame.line;
     heap.clock = this.clock;
@@ -237,7 +239,6 @@ export class Replay {
       }
       case 'call': {
         const callee = new Frame(ev.function, ev.file ?? frame.file, frame.line);
-        callee.t = frame.t;
         heap.frames.push(callee);
         this.gc.safePoint(); // RESUME checks the eval breaker
         return;

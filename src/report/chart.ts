@@ -75,8 +75,16 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   // Labels between the extremes never need more characters than the extremes themselves.
   const labelWidth = Math.max(label(high).length, label(low).length);
   const prefix = labelWidth + 1;
-  const columns = Math.max(1, Math.min(points.length, size.width - prefix));
-  const { values, columnOf } = toColumns(points, columns);
+  const room = Math.max(2, size.width - prefix);
+  let columns = Math.min(points.length, room);
+  let { values, columnOf } = toColumns(points, columns);
+  // The last column shows the max of its samples; when memory fell within it (the final `del`),
+  // one more column shows where it ended, or the chart would end at its highest.
+  const end = points[points.length - 1]!.bytes;
+  if (values[columns - 1] !== end) {
+    if (columns === room) ({ values, columnOf } = toColumns(points, --columns));
+    values.push(end);
+  }
 
   const plot = asciichart.plot(values, {
     height: size.height - 1,
@@ -96,14 +104,14 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   }
 
   if (report.gc.passes.length > 0) {
-    const marks = new Array<string>(columns).fill(' ');
+    const marks = new Array<string>(values.length).fill(' ');
     for (const pass of report.gc.passes) marks[columnOf(pass.t)] = 'g';
     const row = marks.join('').trimEnd().replace(/g/g, paint('g', ANSI_YELLOW, options));
     out.push(`${'gc'.padStart(labelWidth)} ${row}`);
   }
 
   let peakColumn = 0;
-  for (let c = 1; c < columns; c++) if (values[c]! > values[peakColumn]!) peakColumn = c;
+  for (let c = 1; c < values.length; c++) if (values[c]! > values[peakColumn]!) peakColumn = c;
   const { summary } = report;
   const where = summary.peakLine ? `, ${summary.peakLine.file}:${summary.peakLine.line}` : '';
   const text = `peak ${label(summary.peakBytes)} at t=${formatTime(summary.peakT)}${where}`;
@@ -117,7 +125,7 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
 
   const first = `t=${formatTime(points[0]!.t)}`;
   const lastT = `t=${formatTime(points[points.length - 1]!.t)}`;
-  const room = columns - first.length - lastT.length;
-  out.push(`${' '.repeat(prefix)}${first}${room >= 1 ? `${' '.repeat(room)}${lastT}` : ''}`);
+  const gap = values.length - first.length - lastT.length;
+  out.push(`${' '.repeat(prefix)}${first}${gap >= 1 ? `${' '.repeat(gap)}${lastT}` : ''}`);
   return `${out.join('\n')}\n`;
 }

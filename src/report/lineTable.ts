@@ -11,12 +11,11 @@ function row(lineNo: string, mem: string, increment: string, occurrences: string
 
 export const LINE_TABLE_HEADER = row('Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents');
 
-/** Source text of lines the report may carry (a proposed `sources` field: file → lines). */
-type ReportWithSources = Report & { sources?: Record<string, string[]> };
-
-/** Text of a line that never ran: from the report's sources if it has them, else from the caller. */
+/** Text of a line that never ran: from the report's sources, else from the caller's. */
 export function sourceText(report: Report, file: string, line: number, options: RenderOptions): string {
-  return (report as ReportWithSources).sources?.[file]?.[line - 1] ?? options.source?.[file]?.[line - 1] ?? '';
+  // `sources` is optional here so that reports written before it existed still render.
+  const fromReport = (report.sources as Report['sources'] | undefined)?.find((s) => s.file === file)?.lines[line - 1];
+  return fromReport ?? options.source?.[file]?.[line - 1] ?? '';
 }
 
 /** The stats of one function's lines, by line number. */
