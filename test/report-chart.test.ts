@@ -66,6 +66,14 @@ describe('memory-over-time chart', () => {
     expect(rows.filter((r) => r.includes('┼'))).toEqual(['   0.0 B ┼╯']);
   });
 
+  it('shows where memory ended when it fell inside the last sample\'s bucket', () => {
+    // The last sample's bucket held 784 bytes and ended at 0 (the final `del`): one more column.
+    const timeline = [point(0, 0), point(1, 784), { t: 2, bytes: 0, min: 0, max: 784 }];
+    const rows = renderChart(reportOf(timeline), OPTIONS).split('\n');
+    expect(rows[0]).toBe('784.0 B ┤╭─╮');
+    expect(rows[11]).toBe('  0.0 B ┼╯ ╰');
+  });
+
   it('says so when there is no sample', () => {
     expect(renderChart(reportOf([point(0, 0)]), OPTIONS)).toContain('peak 0.0 B');
     expect(renderChart({ ...reportOf([point(0, 0)]), timeline: [] }, OPTIONS)).toBe('(no memory samples)\n');
