@@ -96,8 +96,9 @@ export class PyObject extends GcNode {
   readonly allocFile: string;
   readonly allocLine: number;
   freedEvent = -1;
-  /** Freed by the cyclic collector's delete_garbage rather than by ordinary refcounting. */
-  freedByGc = false;
+  /** Freed while the cyclic collector's delete_garbage broke cycles, rather than by ordinary
+   * refcounting: the index of that pass in the collector's passes, else -1. */
+  freedByPass = -1;
 
   constructor(handle: number, id: string, kind: Kind, cls: PyClass, size: number, allocEvent: number, allocFile: string, allocLine: number) {
     super();
