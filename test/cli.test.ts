@@ -42,7 +42,7 @@ describe('memprof --version and --help', () => {
   it('lists the commands and the exit codes', () => {
     const r = memprof(['--help']);
     expect(r.code).toBe(0);
-    for (const command of ['run <workload>', 'validate <workload...>', 'plot <file>', 'schema']) {
+    for (const command of ['run <workload>', 'validate <workload...>', 'plot <file>', 'export <workload>', 'schema']) {
       expect(r.stdout).toContain(`memprof ${command}`);
     }
     expect(r.stdout).toContain('Exit codes: 0 ok, 1 a limit was exceeded, 2 invalid workload or usage, 3');
@@ -64,7 +64,7 @@ describe('memprof --version and --help', () => {
 
 describe('usage errors: one line on stderr, exit code 2, no stack', () => {
   const cases: [string[], string][] = [
-    [[], 'memprof: name a command: run, validate, plot or schema (see memprof --help)\n'],
+    [[], 'memprof: name a command: run, validate, plot, export or schema (see memprof --help)\n'],
     [['run'], 'memprof: Not enough non-option arguments: got 0, need at least 1 (see memprof --help)\n'],
     [['run', 'w.json', '--bogus'], 'memprof: Unknown argument: bogus (see memprof --help)\n'],
     [['run', 'w.json', '--precision', '1.5'], "memprof: --precision must be an integer from 0 to 12, got '1.5' (see memprof --help)\n"],

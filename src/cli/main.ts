@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
 import { UsageError } from '../workload/errors.js';
 import { reportFailure, VERSION } from './common.js';
+import { exportCommand } from './export.js';
 import { plotCommand } from './plot.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
@@ -23,8 +24,9 @@ export async function main(argv: string[]): Promise<number> {
       .command(runCommand)
       .command(validateCommand)
       .command(plotCommand)
+      .command(exportCommand)
       .command(schemaCommand)
-      .demandCommand(1, 'name a command: run, validate, plot or schema')
+      .demandCommand(1, 'name a command: run, validate, plot, export or schema')
       .strict()
       .recommendCommands()
       .version(VERSION)
@@ -33,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       .alias('help', 'h')
       .example('$0 run workloads/leaky-cache.json', 'line tables, gc passes, chart and summary')
       .example('$0 validate workloads/*.json', 'check workloads without a report')
+      .example('$0 export workloads/leaky-cache.json --python -o leaky.py', 'a CPython script doing what the workload does')
       .epilogue('Exit codes: 0 ok, 1 a limit was exceeded, 2 invalid workload or usage, 3 internal error.')
       .wrap(Math.min(100, process.stdout.columns ?? 80))
       .exitProcess(false)
