@@ -74,7 +74,7 @@ export const plotCommand: CommandModule<object, PlotArgs> = {
       .option('format', { alias: 'f', choices: PLOT_FORMATS, default: 'text' as PlotFormat, describe: 'markdown wraps the chart in a fenced block' })
       .option('width', { type: 'number', default: DEFAULT_CHART_SIZE.width, describe: 'most characters per row, labels included', coerce: chartDimension('width', 24) })
       .option('height', { type: 'number', default: DEFAULT_CHART_SIZE.height, describe: 'rows of the plot', coerce: chartDimension('height', 2) })
-      .example('$0 plot workloads/leaky-cache.json', 'replay, then draw memory over time')
+      .example('$0 plot workloads/parent_child_cycles.json', 'replay, then draw memory over time')
       .example('$0 run app.json -f json -o report.json && $0 plot report.json', 'draw a saved report again without replaying')
       .example('$0 plot app.json --unit MiB --width 100', 'a wider chart in MiB') as unknown as Argv<PlotArgs>,
   handler: (args) => plot(args),

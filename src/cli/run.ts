@@ -79,7 +79,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: false,
         describe: 'exit 1 when objects leaked (uncollectable, external or cyclic) at the end',
       })
-      .example('$0 run workloads/leaky-cache.json', 'the report in the terminal')
+      .example('$0 run workloads/parent_child_cycles.json', 'the report in the terminal')
       .example('$0 run trace.ndjson --python 3.12 --unit KiB', 'replay on the 3.12 model, figures in KiB')
       .example('$0 run app.json --format markdown -o report.md', 'a Markdown report for a pull request')
       .example('$0 run app.json --format json -q -o report.json', 'the JSON document only, nothing on stdout') as unknown as Argv<RunArgs>,
