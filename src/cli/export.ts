@@ -39,7 +39,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         type: 'string',
         describe: 'export as a Python script (optionally for 3.11, 3.12 or 3.13: 3.13 defaults threshold 0 to 2000)',
       })
-      .example('$0 export workloads/leaky-cache.json --python -o leaky.py', 'then: python3 leaky.py')
+      .example('$0 export workloads/parent_child_cycles.json --python -o cycles.py', 'then: python3 cycles.py')
       .example('$0 export trace.ndjson --python 3.13 | python3.13', 'run it on CPython 3.13 directly') as unknown as Argv<ExportArgs>,
   handler: (args) => exportWorkload(args),
 };
