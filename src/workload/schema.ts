@@ -199,7 +199,7 @@ export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>
 
 export const eventSchema = z
   .discriminatedUnion('op', [...plainEvents, repeatEventSchema as never])
-  .describe('one step of the traced program');
+  .meta({ id: 'event', description: 'one step of the traced program' });
 
 export type PlainEvent = z.infer<(typeof plainEvents)[number]>;
 export type Event = PlainEvent | RepeatEvent;
