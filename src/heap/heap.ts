@@ -34,6 +34,16 @@ const enum Phase {
   DestroyChain,
 }
 
+/** A model of the process's memory beside the live bytes (e.g. pymalloc's arenas): told of every
+ * allocation, resize and free, in order. */
+export interface MemoryModel {
+  allocate(obj: PyObject): void;
+  resize(obj: PyObject, oldSize: number): void;
+  free(obj: PyObject): void;
+  /** The modelled resident memory, in bytes (without the baseline). */
+  readonly rss: number;
+}
+
 export interface TrashcanModel {
   /** A trashcan deallocator entered at this nesting or deeper is deposited for later. */
   depositDepth: number;
@@ -51,6 +61,8 @@ export class Heap {
   readonly garbage: PyObject[] = [];
   readonly callbacks: CallbackEntry[] = [];
   gc!: Collector;
+  /** Optional model of resident memory (`--memory-model pymalloc`). */
+  memory: MemoryModel | null = null;
 
   /** The event being replayed: its index, source position and clock (for logs, freed-at, the peak). */
   event = -1;
@@ -119,6 +131,7 @@ export class Heap {
     }
     this.grow(size);
     this.allocatedBytes += size;
+    this.memory?.allocate(obj);
     if (cls.kind === Kind.Instance && cls.usable > 1) cls.usable--; // init_inline_values
     if (cls.kind === Kind.List || cls.kind === Kind.Tuple) obj.items = [];
     if (cls.kind === Kind.Dict) obj.fieldNames = [];
@@ -144,8 +157,10 @@ export class Heap {
 
   /** The object's memory changed (resize events, list and dict growth). */
   resize(obj: PyObject, newSize: number): void {
-    const delta = newSize - obj.size;
+    const oldSize = obj.size;
+    const delta = newSize - oldSize;
     obj.size = newSize;
+    this.memory?.resize(obj, oldSize);
     if (delta > 0) {
       this.grow(delta);
       this.allocatedBytes += delta;
@@ -582,6 +597,7 @@ export class Heap {
     obj.alive = false;
     obj.freedEvent = this.event;
     this.liveBytes -= obj.size;
+    this.memory?.free(obj);
     this.freedBytes += obj.size;
     if (!obj.implicit) this.objectsFreed++;
     if (obj.kind !== Kind.Atomic) this.gc.freed(obj);

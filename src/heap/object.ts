@@ -99,6 +99,8 @@ export class PyObject extends GcNode {
   /** Freed while the cyclic collector's delete_garbage broke cycles, rather than by ordinary
    * refcounting: the index of that pass in the collector's passes, else -1. */
   freedByPass = -1;
+  /** Where a memory model placed the object's memory (its own encoding), -1 when none. */
+  block = -1;
 
   constructor(handle: number, id: string, kind: Kind, cls: PyClass, size: number, allocEvent: number, allocFile: string, allocLine: number) {
     super();
