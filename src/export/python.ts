@@ -106,6 +106,10 @@ class PythonExporter {
   private functionCount = 0;
   private usesLegacy = false;
   private usesAddress = false;
+  /** Module names a resurrecting finalizer appends to: their lists grow at times only CPython knows. */
+  private readonly resurrectTargets = new Set<string>();
+  /** Lists such a name was bound to: item indices there are not known statically. */
+  private readonly unstableLists = new Set<string>();
   private eventIndex = 0;
 
   constructor(
@@ -113,6 +117,16 @@ class PythonExporter {
     private readonly python: PythonVersion,
   ) {
     this.frames.push(this.newFrame(null, ''));
+    for (const decl of Object.values(loaded.header.types)) this.noteFinalizer(decl.finalizer);
+  }
+
+  private noteFinalizer(finalizer: Finalizer | undefined): void {
+    if (finalizer !== undefined && typeof finalizer !== 'string') {
+      const name = finalizer.resurrect.slice(1);
+      this.resurrectTargets.add(name);
+      const id = this.module.names.get(name);
+      if (id !== undefined && id !== null) this.unstableLists.add(id);
+    }
   }
 
   private get types(): Record<string, TypeDecl> {
@@ -183,7 +197,6 @@ class PythonExporter {
     for (const [owner, names] of roots) {
       for (const [name, id] of names) {
         if (id === null || seen.has(id)) continue;
-        if (owner !== this.frame && this.frame.names.has(name)) continue;
         const expr = this.nameExpr(name, owner);
         if (id === target) return expr;
         seen.add(id);
@@ -207,7 +220,7 @@ class PythonExporter {
         seen.add(child);
         queue.push({ id: child, expr: childExpr });
       }
-      for (let i = 0; i < obj.items.length; i++) {
+      for (let i = 0; i < obj.items.length && !this.unstableLists.has(id); i++) {
         const child = obj.items[i]!;
         if (child === null || seen.has(child)) continue;
         const childExpr = `${expr}[${i}]`;
@@ -230,6 +243,7 @@ class PythonExporter {
     const target = owner === this.frame ? pythonName(name) : `_mp_g[${pyString(pythonName(name))}]`;
     this.emit(`${target} = ${expr}`);
     owner.names.set(name, id);
+    if (owner === this.module && id !== null && this.resurrectTargets.has(name)) this.unstableLists.add(id);
     owner.everBound.add(name);
   }
 
@@ -263,6 +277,7 @@ class PythonExporter {
       info = { pyName: `_mp_k${this.classes.size}`, typeName, finalizer };
       this.classes.set(key, info);
       if (finalizer === 'legacy') this.usesLegacy = true;
+      this.noteFinalizer(finalizer);
     }
     return info;
   }
@@ -430,7 +445,13 @@ class PythonExporter {
           const at = obj.items.indexOf(to.id);
           if (obj.kind !== 'list' || at < 0) this.fail(`'${from.id}' holds no item ${event.to}`);
           // `list.remove` compares with ==; the item is found by identity (`is`), by index.
-          this.emit(`del ${from.expr}[${at}]`);
+          if (this.unstableLists.has(from.id)) {
+            this.emit('_mp_i = 0');
+            this.emit(`while ${from.expr}[_mp_i] is not ${to.expr}: _mp_i += 1`);
+            this.emit(`del ${from.expr}[_mp_i]`);
+          } else {
+            this.emit(`del ${from.expr}[${at}]`);
+          }
           obj.items.splice(at, 1);
         }
         return;
@@ -546,6 +567,13 @@ class PythonExporter {
     out.push('    _mp_log.append(_mp_ids[id(wr)])');
     out.push('    _mp_log.append(_mp_labels[id(wr)])');
     out.push('');
+    if (this.usesLegacy) {
+      out.push('def _mp_legacy(self):');
+      out.push("    _mp_log.append('finalizer')");
+      out.push('    _mp_log.append(_mp_ids[id(self)])');
+      out.push('    return _mp_tick');
+      out.push('');
+    }
     out.push('class _mp_Ref(_mp_weakref.ref):');
     out.push('    __slots__ = ()');
     out.push('');
@@ -570,9 +598,10 @@ class PythonExporter {
     out.push("    __slots__ = ('next',)");
     out.push('');
     out.push(`_mp_gc.set_threshold(${threshold.join(', ')})`);
-    out.push(`_mp_gc.set_debug(${gcConfig?.debug?.includes('saveall') ? '_mp_gc.DEBUG_SAVEALL' : '0'})`);
     out.push('_mp_gc.collect()');
     out.push('_mp_base = _mp_gc.get_stats()');
+    // After the interpreter's own garbage is gone, or saveall would keep it in gc.garbage.
+    out.push(`_mp_gc.set_debug(${gcConfig?.debug?.includes('saveall') ? '_mp_gc.DEBUG_SAVEALL' : '0'})`);
     out.push('# The interpreter and everything above leave the model: frozen. The startup objects are the');
     out.push('# long-lived heap a full collection leaves in generation 2.');
     out.push('_mp_gc.freeze()');
@@ -601,7 +630,10 @@ class PythonExporter {
     const log = ["        _mp_log.append('finalizer')", '        _mp_log.append(_mp_ids[id(self)])'];
     if (f === undefined) lines.push('    pass');
     else if (f === 'del') lines.push('    def __del__(self):', ...log);
-    else if (f === 'legacy') lines.push('    def __tp_del__(self):', ...log);
+    // _testcapi's slot_tp_del: 3.11 looks __tp_del__ up as a special method, binding a function
+    // (a method object: a GC allocation that can trigger a collection mid-deallocation); through a
+    // property the getter gets self and nothing is allocated. 3.12+ call the attribute with self.
+    else if (f === 'legacy') lines.push(`    __tp_del__ = ${this.python === '3.11' ? 'property(_mp_legacy)' : '_mp_legacy'}`);
     else lines.push('    def __del__(self):', ...log, `        ${pythonName(f.resurrect.slice(1))}.append(self)`);
     lines.push(`${info.pyName} = ${name}`);
     // A C-level tp_del (not PEP 442's tp_finalize): CPython's own test helper installs one.
@@ -621,7 +653,9 @@ class PythonExporter {
     return [
       'def _mp_observe():',
       '    # Read the collector before allocating anything (this function has no cell variables:',
-      '    # MAKE_CELL would allocate on entry). From here on the script may allocate.',
+      '    # MAKE_CELL would allocate on entry). The result tuples are GC allocations that could',
+      '    # trigger a collection: disable first. From here on the script may allocate.',
+      '    _mp_gc.disable()',
       '    count = _mp_gc.get_count()',
       '    stats = _mp_gc.get_stats()',
       '    _mp_report(count, stats)',
@@ -635,11 +669,17 @@ class PythonExporter {
       `    module_names = (${moduleNames.join(', ')}${moduleNames.length === 1 ? ',' : ''})`,
       `    function_names = {${locals.join(', ')}}`,
       '    def workload_id(o):',
-      '        # An address is reused after death: trust it only when the type matches too.',
+      '        # An address is reused after death: trust it only when the type matches, and never for',
+      '        # an instance\'s or function\'s __dict__ (the dict freelist hands out dead dicts\' memory).',
       '        w = _mp_ids.get(id(o))',
-      '        if w is not None and type(o) is expected.get(w) and id(o) not in own:',
+      '        if w is not None and type(o) is expected.get(w) and id(o) not in own and id(o) not in implicit:',
       '            return w',
       '        return None',
+      '    implicit = set()',
+      '    for o in tracked:',
+      '        w = _mp_ids.get(id(o))',
+      "        if w is not None and type(o) is expected.get(w) and type(o) is not dict and hasattr(o, '__dict__'):",
+      '            implicit.add(id(o.__dict__))',
       '    alive = {}',
       '    stack = []',
       '    def visit(o):',
@@ -663,7 +703,7 @@ class PythonExporter {
       '        visit(o)',
       '    for o in _mp_gc.garbage:',
       '        visit(o)',
-      '        if type(o) is dict and workload_id(o) is None:',
+      '        if id(o) in implicit:',
       '            for v in o.values():',
       '                visit(v)',
       '    for o in tracked:',
@@ -674,7 +714,7 @@ class PythonExporter {
       '        # A materialised instance __dict__ or a function __dict__ holds fields; not a function\'s globals.',
       "        own_dict = getattr(o, '__dict__', None) if type(o) not in (dict, list, tuple) else None",
       '        for c in _mp_gc.get_referents(o):',
-      '            if own_dict is not None and c is own_dict and workload_id(c) is None:',
+      '            if own_dict is not None and c is own_dict:',
       "                dict_owner[id(c)] = workload_id(o) + '.__dict__'",
       '                for v in c.values():',
       '                    visit(v)',
