@@ -7,6 +7,9 @@ import type { Collector } from '../gc/collector.js';
 import type { LineStat } from '../sampler/lines.js';
 import type { TimelineBucket } from '../sampler/timeline.js';
 import { REPORT_VERSION, type FunctionReport, type GcStats, type Report } from '../report/model.js';
+import { buildLeaksReport, classifyHeap } from './leaks.js';
+import { evaluateLimits, limitFigures, workloadLimits } from './limits.js';
+import { compareSnapshots, type Snapshot } from './snapshots.js';
 
 const packageVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -21,14 +24,14 @@ export interface Observations {
   lines: LineStat[];
   timeline: TimelineBucket[];
   passLocations: { file: string; line: number | null; t: number }[];
-  snapshots: unknown[];
+  snapshots: Snapshot[];
 }
 
 export function buildReport(o: Observations): Report {
   const { heap, gc } = o;
   const header = o.workload.header;
   const lineText = (file: string, line: number): string => (file === o.sourceFile ? (o.sourceLines[line - 1] ?? '') : '');
-  return {
+  const report: Report = {
     tool: 'memprof',
     version: packageVersion,
     reportVersion: REPORT_VERSION,
@@ -67,10 +70,13 @@ export function buildReport(o: Observations): Report {
       garbage: heap.garbage.map((obj) => obj.id),
     },
     callbacks: heap.callbacks.map((c) => ({ ...c })),
+    leaks: buildLeaksReport(classifyHeap(heap, gc), lineText),
     timeline: o.timeline,
-    snapshots: o.snapshots,
+    snapshots: compareSnapshots(o.snapshots, lineText),
     limits: { violations: [] },
   };
+  report.limits.violations = evaluateLimits(limitFigures(report), workloadLimits(header.limits));
+  return report;
 }
 
 function liveObjectBytes(heap: Heap): number {

@@ -13,6 +13,7 @@ import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
 import { buildReport } from '../analysis/report.js';
+import { takeSnapshot, type Snapshot } from '../analysis/snapshots.js';
 
 export interface ReplayOptions {
   /** Overrides the workload's `python`. */
@@ -76,7 +77,7 @@ export class Replay {
   private sawTime = false;
   private passesStamped = 0;
   private readonly passLocations: { file: string; line: number | null; t: number }[] = [];
-  private readonly snapshots: { label: string; event: number; liveBytes: number; liveObjects: number }[] = [];
+  private readonly snapshots: Snapshot[] = [];
 
   constructor(
     private readonly workload: LoadedWorkload,
@@ -257,7 +258,7 @@ export class Replay {
       case 'line':
         return;
       case 'snapshot':
-        this.snapshots.push({ label: ev.label, event: heap.event, liveBytes: heap.liveBytes, liveObjects: heap.objectsAllocated - heap.objectsFreed });
+        this.snapshots.push(takeSnapshot(heap, this.gc, ev.label, this.clock));
         return;
       case 'gc.collect':
         this.gc.collect(ev.generation);

@@ -2,6 +2,7 @@
 // job summary). Line tables become Markdown tables; the chart goes in a fenced block.
 import { formatTime, renderChart } from './chart.js';
 import { functionLines, sourceText, tableUnit } from './lineTable.js';
+import { renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
 import type { FunctionReport, Report } from './model.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
 
@@ -59,7 +60,7 @@ function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): 
   )}\n`;
 }
 
-export function renderMarkdown(report: Report, options: RenderOptions): string {
+export function renderMarkdown(report: Report, options: LeakRenderOptions): string {
   const plain: RenderOptions = { ...options, color: false };
   const { workload, summary, gc } = report;
   const sections: string[] = [];
@@ -141,6 +142,9 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
       )}\n`,
     );
   }
+
+  sections.push(...renderLeakSectionsMarkdown(report, options));
+  if (report.snapshots.length > 0) sections.push(renderSnapshotsMarkdown(report, plain));
 
   sections.push(`## Memory over time\n\n\`\`\`text\n${renderChart(report, plain)}\`\`\`\n`);
 

@@ -77,8 +77,124 @@ export interface TimelinePoint {
 }
 
 export interface LeakClassTotals {
+  /** Workload objects (implicit `__dict__`s are not counted)… */
+  objects: number;
+  /** …and their bytes, implicit `__dict__`s included: the memory the class holds. */
+  bytes: number;
+}
+
+export const LEAK_CLASSES = ['reachable', 'frozen', 'uncollectable', 'external', 'cyclic'] as const;
+export type LeakClassName = (typeof LEAK_CLASSES)[number];
+
+export interface TypeCount {
+  type: string;
   objects: number;
   bytes: number;
+}
+
+/** Objects grouped by the line that allocated them. */
+export interface SiteCount {
+  file: string;
+  line: number;
+  content: string;
+  objects: number;
+  bytes: number;
+}
+
+export interface LeakSite extends SiteCount {
+  /** By bytes, largest first. */
+  types: TypeCount[];
+}
+
+export interface ReachableSite extends LeakSite {
+  /** The shortest retention path to this line's objects from a root name: `cache → .entries[3] → Node@cache.py:12`. */
+  retention: string;
+}
+
+/** One object of a cycle path and the reference it is left by. */
+export interface CycleStep {
+  id: string;
+  type: string;
+  file: string;
+  line: number;
+  /** `.next`, `['key']`, `[3]`. */
+  via: string;
+}
+
+/** A strongly connected component of `cyclic` objects plus what it alone holds (SPEC §6). */
+export interface LeakedCycle {
+  objects: number;
+  bytes: number;
+  /** Event that allocated its first object. */
+  firstEvent: number;
+  /** Its first objects' ids, in allocation order (at most MAX_CYCLE_IDS). */
+  ids: string[];
+  types: TypeCount[];
+  /** The allocating lines, by bytes. */
+  lines: SiteCount[];
+  /** `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`; null when no cycle holds it. */
+  path: string | null;
+  steps: CycleStep[];
+}
+
+export interface GcFreedSite extends LeakSite {
+  /** Indices into gc.passes of the collections that freed them. */
+  passes: number[];
+}
+
+export interface LeaksReport {
+  reachable: LeakClassTotals & { sites: ReachableSite[] };
+  frozen: LeakClassTotals & { sites: LeakSite[] };
+  uncollectable: LeakClassTotals & { sites: LeakSite[] };
+  external: LeakClassTotals & { sites: LeakSite[] };
+  cyclic: LeakClassTotals & { sites: LeakSite[]; cycles: LeakedCycle[] };
+  /** Objects freed by the cyclic collector rather than by refcounting, by allocating line. */
+  gcFreedBySite: GcFreedSite[];
+}
+
+/** One line or type of a snapshot and its change since the previous snapshot (tracemalloc's StatisticDiff). */
+export interface SnapshotStat {
+  bytes: number;
+  objects: number;
+  bytesDiff: number;
+  objectsDiff: number;
+}
+
+export interface SnapshotLineStat extends SnapshotStat {
+  file: string;
+  line: number;
+  content: string;
+}
+
+export interface SnapshotTypeStat extends SnapshotStat {
+  type: string;
+}
+
+export interface SnapshotReport {
+  label: string;
+  event: number;
+  t: number;
+  file: string;
+  line: number | null;
+  /** The memory figure at the snapshot (baseline included). */
+  memoryBytes: number;
+  /** Live workload objects and the bytes of all live objects (baseline excluded). */
+  objects: number;
+  bytes: number;
+  classes: Record<LeakClassName, LeakClassTotals>;
+  cycles: number;
+  /** In tracemalloc's compare_to order: largest |size change| first. */
+  byLine: SnapshotLineStat[];
+  byType: SnapshotTypeStat[];
+}
+
+export const LIMIT_NAMES = ['leakedBytes', 'leakedObjects', 'cycles', 'uncollectable', 'peakBytes', 'finalBytes'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+
+export interface LimitViolation {
+  limit: LimitName;
+  value: number;
+  max: number;
 }
 
 export interface SummaryReport {
@@ -121,15 +237,9 @@ export interface Report {
     garbage: string[];
   };
   callbacks: CallbackRecord[];
-  leaks?: {
-    reachable: LeakClassTotals;
-    frozen: LeakClassTotals;
-    uncollectable: LeakClassTotals;
-    external: LeakClassTotals;
-    cyclic: LeakClassTotals & { cycles: unknown[] };
-    gcFreedBySite: unknown[];
-  };
+  /** Every live workload object at the end in exactly one class (SPEC §6). */
+  leaks?: LeaksReport;
   timeline: TimelinePoint[];
-  snapshots: unknown[];
-  limits: { violations: { limit: string; value: number; max: number }[] };
+  snapshots: SnapshotReport[];
+  limits: { violations: LimitViolation[] };
 }

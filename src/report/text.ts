@@ -4,6 +4,7 @@
 import Table from 'cli-table3';
 import { formatTime, renderChart } from './chart.js';
 import { renderLineTable } from './lineTable.js';
+import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
 import type { Report } from './model.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
 
@@ -106,23 +107,6 @@ export function renderCallbacks(report: Report, options: RenderOptions): string 
   )}\n`;
 }
 
-export function renderLeaks(leaks: NonNullable<Report['leaks']>, options: RenderOptions): string {
-  const classes = [
-    ['reachable', leaks.reachable],
-    ['frozen', leaks.frozen],
-    ['uncollectable', leaks.uncollectable],
-    ['external', leaks.external],
-    ['cyclic', leaks.cyclic],
-  ] as const;
-  const unit = chooseUnit(options.unit, Math.max(...classes.map(([, c]) => c.bytes)));
-  return `${title('Live objects at the end, by class', options)}\n${table(
-    ['class', 'objects', 'bytes'],
-    ['left', 'right', 'right'],
-    classes.map(([name, c]) => [name, c.objects, formatBytes(c.bytes, unit, options.precision)]),
-    options,
-  )}\n`;
-}
-
 export function renderSummary(report: Report, options: RenderOptions): string {
   const s = report.summary;
   const unit = chooseUnit(options.unit, s.peakBytes);
@@ -138,12 +122,13 @@ export function renderSummary(report: Report, options: RenderOptions): string {
   ])}\n`;
 }
 
-export function renderText(report: Report, options: RenderOptions): string {
+export function renderText(report: Report, options: LeakRenderOptions): string {
   const sections: string[] = [renderHeader(report, options)];
   for (const fn of report.functions) sections.push(renderLineTable(report, fn, options));
   sections.push(renderGc(report, options));
   if (report.callbacks.length > 0) sections.push(renderCallbacks(report, options));
-  if (report.leaks) sections.push(renderLeaks(report.leaks, options));
+  sections.push(...renderLeakSectionsText(report, options));
+  if (report.snapshots.length > 0) sections.push(renderSnapshotsText(report, options));
   sections.push(`${title('Memory over time', options)}\n${renderChart(report, options)}`);
   sections.push(renderSummary(report, options));
   return sections.join('\n');

@@ -1,0 +1,70 @@
+// CI limits (SPEC §6): a workload's `limits` block, overridden key by key by `memprof check` flags;
+// a figure above its limit is a violation.
+import { parseSize, type Limits } from '../workload/schema.js';
+import { LIMIT_NAMES, type LimitName, type LimitViolation, type Report } from '../report/model.js';
+
+/** The figures limits apply to (bytes include the baseline, as every memory figure does). */
+export type LimitFigures = Record<LimitName, number>;
+
+/** Limits in bytes or counts; an absent key is no limit. */
+export type LimitValues = Partial<Record<LimitName, number>>;
+
+/** What each limit is called on the command line and in messages. */
+export const LIMIT_FLAGS: Record<LimitName, string> = {
+  leakedBytes: 'max-leaked-bytes',
+  leakedObjects: 'max-leaked-objects',
+  cycles: 'max-cycles',
+  uncollectable: 'max-uncollectable',
+  peakBytes: 'max-peak',
+  finalBytes: 'max-final',
+};
+
+export const LIMIT_LABELS: Record<LimitName, string> = {
+  leakedBytes: 'leaked bytes',
+  leakedObjects: 'leaked objects',
+  cycles: 'leaked cycles',
+  uncollectable: 'uncollectable objects',
+  peakBytes: 'peak',
+  finalBytes: 'final',
+};
+
+/** Limits that are sizes (written like "64 MiB"); the others count objects or cycles. */
+export const SIZE_LIMITS: ReadonlySet<LimitName> = new Set<LimitName>(['leakedBytes', 'peakBytes', 'finalBytes']);
+
+export function limitFigures(report: Report): LimitFigures {
+  const leaks = report.leaks;
+  return {
+    leakedBytes: leaks ? leaks.uncollectable.bytes + leaks.external.bytes + leaks.cyclic.bytes : 0,
+    leakedObjects: leaks ? leaks.uncollectable.objects + leaks.external.objects + leaks.cyclic.objects : 0,
+    cycles: leaks ? leaks.cyclic.cycles.length : 0,
+    uncollectable: leaks ? leaks.uncollectable.objects : 0,
+    peakBytes: report.summary.peakBytes,
+    finalBytes: report.summary.finalBytes,
+  };
+}
+
+/** A workload's `limits` block in bytes and counts. */
+export function workloadLimits(limits: Limits | undefined): LimitValues {
+  const values: LimitValues = {};
+  if (limits === undefined) return values;
+  for (const name of LIMIT_NAMES) {
+    const v = limits[name];
+    if (v !== undefined) values[name] = parseSize(v);
+  }
+  return values;
+}
+
+/** Flags win over the workload's own limits, one key at a time. */
+export function mergeLimits(workload: LimitValues, flags: LimitValues): LimitValues {
+  return { ...workload, ...flags };
+}
+
+/** The violated limits, in LIMIT_NAMES order. */
+export function evaluateLimits(figures: LimitFigures, limits: LimitValues): LimitViolation[] {
+  const violations: LimitViolation[] = [];
+  for (const limit of LIMIT_NAMES) {
+    const max = limits[limit];
+    if (max !== undefined && figures[limit] > max) violations.push({ limit, value: figures[limit], max });
+  }
+  return violations;
+}
