@@ -441,18 +441,24 @@ class PythonExporter {
           obj.fields.delete(event.field);
         } else {
           if (event.to === undefined) this.fail('"unref" needs "field" or "to"');
-          const to = this.resolve(event.to);
-          const at = obj.items.indexOf(to.id);
-          if (obj.kind !== 'list' || at < 0) this.fail(`'${from.id}' holds no item ${event.to}`);
+          if (obj.kind !== 'list') this.fail(`a ${obj.pyType} holds no items`);
           // `list.remove` compares with ==; the item is found by identity (`is`), by index.
           if (this.unstableLists.has(from.id)) {
+            // Finalizers may have put it there: search at run time, by address for an id (which
+            // need not be reachable any other way), allocating nothing.
+            const test = event.to.startsWith('$') ? `${from.expr}[_mp_i] is not ${this.resolve(event.to).expr}` : `id(${from.expr}[_mp_i]) != _mp_addr[${pyString(event.to)}]`;
             this.emit('_mp_i = 0');
-            this.emit(`while ${from.expr}[_mp_i] is not ${to.expr}: _mp_i += 1`);
+            this.emit(`while ${test}: _mp_i += 1`);
             this.emit(`del ${from.expr}[_mp_i]`);
+            const at = obj.items.indexOf(event.to.startsWith('$') ? this.resolve(event.to).id : event.to);
+            if (at >= 0) obj.items.splice(at, 1);
           } else {
+            const to = this.resolve(event.to);
+            const at = obj.items.indexOf(to.id);
+            if (at < 0) this.fail(`'${from.id}' holds no item ${event.to}`);
             this.emit(`del ${from.expr}[${at}]`);
+            obj.items.splice(at, 1);
           }
-          obj.items.splice(at, 1);
         }
         return;
       }
@@ -581,8 +587,30 @@ class PythonExporter {
     out.push('_mp_function = type(_mp_function)');
     out.push('');
     if (this.usesAddress) {
+      const names = [...this.resurrectTargets].map((n) => pyString(pythonName(n)));
+      out.push(`_mp_resurrect_names = (${names.join(', ')}${names.length === 1 ? ',' : ''})`);
+      out.push('');
       out.push('def _mp_obj(workload_id):');
-      out.push('    return _mp_ctypes.PyObj_FromPtr(_mp_addr[workload_id])');
+      out.push('    # No name or field the export can follow reaches it. Look by address, allocating nothing,');
+      out.push('    # in the lists finalizers resurrect into and in gc.garbage (index loops: a for loop');
+      out.push('    # would create an iterator); else through ctypes, which builds an argument tuple.');
+      out.push('    address = _mp_addr[workload_id]');
+      out.push('    k = 0');
+      out.push('    while k < len(_mp_resurrect_names):');
+      out.push('        lst = _mp_g.get(_mp_resurrect_names[k])');
+      out.push('        k += 1');
+      out.push('        if type(lst) is list:');
+      out.push('            i = 0');
+      out.push('            while i < len(lst):');
+      out.push('                if id(lst[i]) == address:');
+      out.push('                    return lst[i]');
+      out.push('                i += 1');
+      out.push('    i = 0');
+      out.push('    while i < len(_mp_gc.garbage):');
+      out.push('        if id(_mp_gc.garbage[i]) == address:');
+      out.push('            return _mp_gc.garbage[i]');
+      out.push('        i += 1');
+      out.push('    return _mp_ctypes.PyObj_FromPtr(address)');
       out.push('');
     }
     for (const info of this.classes.values()) out.push(...this.classSource(info), '');
