@@ -11,6 +11,10 @@ import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError } from '../workload/errors.js';
 import { formatInputProblem } from '../workload/format.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
+import { estimateNdjsonEvents, Progress } from './progress.js';
+
+export const MEMORY_MODELS = ['live', 'pymalloc'] as const;
+export type MemoryModelName = (typeof MEMORY_MODELS)[number];
 
 /** SPEC §1: with several files the highest code wins. */
 export const EXIT_OK = 0;
@@ -62,6 +66,9 @@ export interface ReplayArgs {
   python?: PythonVersion;
   interval?: number;
   maxPoints?: number;
+  memoryModel?: MemoryModelName;
+  /** `--progress` / `--no-progress`; undefined: on a terminal, for replays that take a while. */
+  progress?: boolean;
 }
 
 export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
@@ -142,6 +149,15 @@ export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
       requiresArg: true,
       describe: 'most timeline points kept (min/max bucketing never loses the peak); default 2000',
       coerce: positiveNumber('max-points', true),
+    })
+    .option('memory-model', {
+      choices: MEMORY_MODELS,
+      requiresArg: true,
+      describe: 'live: baseline + live bytes (like tracemalloc); pymalloc: also model CPython\'s arenas and pools, the RSS memory_profiler sees',
+    })
+    .option('progress', {
+      type: 'boolean',
+      describe: 'events, rate and ETA on stderr while replaying (default: on a terminal, once a replay takes over a second)',
     }) as unknown as Argv<T & ReplayArgs>;
 }
 
@@ -150,13 +166,27 @@ export function replayOptions(args: ReplayArgs): ReplayOptions {
   if (args.python !== undefined) options.python = args.python;
   if (args.interval !== undefined) options.interval = args.interval;
   if (args.maxPoints !== undefined) options.maxPoints = args.maxPoints;
+  if (args.memoryModel !== undefined) options.memoryModel = args.memoryModel;
   return options;
 }
 
 /** The engine is loaded on first use, so `--help`, `schema` and `plot report.json` start without it. */
 export async function replay(workload: LoadedWorkload, args: ReplayArgs): Promise<ReplayOutcome> {
   const { replayWorkload } = await import('../replay/replay.js');
-  return replayWorkload(workload, replayOptions(args));
+  const options = replayOptions(args);
+  if (args.progress === false) return replayWorkload(workload, options);
+  const expected = await estimateNdjsonEvents(workload.file);
+  const progress = new Progress(process.stderr, {
+    mode: args.progress,
+    ...(expected !== undefined ? { expectedEvents: expected, estimated: true } : {}),
+  });
+  if (!progress.enabled) return replayWorkload(workload, options);
+  options.onProgress = (events) => progress.update(events);
+  try {
+    return await replayWorkload(workload, options);
+  } finally {
+    progress.done();
+  }
 }
 
 /** Colour only on a terminal, never in a file, and never when the user or NO_COLOR says no. */

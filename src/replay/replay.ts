@@ -13,6 +13,7 @@ import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
 import { buildReport } from '../analysis/report.js';
+import { Pymalloc } from '../memory/pymalloc.js';
 import { takeSnapshot, type Snapshot } from '../analysis/snapshots.js';
 
 export interface ReplayOptions {
@@ -24,6 +25,8 @@ export interface ReplayOptions {
   maxPoints?: number;
   /** Called now and then with the number of events replayed (progress display). */
   onProgress?: (events: number) => void;
+  /** `live` (default): live bytes only; `pymalloc`: also CPython's arenas and pools (§5.3). */
+  memoryModel?: 'live' | 'pymalloc';
 }
 
 export interface ReplayOutcome {
@@ -90,6 +93,7 @@ export class Replay {
     this.sourceLines = header.source?.lines ?? [];
     this.types = new TypeRegistry(this.python, header.types);
     this.heap = new Heap(parseSize(header.baseline), this.sourceFile, TRASHCAN[this.python]);
+    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
     const gcConfig = header.gc;
     const threshold = [...DEFAULT_THRESHOLD[this.python]] as [number, number, number];
     gcConfig?.threshold?.forEach((v, i) => (threshold[i] = v));
@@ -174,9 +178,9 @@ export class Replay {
       const frame = heap.currentFrame;
       this.passLocations.push({ file: frame.file, line: frame.line, t: this.clock });
       const bytes = passes[this.passesStamped]!.bytesAfter;
-      this.timeline.sample(this.clock, bytes, bytes, bytes);
+      this.timeline.sample(this.clock, bytes, bytes, bytes, heap.memory?.rss);
     }
-    this.timeline.sample(this.clock, heap.liveBytes, heap.liveBytes, heap.sampleHigh);
+    this.timeline.sample(this.clock, heap.liveBytes, heap.liveBytes, heap.sampleHigh, heap.memory?.rss);
     heap.sampleHigh = heap.liveBytes;
   }
 

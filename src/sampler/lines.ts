@@ -12,6 +12,8 @@ export interface LineStat {
   peak: number;
   allocated: number;
   freed: number;
+  /** With a memory model (pymalloc): max modelled RSS right after any execution, baseline excluded. */
+  rss?: number;
 }
 
 /** One open line execution. The stack holds one per frame: a caller's line stays open while the
@@ -67,6 +69,7 @@ export class LineSampler {
       stat.peak = Math.max(stat.peak, peak);
       stat.allocated += heap.allocatedBytes - execution.allocatedBefore;
       stat.freed += heap.freedBytes - execution.freedBefore;
+      if (heap.memory !== null) stat.rss = Math.max(stat.rss ?? 0, heap.memory.rss);
       heap.highWater = Math.max(execution.savedHighWater, peak);
     }
     this.open.length = Math.min(this.open.length, depth);

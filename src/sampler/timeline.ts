@@ -8,6 +8,8 @@ export interface TimelineBucket {
   bytes: number;
   min: number;
   max: number;
+  /** With a memory model (pymalloc): the highest modelled RSS in the bucket, baseline excluded. */
+  rss?: number;
 }
 
 export class Timeline {
@@ -22,17 +24,21 @@ export class Timeline {
     this.width = Math.max(interval, Number.MIN_VALUE);
   }
 
-  /** A sample at clock `t`: memory is `bytes` now and reached `high` (and `low`) since the last one. */
-  sample(t: number, bytes: number, low: number, high: number): void {
+  /** A sample at clock `t`: memory is `bytes` now and reached `high` (and `low`) since the last one;
+   * `rss` is the memory model's figure, when there is one. */
+  sample(t: number, bytes: number, low: number, high: number, rss?: number): void {
     const start = Math.floor(t / this.width) * this.width;
     const last = this.buckets[this.buckets.length - 1];
     if (last !== undefined && last.t === start) {
       last.bytes = bytes;
       if (low < last.min) last.min = low;
       if (high > last.max) last.max = high;
+      if (rss !== undefined && rss > last.rss!) last.rss = rss;
       return;
     }
-    this.buckets.push({ t: start, bytes, min: Math.min(low, bytes), max: Math.max(high, bytes) });
+    const bucket: TimelineBucket = { t: start, bytes, min: Math.min(low, bytes), max: Math.max(high, bytes) };
+    if (rss !== undefined) bucket.rss = rss;
+    this.buckets.push(bucket);
     if (this.buckets.length > this.maxPoints) this.coarsen();
   }
 
@@ -52,6 +58,7 @@ export class Timeline {
           last.bytes = b.bytes;
           last.min = Math.min(last.min, b.min);
           last.max = Math.max(last.max, b.max);
+          if (b.rss !== undefined) last.rss = Math.max(last.rss!, b.rss);
         } else {
           merged.push({ ...b, t: start });
         }
