@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
 import { UsageError } from '../workload/errors.js';
+import { checkCommand } from './check.js';
 import { reportFailure, VERSION } from './common.js';
 import { exportCommand } from './export.js';
 import { plotCommand } from './plot.js';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('memprof')
       .usage('$0 <command> [options]\n\nReplays traced Python workloads on a model of CPython\'s memory manager.')
       .command(runCommand)
+      .command(checkCommand)
       .command(validateCommand)
       .command(plotCommand)
       .command(exportCommand)
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       .help()
       .alias('help', 'h')
       .example('$0 run workloads/parent_child_cycles.json', 'line tables, gc passes, chart and summary')
+      .example('$0 check workloads/*.json --format github', 'the CI gate: PASS/FAIL per workload, annotations at leaking lines')
       .example('$0 validate workloads/*.json', 'check workloads without a report')
       .example('$0 export workloads/parent_child_cycles.json --python -o cycles.py', 'a CPython script doing what the workload does')
       .epilogue('Exit codes: 0 ok, 1 a limit was exceeded, 2 invalid workload or usage, 3 internal error.')

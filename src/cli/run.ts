@@ -25,16 +25,18 @@ interface RunArgs extends RenderArgs, ReplayArgs {
   workload: string;
   format: ReportFormat;
   failOnLeak: boolean;
+  showReachable: boolean;
 }
 
-export function renderReport(report: Report, format: ReportFormat, args: RenderArgs): string {
+export function renderReport(report: Report, format: ReportFormat, args: RenderArgs & { showReachable?: boolean }): string {
+  const options = { ...renderOptions(args, format), showReachable: args.showReachable === true };
   switch (format) {
     case 'json':
       return renderJson(report);
     case 'markdown':
-      return renderMarkdown(report, renderOptions(args, format));
+      return renderMarkdown(report, options);
     case 'text':
-      return renderText(report, renderOptions(args, format));
+      return renderText(report, options);
   }
 }
 
@@ -79,7 +81,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: false,
         describe: 'exit 1 when objects leaked (uncollectable, external or cyclic) at the end',
       })
+      .option('show-reachable', {
+        type: 'boolean',
+        default: false,
+        describe: 'also list reachable objects by allocating line, each with a shortest retention path from a name',
+      })
       .example('$0 run workloads/parent_child_cycles.json', 'the report in the terminal')
+      .example('$0 run app.json --show-reachable', 'what still holds the live objects: cache → .entries[0] → Node@app.py:12')
       .example('$0 run trace.ndjson --python 3.12 --unit KiB', 'replay on the 3.12 model, figures in KiB')
       .example('$0 run app.json --format markdown -o report.md', 'a Markdown report for a pull request')
       .example('$0 run app.json --format json -q -o report.json', 'the JSON document only, nothing on stdout') as unknown as Argv<RunArgs>,

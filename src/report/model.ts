@@ -188,7 +188,7 @@ export interface SnapshotReport {
   byType: SnapshotTypeStat[];
 }
 
-export const LIMIT_NAMES = ['leakedBytes', 'leakedObjects', 'cycles', 'uncollectable', 'peakBytes', 'finalBytes'] as const;
+export const LIMIT_NAMES = ['leakedObjects', 'leakedBytes', 'cycles', 'uncollectable', 'peakBytes', 'finalBytes'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
 export interface LimitViolation {
@@ -242,4 +242,35 @@ export interface Report {
   timeline: TimelinePoint[];
   snapshots: SnapshotReport[];
   limits: { violations: LimitViolation[] };
+}
+
+/** `memprof check`: what became of one workload. */
+export type CheckStatus = 'pass' | 'fail' | 'invalid' | 'error';
+
+export interface CheckResult {
+  /** The workload file as named on the command line (or found by a glob). */
+  file: string;
+  /** The workload's `name`, else its file. */
+  name: string;
+  status: CheckStatus;
+  /** The figures limits apply to; null when the workload could not be replayed. */
+  figures: Record<LimitName, number> | null;
+  /** The limits applied: the workload's, overridden by flags. */
+  limits: Partial<Record<LimitName, number>>;
+  violations: LimitViolation[];
+  /** Where the peak was first reached. */
+  peakLine: SourceRef | null;
+  leaks: LeaksReport | null;
+  /** Why the workload is invalid (one line per problem), or the internal error. */
+  problems: string[];
+}
+
+export interface CheckReport {
+  tool: 'memprof';
+  version: string;
+  checkVersion: 1;
+  exitCode: number;
+  summary: { workloads: number; passed: number; failed: number; invalid: number; errors: number };
+  /** In the order the files were named. */
+  results: CheckResult[];
 }

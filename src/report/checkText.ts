@@ -1,0 +1,114 @@
+// `memprof check` as text (one PASS/FAIL line per workload with its figures), Markdown and JSON.
+// Only renders: the figures, limits and violations come from the check results.
+import { LIMIT_LABELS, SIZE_LIMITS } from '../analysis/limits.js';
+import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from './model.js';
+import { typeList } from './leaks.js';
+import { formatBytesAuto, type RenderOptions } from './units.js';
+
+const STATUS_TEXT: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', invalid: 'INVALID', error: 'ERROR' };
+const STATUS_COLOR: Record<CheckStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', invalid: '\x1b[31m', error: '\x1b[31m' };
+const ANSI_RESET = '\x1b[0m';
+/** Leak details listed under a FAIL line. */
+const DETAILS_SHOWN = 5;
+
+export function formatFigure(limit: LimitName, value: number, options: RenderOptions): string {
+  return SIZE_LIMITS.has(limit) ? formatBytesAuto(value, options.unit, options.precision) : String(value);
+}
+
+/** `leaked objects 2 > 0`, `peak 4.0 MiB ≤ 8.0 MiB`, `cycles 0`: the figure and its limit, if any. */
+export function figureText(result: CheckResult, limit: LimitName, options: RenderOptions): string {
+  const value = result.figures![limit];
+  const max = result.limits[limit];
+  const figure = `${LIMIT_LABELS[limit]} ${formatFigure(limit, value, options)}`;
+  if (max === undefined) return figure;
+  return `${figure} ${value > max ? '>' : '≤'} ${formatFigure(limit, max, options)}`;
+}
+
+/** `lru-cache (fixtures/leaks/lru_cache.json)`, or the file alone when the workload has no name. */
+export function workloadTitle(result: CheckResult): string {
+  return result.name === result.file ? result.file : `${result.name} (${result.file})`;
+}
+
+/** What leaked, one line each: the leaked cycles largest first, then uncollectable and external lines. */
+export function leakDetails(result: CheckResult, options: RenderOptions): string[] {
+  const leaks = result.leaks;
+  if (leaks === null) return [];
+  const bytes = (n: number): string => formatBytesAuto(n, options.unit, options.precision);
+  const objects = (n: number): string => `${n} object${n === 1 ? '' : 's'}`;
+  const lines: string[] = [];
+  for (const c of leaks.cyclic.cycles) {
+    const where = c.lines.map((l) => `${l.file}:${l.line}`).join(', ');
+    lines.push(`leaked cycle: ${objects(c.objects)}, ${bytes(c.bytes)} (${typeList(c.types)}) allocated at ${where}${c.path === null ? '' : `: ${c.path}`}`);
+  }
+  for (const [label, sites] of [
+    ['uncollectable (gc.garbage)', leaks.uncollectable.sites],
+    ['external (incref without decref)', leaks.external.sites],
+  ] as const) {
+    for (const s of sites) lines.push(`${label}: ${objects(s.objects)}, ${bytes(s.bytes)} (${typeList(s.types)}) allocated at ${s.file}:${s.line}${s.content.trim() ? `  ${s.content.trim()}` : ''}`);
+  }
+  return lines;
+}
+
+export function renderCheckLine(result: CheckResult, options: RenderOptions): string {
+  const status = STATUS_TEXT[result.status].padEnd(7);
+  const label = options.color ? `${STATUS_COLOR[result.status]}${status}${ANSI_RESET}` : status;
+  if (result.figures === null) {
+    // Input problems already start with the file's name.
+    const problem = result.problems[0] ?? '';
+    return `${label}  ${problem.startsWith(`${result.file}:`) ? problem : `${result.file}: ${problem}`}\n`;
+  }
+  const figures = LIMIT_NAMES.map((limit) => figureText(result, limit, options)).join(', ');
+  let text = `${label}  ${workloadTitle(result)}: ${figures}\n`;
+  if (result.status === 'fail') {
+    const details = leakDetails(result, options);
+    for (const d of details.slice(0, DETAILS_SHOWN)) text += `         ${d}\n`;
+    if (details.length > DETAILS_SHOWN) text += `         … ${details.length - DETAILS_SHOWN} more\n`;
+  }
+  return text;
+}
+
+export function renderCheckSummary(report: CheckReport): string {
+  const s = report.summary;
+  const parts = [`${s.passed} passed`, `${s.failed} failed`];
+  if (s.invalid > 0) parts.push(`${s.invalid} invalid`);
+  if (s.errors > 0) parts.push(`${s.errors} internal error${s.errors === 1 ? '' : 's'}`);
+  return `memprof check: ${s.workloads} workload${s.workloads === 1 ? '' : 's'}, ${parts.join(', ')}\n`;
+}
+
+export function renderCheckText(report: CheckReport, options: RenderOptions): string {
+  return report.results.map((r) => renderCheckLine(r, options)).join('') + renderCheckSummary(report);
+}
+
+function cell(text: string | number): string {
+  return String(text).replace(/\|/g, '\\|');
+}
+
+export function renderCheckMarkdown(report: CheckReport, options: RenderOptions): string {
+  const head = ['result', 'workload', ...LIMIT_NAMES.map((l) => LIMIT_LABELS[l])];
+  const rows = report.results.map((r) => {
+    const figures = LIMIT_NAMES.map((limit) => {
+      if (r.figures === null) return '';
+      const text = figureText(r, limit, options).slice(LIMIT_LABELS[limit].length + 1);
+      return r.violations.some((v) => v.limit === limit) ? `**${text}**` : text;
+    });
+    return [STATUS_TEXT[r.status], `\`${r.file}\``, ...figures];
+  });
+  const out = [
+    `# memprof check\n`,
+    `| ${head.map(cell).join(' | ')} |`,
+    `|${head.map((_, i) => (i < 2 ? ':---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+    '',
+    renderCheckSummary(report),
+  ];
+  for (const r of report.results) {
+    const details = r.status === 'fail' ? leakDetails(r, options) : r.problems;
+    if (details.length === 0) continue;
+    out.push(`## ${STATUS_TEXT[r.status]} ${cell(workloadTitle(r))}\n`, ...details.map((d) => `- ${d}`), '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+export function renderCheckJson(report: CheckReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,79 @@
+// `memprof check --format github`: GitHub Actions workflow commands. A failing workload gets an
+// `::error` at every line that allocated a leaked object (so the pull request shows it beside the
+// code), a passing one with leaks its limits allow gets `::warning`s, and peak/final failures are
+// reported at the line of the peak. Each result's text line is printed too, for the job log.
+import type { CheckResult, LeakSite, LimitName } from './model.js';
+import { figureText, renderCheckLine } from './checkText.js';
+import { typeList } from './leaks.js';
+import { formatBytesAuto, type RenderOptions } from './units.js';
+
+/** Limits a leaked object's allocating line is to blame for. */
+const LEAK_LIMITS: ReadonlySet<LimitName> = new Set<LimitName>(['leakedBytes', 'leakedObjects', 'cycles', 'uncollectable']);
+
+/** Workflow command data: `%`, CR and LF are escaped (toolkit's escapeData). */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Workflow command properties: also `:` and `,` (toolkit's escapeProperty). */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function workflowCommand(level: 'error' | 'warning', properties: { file: string; line?: number; title: string }, message: string): string {
+  const props = [`file=${escapeProperty(properties.file)}`];
+  if (properties.line !== undefined && properties.line > 0) props.push(`line=${properties.line}`);
+  props.push(`title=${escapeProperty(properties.title)}`);
+  return `::${level} ${props.join(',')}::${escapeData(message)}\n`;
+}
+
+function objects(n: number): string {
+  return `${n} object${n === 1 ? '' : 's'}`;
+}
+
+/** `2 Node objects (112.0 B) allocated here`. */
+function siteObjects(site: LeakSite, options: RenderOptions): string {
+  const bytes = formatBytesAuto(site.bytes, options.unit, options.precision);
+  return `${objects(site.objects)} (${typeList(site.types)}; ${bytes}) allocated here`;
+}
+
+export function renderGithubResult(result: CheckResult, options: RenderOptions): string {
+  const plain: RenderOptions = { ...options, color: false };
+  let out = renderCheckLine(result, plain);
+  if (result.status === 'invalid' || result.status === 'error') {
+    const title = result.status === 'invalid' ? 'memprof: invalid workload' : 'memprof: internal error';
+    for (const problem of result.problems) out += workflowCommand('error', { file: result.file, title }, problem);
+    return out;
+  }
+  const failed = new Set(result.violations.map((v) => v.limit));
+  const leakedFailed = failed.has('leakedBytes') || failed.has('leakedObjects');
+  // Each leak class is an error where a limit it counts towards failed, else a warning.
+  const levelOf = (limit: LimitName): 'error' | 'warning' => (leakedFailed || failed.has(limit) ? 'error' : 'warning');
+  const violated = [...failed].filter((l) => LEAK_LIMITS.has(l));
+  const because = violated.length > 0 ? ` (${result.file}: ${violated.map((l) => figureText(result, l, plain)).join(', ')})` : ` (${result.file})`;
+  const leaks = result.leaks;
+  if (leaks !== null) {
+    // One annotation per line: the cycles its objects are in, with the largest one as the example.
+    for (const site of leaks.cyclic.sites) {
+      const cycles = leaks.cyclic.cycles.filter((c) => c.lines.some((l) => l.file === site.file && l.line === site.line));
+      const example = cycles.find((c) => c.path !== null)?.path;
+      const message = `${siteObjects(site, plain)} ${site.objects === 1 ? 'leaks' : 'leak'} in ${cycles.length === 1 ? 'a reference cycle' : `${cycles.length} reference cycles`}${example === undefined ? '' : `, e.g. ${example}`}`;
+      out += workflowCommand(levelOf('cycles'), { file: site.file, line: site.line, title: 'memprof: leaked cycle' }, `${message}${because}`);
+    }
+    for (const site of leaks.uncollectable.sites) {
+      const message = `${siteObjects(site, plain)} ${site.objects === 1 ? 'is' : 'are'} uncollectable, kept in gc.garbage`;
+      out += workflowCommand(levelOf('uncollectable'), { file: site.file, line: site.line, title: 'memprof: uncollectable' }, `${message}${because}`);
+    }
+    for (const site of leaks.external.sites) {
+      const one = site.objects === 1;
+      const message = `${siteObjects(site, plain)} ${one ? 'is' : 'are'} held by an incref without a decref; no collector can free ${one ? 'it' : 'them'}`;
+      out += workflowCommand(levelOf('leakedObjects'), { file: site.file, line: site.line, title: 'memprof: external leak' }, `${message}${because}`);
+    }
+  }
+  for (const v of result.violations) {
+    if (LEAK_LIMITS.has(v.limit)) continue;
+    const at = v.limit === 'peakBytes' && result.peakLine !== null ? { file: result.peakLine.file, line: result.peakLine.line } : { file: result.file };
+    out += workflowCommand('error', { ...at, title: `memprof: ${v.limit === 'peakBytes' ? 'peak' : 'final'} memory` }, `${result.file}: ${figureText(result, v.limit, plain)}`);
+  }
+  return out;
+}
