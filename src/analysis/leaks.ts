@@ -26,8 +26,8 @@ const EXTERNAL_ROOT = '<incref>';
 const CYCLES_ROOT = '<reference cycles>';
 
 /**
- * Appends the objects `obj` holds strong references to, in tp_traverse order: an instance's fields
- * (or its materialised `__dict__`), a dict's values, list and tuple items last first. Atomic objects
+ * Appends the objects `obj` holds strong references to: an instance's fields in key-table order
+ * (or its materialised `__dict__`), a dict's values, list and tuple items. Atomic objects
  * are included (they hold memory), None is not, and a weakref's referent is no reference at all.
  */
 export function strongReferences(obj: PyObject, out: PyObject[]): void {
@@ -43,8 +43,10 @@ export function strongReferences(obj: PyObject, out: PyObject[]): void {
       return;
     case Kind.List:
     case Kind.Tuple: {
+      // Index order (tp_traverse goes last first): the order only picks among equally short
+      // paths, and `[0]` is the example a reader expects.
       const items = obj.items!;
-      for (let i = items.length - 1; i >= 0; i--) {
+      for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
         if (item !== null) out.push(item);
       }
@@ -84,7 +86,7 @@ export function referenceLabel(holder: PyObject, target: PyObject): string {
     }
     case Kind.List:
     case Kind.Tuple:
-      return `[${holder.items!.lastIndexOf(target)}]`;
+      return `[${holder.items!.indexOf(target)}]`;
     default:
       return '?';
   }
