@@ -2,11 +2,15 @@
 // algorithm on explicit stacks, so a cycle of a million objects needs no deep recursion), each
 // component that nothing else holds being one leaked cycle together with everything it alone holds.
 import type { PyObject } from '../heap/object.js';
+import type { PyClass } from '../heap/types.js';
 import type { CycleStep, LeakedCycle, SiteCount, TypeCount } from '../report/model.js';
 import { LeakClass, referenceLabel, strongReferences, type HeapClassification } from './leaks.js';
 
 /** Ids listed per leaked cycle; `objects` has the full count. */
 export const MAX_CYCLE_IDS = 50;
+/** Steps of a long example cycle kept from its start and from its end. */
+const PATH_HEAD = 4;
+const PATH_TAIL = 3;
 
 /** The cyclic objects as a graph of their own, and the leaked cycle each one belongs to. */
 export interface CycleGroups {
@@ -42,23 +46,19 @@ export function findCycleGroups(c: HeapClassification): CycleGroups {
     }
   }
 
-  // References between cyclic objects, as compressed rows.
+  // References between cyclic objects, as compressed rows, in one pass over the objects.
   const references: PyObject[] = [];
   const offsets = new Int32Array(count + 1);
+  const edges: number[] = [];
   for (let i = 0; i < count; i++) {
-    strongReferences(objects[nodes[i]!]!, references);
-    let degree = 0;
-    for (const r of references) if (localOf[r.handle]! >= 0) degree++;
-    offsets[i + 1] = offsets[i]! + degree;
-  }
-  const targets = new Int32Array(offsets[count]!);
-  for (let i = 0, k = 0; i < count; i++) {
-    strongReferences(objects[nodes[i]!]!, references);
-    for (const r of references) {
-      const local = localOf[r.handle]!;
-      if (local >= 0) targets[k++] = local;
+    const n = strongReferences(objects[nodes[i]!]!, references);
+    for (let r = 0; r < n; r++) {
+      const local = localOf[references[r]!.handle]!;
+      if (local >= 0) edges.push(local);
     }
+    offsets[i + 1] = edges.length;
   }
+  const targets = Int32Array.from(edges);
 
   const component = tarjan(count, offsets, targets);
 
@@ -189,50 +189,79 @@ export function describeLeakedCycles(c: HeapClassification, lineText: (file: str
     types: [],
     lines: [],
     path: null,
+    pathLength: 0,
     steps: [],
   }));
-  const types = groupComponent.map(() => new Map<string, TypeCount>());
-  const lines = groupComponent.map(() => new Map<string, SiteCount>());
+  const scratch: PathScratch = { previous: new Int32Array(nodes.length).fill(-1), queue: new Int32Array(nodes.length) };
+  // Keyed by class and by (file, line) without building a string per object.
+  const types = groupComponent.map(() => new Map<PyClass, TypeCount>());
+  const lines = groupComponent.map(() => new Map<string, Map<number, SiteCount>>());
+  const lineOf = (g: number, site: PyObject): SiteCount => {
+    let byLine = lines[g]!.get(site.allocFile);
+    if (byLine === undefined) lines[g]!.set(site.allocFile, (byLine = new Map()));
+    let entry = byLine.get(site.allocLine);
+    if (entry === undefined) {
+      entry = { file: site.allocFile, line: site.allocLine, content: lineText(site.allocFile, site.allocLine), objects: 0, bytes: 0 };
+      byLine.set(site.allocLine, entry);
+    }
+    return entry;
+  };
+  const typeOf = (g: number, site: PyObject): TypeCount => {
+    let entry = types[g]!.get(site.cls);
+    if (entry === undefined) types[g]!.set(site.cls, (entry = { type: site.typeName, objects: 0, bytes: 0 }));
+    return entry;
+  };
   for (let i = 0; i < nodes.length; i++) {
     const obj = objects[nodes[i]!]!;
     const g = group[i]!;
     const cycle = cycles[g]!;
     cycle.bytes += obj.size;
+    // A materialised __dict__ counts its bytes with its owner's type and line.
+    const site = obj.implicit ? obj.owner : obj;
+    if (site === null) continue;
+    const type = typeOf(g, site);
+    const line = lineOf(g, site);
+    type.bytes += obj.size;
+    line.bytes += obj.size;
     if (obj.implicit) continue;
+    type.objects++;
+    line.objects++;
     cycle.objects++;
     if (cycle.firstHandle === -1) {
       cycle.firstHandle = obj.handle;
       cycle.firstEvent = obj.allocEvent;
     }
     if (cycle.ids.length < MAX_CYCLE_IDS) cycle.ids.push(obj.id);
-    countInto(types[g]!, obj.typeName, { type: obj.typeName, objects: 0, bytes: 0 }, obj.size);
-    countInto(lines[g]!, `${obj.allocFile}:${obj.allocLine}`, { file: obj.allocFile, line: obj.allocLine, content: lineText(obj.allocFile, obj.allocLine), objects: 0, bytes: 0 }, obj.size);
-  }
-  // A materialised __dict__ counts its bytes with its owner's type and line.
-  for (let i = 0; i < nodes.length; i++) {
-    const obj = objects[nodes[i]!]!;
-    if (!obj.implicit || obj.owner === null) continue;
-    const owner = obj.owner;
-    const type = types[group[i]!]!.get(owner.typeName);
-    const line = lines[group[i]!]!.get(`${owner.allocFile}:${owner.allocLine}`);
-    if (type !== undefined) type.bytes += obj.size;
-    if (line !== undefined) line.bytes += obj.size;
   }
   cycles.forEach((cycle, g) => {
-    cycle.types = [...types[g]!.values()].sort(byBytes((t) => t.type));
-    cycle.lines = [...lines[g]!.values()].sort(byBytes((s) => `${s.file}:${String(s.line).padStart(10, '0')}`));
-    cycle.steps = examplePath(groups, groupComponent[g]!, objects);
-    cycle.path = formatCyclePath(cycle.steps);
+    cycle.types = mergeTypes(types[g]!.values());
+    cycle.lines = [...lines[g]!.values()].flatMap((byLine) => [...byLine.values()]).sort((a, b) => b.bytes - a.bytes || compareSites(a, b));
+    const { steps, length } = examplePath(groups, groupComponent[g]!, objects, scratch);
+    cycle.pathLength = length;
+    cycle.steps = steps;
+    cycle.path = formatCyclePath(steps, length);
   });
   cycles.sort((a, b) => b.bytes - a.bytes || a.firstHandle - b.firstHandle);
   return cycles.map(({ firstHandle: _, ...cycle }) => cycle);
 }
 
-function countInto<T extends { objects: number; bytes: number }>(map: Map<string, T>, key: string, fresh: T, bytes: number): void {
-  let entry = map.get(key);
-  if (entry === undefined) map.set(key, (entry = fresh));
-  entry.objects++;
-  entry.bytes += bytes;
+/** Classes of one name (a type with and without a finalizer) are one type in reports. */
+export function mergeTypes(counts: Iterable<TypeCount>): TypeCount[] {
+  const byName = new Map<string, TypeCount>();
+  for (const t of counts) {
+    const entry = byName.get(t.type);
+    if (entry === undefined) byName.set(t.type, { ...t });
+    else {
+      entry.objects += t.objects;
+      entry.bytes += t.bytes;
+    }
+  }
+  return [...byName.values()].sort(byBytes((t) => t.type));
+}
+
+/** By file, then line. */
+export function compareSites(a: { file: string; line: number }, b: { file: string; line: number }): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
 }
 
 /** Largest bytes first, then by key: deterministic. */
@@ -240,60 +269,81 @@ export function byBytes<T extends { bytes: number }>(key: (t: T) => string): (a:
   return (a, b) => b.bytes - a.bytes || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
+/** Scratch space of the example-path searches, shared by all leaked cycles (each search resets
+ * only what it touched), so that many small cycles cost no more than one large one. */
+interface PathScratch {
+  previous: Int32Array;
+  queue: Int32Array;
+}
+
 /**
  * A shortest cycle through the component's first-allocated workload object: breadth first inside
- * the component until a reference leads back to it. Empty when the component is one object that
- * does not refer to itself (it is held by nothing cyclic: its leak is not a cycle).
+ * the component until a reference leads back to it. Returns the kept steps (the first PATH_HEAD and
+ * the last PATH_TAIL of a longer cycle) and the cycle's length in steps; no steps when the component
+ * is one object that does not refer to itself (it is held by nothing cyclic).
  */
-function examplePath(groups: CycleGroups, k: number, objects: PyObject[]): CycleStep[] {
+function examplePath(groups: CycleGroups, k: number, objects: PyObject[], scratch: PathScratch): { steps: CycleStep[]; length: number } {
   const { nodes, offsets, targets, component, componentStart, members } = groups;
-  let startNode = members[componentStart[k]!]!;
+  const { previous, queue } = scratch;
+  let start = members[componentStart[k]!]!;
   for (let m = componentStart[k]!; m < componentStart[k + 1]!; m++) {
     if (!objects[nodes[members[m]!]!]!.implicit) {
-      startNode = members[m]!;
+      start = members[m]!;
       break;
     }
   }
-  const previous = new Map<number, number>();
-  const queue = [startNode];
+  let tail = 0;
+  queue[tail++] = start;
+  previous[start] = start;
   let last = -1;
-  search: for (let q = 0; q < queue.length; q++) {
-    const v = queue[q]!;
+  search: for (let head = 0; head < tail; head++) {
+    const v = queue[head]!;
     for (let e = offsets[v]!; e < offsets[v + 1]!; e++) {
       const w = targets[e]!;
-      if (w === startNode) {
+      if (w === start) {
         last = v;
         break search;
       }
-      if (component[w] !== k || previous.has(w)) continue;
-      previous.set(w, v);
-      queue.push(w);
+      if (component[w] !== k || previous[w] !== -1) continue;
+      previous[w] = v;
+      queue[tail++] = w;
     }
   }
-  if (last === -1) return [];
   const path: number[] = [];
-  for (let v = last; v !== startNode; v = previous.get(v)!) path.push(v);
-  path.push(startNode);
-  path.reverse();
+  if (last !== -1) {
+    for (let v = last; v !== start; v = previous[v]!) path.push(v);
+    path.push(start);
+    path.reverse();
+  }
+  for (let q = 0; q < tail; q++) previous[queue[q]!] = -1;
 
   // One step per workload object: a materialised __dict__'s key is shown as its owner's attribute.
-  const steps: CycleStep[] = [];
+  const stepAt: number[] = [];
   for (let p = 0; p < path.length; p++) {
     const obj = objects[nodes[path[p]!]!]!;
-    const next = objects[nodes[path[(p + 1) % path.length]!]!]!;
-    const via = referenceLabel(obj, next);
-    if (obj.implicit && obj.owner !== null && steps.length > 0) {
-      steps[steps.length - 1]!.via += via;
-      continue;
-    }
-    steps.push({ id: obj.id, type: obj.typeName, file: obj.allocFile, line: obj.allocLine, via });
+    if (p === 0 || !(obj.implicit && obj.owner !== null)) stepAt.push(p);
   }
-  return steps;
+  const kept = stepAt.length > PATH_HEAD + PATH_TAIL ? [...stepAt.slice(0, PATH_HEAD), ...stepAt.slice(-PATH_TAIL)] : stepAt;
+  const steps = kept.map((p): CycleStep => {
+    const obj = objects[nodes[path[p]!]!]!;
+    let via = '';
+    for (let q = p; ; ) {
+      const from = objects[nodes[path[q]!]!]!;
+      q = (q + 1) % path.length;
+      const to = objects[nodes[path[q]!]!]!;
+      via += referenceLabel(from, to);
+      if (q === 0 || !(to.implicit && to.owner !== null)) break;
+    }
+    return { id: obj.id, type: obj.typeName, file: obj.allocFile, line: obj.allocLine, via };
+  });
+  return { steps, length: stepAt.length };
 }
 
-/** `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`. */
-export function formatCyclePath(steps: CycleStep[]): string | null {
+/** `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`; a long cycle shows its ends only. */
+export function formatCyclePath(steps: CycleStep[], length = steps.length): string | null {
   if (steps.length === 0) return null;
-  return `${steps.map((s) => `${s.type}@${s.file}:${s.line} ${s.via}`).join(' → ')} → back`;
+  const text = steps.map((s) => `${s.type}@${s.file}:${s.line} ${s.via}`);
+  if (length > steps.length) text.splice(PATH_HEAD, 0, `… ${length - steps.length} more …`);
+  return `${text.join(' → ')} → back`;
 }
 

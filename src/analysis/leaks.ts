@@ -6,7 +6,8 @@ import { Kind, type PyObject } from '../heap/object.js';
 import type { Heap } from '../heap/heap.js';
 import type { Collector } from '../gc/collector.js';
 import { LEAK_CLASSES, type LeakClassName, type LeakClassTotals, type LeakSite, type LeaksReport, type TypeCount } from '../report/model.js';
-import { byBytes, describeLeakedCycles } from './cycles.js';
+import { compareSites, describeLeakedCycles, mergeTypes } from './cycles.js';
+import type { PyClass } from '../heap/types.js';
 
 export const enum LeakClass {
   Reachable = 0,
@@ -26,42 +27,45 @@ const EXTERNAL_ROOT = '<incref>';
 const CYCLES_ROOT = '<reference cycles>';
 
 /**
- * Appends the objects `obj` holds strong references to: an instance's fields in key-table order
+ * Writes the objects `obj` holds strong references to into `out` and returns how many: an instance's fields in key-table order
  * (or its materialised `__dict__`), a dict's values, list and tuple items. Atomic objects
  * are included (they hold memory), None is not, and a weakref's referent is no reference at all.
  */
-export function strongReferences(obj: PyObject, out: PyObject[]): void {
-  out.length = 0;
+export function strongReferences(obj: PyObject, out: PyObject[]): number {
   switch (obj.kind) {
     case Kind.Instance:
     case Kind.Function:
-      if (obj.dict !== null) out.push(obj.dict);
-      else if (obj.kind === Kind.Instance) pushValues(obj.fieldValues, out);
-      return;
+      if (obj.dict !== null) {
+        out[0] = obj.dict;
+        return 1;
+      }
+      return obj.kind === Kind.Instance ? pushValues(obj.fieldValues, out) : 0;
     case Kind.Dict:
-      pushValues(obj.fieldValues, out);
-      return;
+      return pushValues(obj.fieldValues, out);
     case Kind.List:
     case Kind.Tuple: {
       // Index order (tp_traverse goes last first): the order only picks among equally short
       // paths, and `[0]` is the example a reader expects.
       const items = obj.items!;
+      let n = 0;
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
-        if (item !== null) out.push(item);
+        if (item !== null) out[n++] = item;
       }
-      return;
+      return n;
     }
     default:
-      return;
+      return 0;
   }
 }
 
-function pushValues(values: (PyObject | null | undefined)[], out: PyObject[]): void {
+function pushValues(values: (PyObject | null | undefined)[], out: PyObject[]): number {
+  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== undefined && v !== null) out.push(v);
+    if (v !== undefined && v !== null) out[n++] = v;
   }
+  return n;
 }
 
 /**
@@ -150,8 +154,8 @@ export function classifyHeap(heap: Heap, gc: Collector): HeapClassification {
   const walk = (cls: LeakClass): void => {
     while (head < tail) {
       const holder = objects[order[head++]!]!;
-      strongReferences(holder, references);
-      for (let i = 0; i < references.length; i++) {
+      const count = strongReferences(holder, references);
+      for (let i = 0; i < count; i++) {
         const obj = references[i]!;
         if (!obj.alive || classOf[obj.handle] !== LeakClass.None) continue;
         classOf[obj.handle] = cls;
@@ -237,18 +241,22 @@ type LineText = (file: string, line: number) => string;
 
 interface SiteTally {
   site: LeakSite;
-  types: Map<string, TypeCount>;
+  types: Map<PyClass, TypeCount>;
   /** The first object of the site in walk order (for the reachable class, the nearest to a root). */
   first: number;
   passes: Set<number> | null;
 }
 
+/** Tallies by file, then line: no string is built per object. */
+type SiteTallies = Map<string, Map<number, SiteTally>>;
+
 /** Adds an object to its allocating line's tally; a materialised __dict__ adds its bytes to its owner's. */
-function tallySite(sites: Map<string, SiteTally>, obj: PyObject, lineText: LineText, pass: number): void {
+function tallySite(sites: SiteTallies, obj: PyObject, lineText: LineText, pass: number): void {
   const site = obj.implicit ? obj.owner : obj;
   if (site === null) return;
-  const key = `${site.allocFile}\u0000${site.allocLine}`;
-  let tally = sites.get(key);
+  let byLine = sites.get(site.allocFile);
+  if (byLine === undefined) sites.set(site.allocFile, (byLine = new Map()));
+  let tally = byLine.get(site.allocLine);
   if (tally === undefined) {
     tally = {
       site: { file: site.allocFile, line: site.allocLine, content: lineText(site.allocFile, site.allocLine), objects: 0, bytes: 0, types: [] },
@@ -256,10 +264,10 @@ function tallySite(sites: Map<string, SiteTally>, obj: PyObject, lineText: LineT
       first: site.handle,
       passes: pass >= 0 ? new Set() : null,
     };
-    sites.set(key, tally);
+    byLine.set(site.allocLine, tally);
   }
-  let type = tally.types.get(site.typeName);
-  if (type === undefined) tally.types.set(site.typeName, (type = { type: site.typeName, objects: 0, bytes: 0 }));
+  let type = tally.types.get(site.cls);
+  if (type === undefined) tally.types.set(site.cls, (type = { type: site.typeName, objects: 0, bytes: 0 }));
   const counted = obj.implicit ? 0 : 1;
   tally.site.objects += counted;
   tally.site.bytes += obj.size;
@@ -268,23 +276,23 @@ function tallySite(sites: Map<string, SiteTally>, obj: PyObject, lineText: LineT
   if (pass >= 0) tally.passes!.add(pass);
 }
 
-function siteList(sites: Map<string, SiteTally>): SiteTally[] {
-  const list = [...sites.values()];
-  for (const t of list) t.site.types = [...t.types.values()].sort(byBytes((x) => x.type));
-  return list.sort((a, b) => b.site.bytes - a.site.bytes || (a.site.file < b.site.file ? -1 : a.site.file > b.site.file ? 1 : a.site.line - b.site.line));
+function siteList(sites: SiteTallies): SiteTally[] {
+  const list = [...sites.values()].flatMap((byLine) => [...byLine.values()]);
+  for (const t of list) t.site.types = mergeTypes(t.types.values());
+  return list.sort((a, b) => b.site.bytes - a.site.bytes || compareSites(a.site, b.site));
 }
 
 /** The `leaks` section of the report: classes, their allocating lines, leaked cycles, gc-freed lines. */
 export function buildLeaksReport(c: HeapClassification, lineText: LineText): LeaksReport {
   const objects = c.heap.objects;
-  const byClass = LEAK_CLASSES.map(() => new Map<string, SiteTally>());
+  const byClass = LEAK_CLASSES.map((): SiteTallies => new Map());
   for (let i = 0; i < c.order.length; i++) {
     const obj = objects[c.order[i]!]!;
     tallySite(byClass[c.classOf[obj.handle]!]!, obj, lineText, -1);
   }
   const sites = byClass.map(siteList);
 
-  const gcFreed = new Map<string, SiteTally>();
+  const gcFreed: SiteTallies = new Map();
   for (const obj of objects) if (!obj.alive && obj.freedByPass >= 0) tallySite(gcFreed, obj, lineText, obj.freedByPass);
 
   const plain = (k: LeakClass): LeakSite[] => sites[k]!.map((t) => t.site);

@@ -143,7 +143,7 @@ export function renderLeakSectionsText(report: Report, options: LeakRenderOption
  * (JavaScript's toFixed rounds exact ties up: `(0.25).toFixed(1)` is `0.3`, Python says `0.2`).
  */
 export function pythonFixed(x: number, precision: number, sign = false): string {
-  const negative = x < 0 || Object.is(x, -0);
+  const negative = x < 0;
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(x));
   const hi = view.getUint32(0);

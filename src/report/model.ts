@@ -134,6 +134,8 @@ export interface LeakedCycle {
   lines: SiteCount[];
   /** `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`; null when no cycle holds it. */
   path: string | null;
+  /** Objects on the example cycle; `steps` keeps the first 4 and the last 3 of a longer one. */
+  pathLength: number;
   steps: CycleStep[];
 }
 
