@@ -1,0 +1,225 @@
+// `memprof check`, the CI gate: limits from workloads and flags, exit codes, every output format,
+// globs and parallel runs. The CLI is run as a user runs it (`node bin/memprof.js` on dist/).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkExitCode, checkWorkload, expandGlob, expandWorkloadArgs } from '../src/cli/check.js';
+import { evaluateLimits, workloadLimits } from '../src/analysis/limits.js';
+import { escapeData, escapeProperty } from '../src/report/github.js';
+import type { CheckReport } from '../src/report/model.js';
+
+function memprof(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/memprof.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  try {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'pipe' });
+  } catch {
+    /* type errors elsewhere do not stop the emit */
+  }
+}, 120_000);
+
+const L = 'fixtures/leaks';
+const PASS_CLEAN =
+  'PASS     clean-batch (fixtures/leaks/clean.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B ≤ 0.0 B, leaked cycles 0 ≤ 0, uncollectable objects 0 ≤ 0, peak 248.0 B ≤ 1.0 KiB, final 0.0 B ≤ 0.0 B\n';
+const FAIL_LRU =
+  'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 > 0, leaked bytes 296.0 B, leaked cycles 1 > 0, uncollectable objects 0, peak 1.2 MiB ≤ 2.0 MiB, final 1.2 MiB\n' +
+  '         leaked cycle: 2 objects, 296.0 B (Node ×2) allocated at cache.py:14: Node@cache.py:14 .next → Node@cache.py:14 .prev → back\n';
+const FAIL_EXTERNAL =
+  'FAIL     external-incref (fixtures/leaks/external.json): leaked objects 2, leaked bytes 4.1 KiB > 4.0 KiB, leaked cycles 0, uncollectable objects 0, peak 4.1 KiB, final 4.1 KiB\n' +
+  '         external (incref without decref): 1 object, 4.1 KiB (bytearray ×1) allocated at conn.py:7  conn.buffer = bytearray(4096)\n' +
+  '         external (incref without decref): 1 object, 56.0 B (Connection ×1) allocated at conn.py:6  conn = Connection()\n';
+const FAIL_SAVEALL =
+  'FAIL     saveall-cycle (fixtures/leaks/saveall.json): leaked objects 2, leaked bytes 112.0 B, leaked cycles 0, uncollectable objects 2 > 0, peak 112.0 B, final 112.0 B\n' +
+  '         uncollectable (gc.garbage): 2 objects, 112.0 B (Node ×2) allocated at saveall.py:7  a, b = Node(), Node()\n';
+const PASS_FROZEN =
+  'PASS     frozen-cycle (fixtures/leaks/frozen.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B, leaked cycles 0 ≤ 0, uncollectable objects 0 ≤ 0, peak 168.0 B, final 168.0 B\n';
+const INVALID_PROBLEM =
+  'fixtures/leaks/invalid.json: event 1 (events[1]) at bad.py:2 "x.next = y": unknown object \'y\'. Allocate it with an "alloc" event before referring to it.';
+
+describe('memprof check: text', () => {
+  it('one line per workload in argument order, leak details under FAIL; exit 2 when one is invalid', () => {
+    const files = ['clean', 'lru_cache', 'external', 'saveall', 'frozen', 'invalid'].map((f) => `${L}/${f}.json`);
+    const r = memprof(['check', ...files]);
+    expect(r.stdout).toBe(
+      `${PASS_CLEAN}${FAIL_LRU}${FAIL_EXTERNAL}${FAIL_SAVEALL}${PASS_FROZEN}INVALID  ${INVALID_PROBLEM}\n` +
+        'memprof check: 6 workloads, 2 passed, 3 failed, 1 invalid\n',
+    );
+    expect(r.stderr).toBe(`${INVALID_PROBLEM}\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('exit 1 when a limit is exceeded and nothing is invalid, 0 when all pass', () => {
+    expect(memprof(['check', `${L}/clean.json`, `${L}/saveall.json`]).code).toBe(1);
+    const ok = memprof(['check', `${L}/clean.json`, 'workloads/ci_gate.json']);
+    expect(ok.stdout).toBe(
+      PASS_CLEAN +
+        'PASS     ci-gate (workloads/ci_gate.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B, leaked cycles 0 ≤ 0, uncollectable objects 0, peak 4.0 MiB ≤ 8.0 MiB, final 0.0 B ≤ 1.0 MiB\n' +
+        'memprof check: 2 workloads, 2 passed, 0 failed\n',
+    );
+    expect(ok.code).toBe(0);
+  });
+
+  it('flags override the workload\'s limits key by key; sizes may be written "1 MiB"', () => {
+    const r = memprof(['check', `${L}/lru_cache.json`, '--max-leaked-objects', '2', '--max-cycles', '1', '--max-peak', '1 MiB', '--max-final', '2MiB']);
+    expect(r.stdout).toBe(
+      'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 ≤ 2, leaked bytes 296.0 B, leaked cycles 1 ≤ 1, uncollectable objects 0, peak 1.2 MiB > 1.0 MiB, final 1.2 MiB ≤ 2.0 MiB\n' +
+        '         leaked cycle: 2 objects, 296.0 B (Node ×2) allocated at cache.py:14: Node@cache.py:14 .next → Node@cache.py:14 .prev → back\n' +
+        'memprof check: 1 workload, 0 passed, 1 failed\n',
+    );
+    expect(r.code).toBe(1);
+    expect(memprof(['check', `${L}/lru_cache.json`, '--max-leaked-objects', '2', '--max-cycles', '1']).code).toBe(0);
+  });
+
+  it('rejects a limit that is not a size or a count (exit 2)', () => {
+    expect(memprof(['check', `${L}/clean.json`, '--max-peak', 'lots'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'memprof: --max-peak must be a size like 1048576 or "1 MiB" (units B, KiB, MiB, GiB), got \'lots\' (see memprof --help)\n',
+    });
+    expect(memprof(['check', `${L}/clean.json`, '--max-cycles', '-1']).stderr).toBe("memprof: --max-cycles must be a whole number ≥ 0, got '-1' (see memprof --help)\n");
+  });
+
+  it('expands globs itself (quoted patterns) and reports a pattern that matches nothing as invalid', () => {
+    const r = memprof(['check', `${L}/{clean,frozen}.json`, 'nothing/*.json']);
+    expect(r.stdout).toBe(`INVALID  nothing/*.json: no file matches this pattern\n${PASS_CLEAN}${PASS_FROZEN}memprof check: 3 workloads, 2 passed, 0 failed, 1 invalid\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('gives the same output on worker threads as in one thread', () => {
+    const files = [`${L}/*.json`, 'workloads/ci_gate.json'];
+    const parallel = memprof(['check', ...files, '--jobs', '3']);
+    const serial = memprof(['check', ...files, '--jobs', '1']);
+    expect(parallel.stdout).toBe(serial.stdout);
+    expect(parallel.code).toBe(2);
+    expect(parallel.stdout).toContain('memprof check: 8 workloads, 4 passed, 3 failed, 1 invalid\n');
+  });
+});
+
+describe('memprof check: other formats', () => {
+  it('github: ::error at the allocating lines of leaked objects, ::warning where the limits allow the leak', () => {
+    const r = memprof(['check', `${L}/lru_cache.json`, `${L}/external.json`, `${L}/saveall.json`, `${L}/churn.json`, `${L}/invalid.json`, '--format', 'github']);
+    const commands = r.stdout.split('\n').filter((l) => l.startsWith('::'));
+    expect(commands).toEqual([
+      '::error file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle, e.g. Node@cache.py:14 .next → Node@cache.py:14 .prev → back (fixtures/leaks/lru_cache.json: leaked objects 2 > 0, leaked cycles 1 > 0)',
+      '::error file=conn.py,line=7,title=memprof%3A external leak::1 object (bytearray ×1; 4.1 KiB) allocated here is held by an incref without a decref; no collector can free it (fixtures/leaks/external.json: leaked bytes 4.1 KiB > 4.0 KiB)',
+      '::error file=conn.py,line=6,title=memprof%3A external leak::1 object (Connection ×1; 56.0 B) allocated here is held by an incref without a decref; no collector can free it (fixtures/leaks/external.json: leaked bytes 4.1 KiB > 4.0 KiB)',
+      '::error file=saveall.py,line=7,title=memprof%3A uncollectable::2 objects (Node ×2; 112.0 B) allocated here are uncollectable, kept in gc.garbage (fixtures/leaks/saveall.json: uncollectable objects 2 > 0)',
+      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::8 objects (Node ×8; 448.0 B) allocated here leak in 4 reference cycles, e.g. Node@churn.py:8 .other → Node@churn.py:8 .other → back (fixtures/leaks/churn.json)',
+      `::error file=fixtures/leaks/invalid.json,title=memprof%3A invalid workload::${INVALID_PROBLEM}`,
+    ]);
+    expect(r.stdout.startsWith(FAIL_LRU)).toBe(true);
+    expect(r.code).toBe(2);
+  });
+
+  it('github: a peak over its limit is reported at the line of the peak', () => {
+    const r = memprof(['check', `${L}/lru_cache.json`, '--max-peak', '1 MiB', '--max-leaked-objects', '10', '--max-cycles', '10', '--format', 'github']);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::'))).toEqual([
+      '::warning file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle, e.g. Node@cache.py:14 .next → Node@cache.py:14 .prev → back (fixtures/leaks/lru_cache.json)',
+      '::error file=cache.py,line=15,title=memprof%3A peak memory::fixtures/leaks/lru_cache.json: peak 1.2 MiB > 1.0 MiB',
+    ]);
+  });
+
+  it('github: escapes workflow command data and properties', () => {
+    expect(escapeData('50% done\r\nnext')).toBe('50%25 done%0D%0Anext');
+    expect(escapeProperty('a:b,c')).toBe('a%3Ab%2Cc');
+  });
+
+  it('junit: one test case per workload, failures and errors counted, written atomically with -o', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memprof-check-'));
+    const out = join(dir, 'memprof.xml');
+    const r = memprof(['check', `${L}/clean.json`, `${L}/saveall.json`, `${L}/invalid.json`, '--format', 'junit', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${INVALID_PROBLEM}\nmemprof: wrote ${out}\n`);
+    const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+    expect(readFileSync(out, 'utf8')).toBe(
+      [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<testsuites name="memprof check" tests="3" failures="1" errors="1">',
+        '  <testsuite name="memprof check" tests="3" failures="1" errors="1" skipped="0">',
+        '    <testcase classname="memprof.check" name="clean-batch (fixtures/leaks/clean.json)" file="fixtures/leaks/clean.json">',
+        `      <system-out>${esc(PASS_CLEAN)}</system-out>`,
+        '    </testcase>',
+        '    <testcase classname="memprof.check" name="saveall-cycle (fixtures/leaks/saveall.json)" file="fixtures/leaks/saveall.json">',
+        '      <failure type="limit" message="uncollectable objects 2 &gt; 0">uncollectable (gc.garbage): 2 objects, 112.0 B (Node ×2) allocated at saveall.py:7  a, b = Node(), Node()</failure>',
+        `      <system-out>${esc(FAIL_SAVEALL)}</system-out>`,
+        '    </testcase>',
+        '    <testcase classname="memprof.check" name="invalid-reference (fixtures/leaks/invalid.json)" file="fixtures/leaks/invalid.json">',
+        `      <error type="invalid workload" message="${esc(INVALID_PROBLEM)}">${esc(INVALID_PROBLEM)}</error>`,
+        '    </testcase>',
+        '  </testsuite>',
+        '</testsuites>',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('json: one document with the figures, limits, violations and leaks of every workload', () => {
+    const r = memprof(['check', `${L}/external.json`, `${L}/frozen.json`, '--format', 'json']);
+    const doc = JSON.parse(r.stdout) as CheckReport;
+    expect(r.code).toBe(1);
+    expect(doc.exitCode).toBe(1);
+    expect(doc.summary).toEqual({ workloads: 2, passed: 1, failed: 1, invalid: 0, errors: 0 });
+    expect(doc.results.map((x) => [x.file, x.status, x.violations])).toEqual([
+      [`${L}/external.json`, 'fail', [{ limit: 'leakedBytes', value: 4209, max: 4096 }]],
+      [`${L}/frozen.json`, 'pass', []],
+    ]);
+    expect(doc.results[0]!.figures).toEqual({ leakedObjects: 2, leakedBytes: 4209, cycles: 0, uncollectable: 0, peakBytes: 4209, finalBytes: 4209 });
+    expect(doc.results[1]!.leaks!.frozen).toMatchObject({ objects: 2, bytes: 112 });
+  });
+
+  it('markdown: a table with the violated figures in bold', () => {
+    const r = memprof(['check', `${L}/saveall.json`, '--format', 'markdown']);
+    expect(r.stdout).toContain('| FAIL | `fixtures/leaks/saveall.json` | 2 | 112.0 B | 0 | **2 > 0** | 112.0 B | 112.0 B |\n');
+    expect(r.stdout).toContain('## FAIL saveall-cycle (fixtures/leaks/saveall.json)\n\n- uncollectable (gc.garbage): 2 objects');
+  });
+});
+
+describe('memprof run --fail-on-leak and --show-reachable', () => {
+  it('exits 1 on a leak, 0 without one', () => {
+    const leaky = memprof(['run', `${L}/lru_cache.json`, '--fail-on-leak', '-q']);
+    expect(leaky.code).toBe(1);
+    expect(leaky.stderr).toBe('memprof: fixtures/leaks/lru_cache.json: 2 objects (296.0 B) leaked (--fail-on-leak)\n');
+    expect(memprof(['run', `${L}/frozen.json`, '--fail-on-leak', '-q']).code).toBe(0);
+  });
+
+  it('--show-reachable lists reachable lines with a shortest retention path', () => {
+    const r = memprof(['run', `${L}/lru_cache.json`, '--show-reachable']);
+    expect(r.stdout).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │\n');
+  });
+});
+
+describe('check, in-process', () => {
+  it('the worst status wins: internal error 3, invalid 2, limit 1, pass 0', async () => {
+    const clean = await checkWorkload(`${L}/clean.json`, {}, {});
+    const fail = await checkWorkload(`${L}/saveall.json`, {}, {});
+    const invalid = await checkWorkload(`${L}/invalid.json`, {}, {});
+    expect([clean.status, fail.status, invalid.status]).toEqual(['pass', 'fail', 'invalid']);
+    expect(checkExitCode([clean])).toBe(0);
+    expect(checkExitCode([clean, fail])).toBe(1);
+    expect(checkExitCode([fail, invalid, clean])).toBe(2);
+    expect(checkExitCode([{ ...clean, status: 'error' }, invalid])).toBe(3);
+  });
+
+  it('a missing file is an invalid workload, not a crash', async () => {
+    const r = await checkWorkload(`${L}/missing.json`, {}, {});
+    expect(r.status).toBe('invalid');
+    expect(r.problems[0]).toContain('fixtures/leaks/missing.json');
+  });
+
+  it('a value above its limit fails; equal passes', () => {
+    const figures = { leakedObjects: 2, leakedBytes: 100, cycles: 1, uncollectable: 0, peakBytes: 2048, finalBytes: 0 };
+    expect(evaluateLimits(figures, workloadLimits({ leakedObjects: 2, peakBytes: '1 KiB', finalBytes: 0 }))).toEqual([{ limit: 'peakBytes', value: 2048, max: 1024 }]);
+  });
+
+  it('expands *, ?, {a,b} and ** in sorted order, leaving plain paths alone', () => {
+    expect(expandGlob('fixtures/leaks/c*.json')).toEqual(['fixtures/leaks/churn.json', 'fixtures/leaks/clean.json']);
+    expect(expandGlob('fixtures/**/{saveall,frozen}.js?n')).toEqual(['fixtures/leaks/frozen.json', 'fixtures/leaks/saveall.json']);
+    expect(expandWorkloadArgs(['no/such.json', 'none/*.json'])).toEqual({ files: ['no/such.json'], unmatched: ['none/*.json'] });
+  });
+});
