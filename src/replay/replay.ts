@@ -71,6 +71,7 @@ export class Replay {
   private readonly header: WorkloadHeader;
   private readonly sourceFile: string;
   private readonly sourceLines: string[];
+  private readonly baseline: number;
   private current: SourcedEvent | null = null;
   private previousIterations: { var: string; index: number }[] = [];
   private events = 0;
@@ -92,7 +93,8 @@ export class Replay {
     this.sourceFile = header.source?.file ?? workload.file;
     this.sourceLines = header.source?.lines ?? [];
     this.types = new TypeRegistry(this.python, header.types);
-    this.heap = new Heap(parseSize(header.baseline), this.sourceFile, TRASHCAN[this.python]);
+    this.baseline = parseSize(header.baseline);
+    this.heap = new Heap(this.baseline, this.sourceFile, TRASHCAN[this.python]);
     if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
     const gcConfig = header.gc;
     const threshold = [...DEFAULT_THRESHOLD[this.python]] as [number, number, number];
@@ -105,7 +107,7 @@ export class Replay {
     });
     this.heap.gc = this.gc;
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
-    this.lines = new LineSampler(this.heap);
+    this.lines = new LineSampler(this.heap, this.baseline);
     this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
   }
 
@@ -178,10 +180,16 @@ export class Replay {
       const frame = heap.currentFrame;
       this.passLocations.push({ file: frame.file, line: frame.line, t: this.clock });
       const bytes = passes[this.passesStamped]!.bytesAfter;
-      this.timeline.sample(this.clock, bytes, bytes, bytes, heap.memory?.rss);
+      this.timeline.sample(this.clock, bytes, bytes, bytes, this.rss());
     }
-    this.timeline.sample(this.clock, heap.liveBytes, heap.liveBytes, heap.sampleHigh, heap.memory?.rss);
+    this.timeline.sample(this.clock, heap.liveBytes, heap.liveBytes, heap.sampleHigh, this.rss());
     heap.sampleHigh = heap.liveBytes;
+  }
+
+  /** The memory model's RSS with the baseline, as the live bytes are; undefined without a model. */
+  private rss(): number | undefined {
+    const memory = this.heap.memory;
+    return memory === null ? undefined : this.baseline + memory.rss;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -273,9 +281,13 @@ export class Replay {
       case 'gc.disable':
         this.gc.enabled = false;
         return;
-      case 'gc.set_threshold':
+      case 'gc.set_threshold': {
+        // gc.set_threshold(*values) takes its arguments as a tuple of ints.
+        const args = this.argumentTuple(ev.threshold.map(() => null));
         this.gc.setThreshold(ev.threshold);
+        heap.decref(args);
         return;
+      }
       case 'gc.set_debug':
         this.gc.saveall = ev.flags.includes('saveall');
         return;
@@ -349,14 +361,28 @@ export class Replay {
       if (ev.into!.field !== undefined) this.requireFields(into, ev.into!.field);
       else this.requireItems(into, true);
     }
-    heap.incref(target); // weakref.ref(target, cb): the target is on the stack
-    const wr = heap.allocate(ev.id, this.types.resolve('weakref'), this.types.resolve('weakref').size, frame.file, frame.line ?? 0);
+    // weakref.ref(target[, cb]) is a call of a type: CPython packs the arguments into a tuple
+    // (a GC allocation unless the tuple freelist has one) that holds the target while it runs.
+    heap.incref(target);
+    const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, null]);
+    const weakrefClass = this.types.resolve('weakref');
+    const wr = heap.allocate(ev.id, weakrefClass, weakrefClass.size, frame.file, frame.line ?? 0);
     wr.refcount = 1;
     heap.attachWeakref(wr, target, ev.callback);
-    this.gc.safePoint();
+    heap.decref(args);
+    this.gc.safePoint(); // 3.12+: the call returned
     this.store(wr, ev.as, ev.global === true, ev.into, into, frame);
     heap.decref(wr);
-    heap.decref(target);
+  }
+
+  /** The argument tuple of a call to a C function or a type (`_PyObject_MakeTpCall`): it takes the
+   * references its items had on the evaluation stack. The caller drops it when the call is done. */
+  private argumentTuple(items: (PyObject | null)[]): PyObject {
+    const heap = this.heap;
+    const tuple = heap.allocate('<arguments>', this.gc.tupleClass, 0, heap.file, heap.line ?? 0, true, items.length);
+    tuple.refcount = 1;
+    heap.initItems(tuple, items);
+    return tuple;
   }
 
   /** Binds the new object (`as`) or stores it into another (`into`); without either it is a temporary. */
@@ -499,6 +525,20 @@ export class Replay {
       passLocations: this.passLocations,
       snapshots: this.snapshots,
     });
+    const memory = heap.memory;
+    if (memory instanceof Pymalloc) {
+      report.workload.memoryModel = 'pymalloc';
+      const stats = memory.stats;
+      report.memory = {
+        model: 'pymalloc',
+        peakRss: this.baseline + memory.peakRss,
+        finalRss: this.baseline + memory.rss,
+        arenasAllocatedTotal: stats.arenasAllocatedTotal,
+        arenasReclaimed: stats.arenasReclaimed,
+        arenasHighwater: stats.arenasHighwater,
+        arenasInUse: stats.arenasAllocatedCurrent,
+      };
+    }
     return { report, aliveIds };
   }
 }

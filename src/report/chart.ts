@@ -17,6 +17,7 @@ export const DEFAULT_CHART_SIZE: ChartSize = { width: 72, height: 12 };
 const ANSI_CYAN = '\x1b[36m';
 const ANSI_YELLOW = '\x1b[33m';
 const ANSI_RED = '\x1b[31m';
+const ANSI_MAGENTA = '\x1b[35m';
 const ANSI_RESET = '\x1b[0m';
 
 /** A clock value as a person writes it (`12.5`, never `12.500000000000002`). */
@@ -30,7 +31,12 @@ interface Columns {
   columnOf(t: number): number;
 }
 
-function toColumns(points: TimelinePoint[], columns: number): Columns {
+/** The series drawn: the live bytes, and with a memory model its RSS. */
+const liveBytes = (p: TimelinePoint): number => p.max;
+const liveEnd = (p: TimelinePoint): number => p.bytes;
+const modelRss = (p: TimelinePoint): number => p.rss ?? 0;
+
+function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, end = liveEnd): Columns {
   const t0 = points[0]!.t;
   const span = points[points.length - 1]!.t - t0;
   const last = columns - 1;
@@ -42,8 +48,8 @@ function toColumns(points: TimelinePoint[], columns: number): Columns {
     const point = points[i]!;
     // With no clock span (every sample at one time) the samples are spread by index instead.
     const c = span > 0 ? columnOf(point.t) : points.length > 1 ? Math.round((i * last) / (points.length - 1)) : 0;
-    values[c] = Number.isNaN(values[c]!) ? point.max : Math.max(values[c]!, point.max);
-    endBytes[c] = point.bytes;
+    values[c] = Number.isNaN(values[c]!) ? high(point) : Math.max(values[c]!, high(point));
+    endBytes[c] = end(point);
   }
   // A column no sample fell in shows the memory the previous column ended with: nothing changed.
   for (let c = 1; c < columns; c++) {
@@ -64,11 +70,12 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   const points = report.timeline;
   if (points.length === 0) return '(no memory samples)\n';
 
+  const withRss = report.memory !== undefined;
   let high = points[0]!.max;
   let low = points[0]!.max;
   for (const point of points) {
-    high = Math.max(high, point.max);
-    low = Math.min(low, point.max);
+    high = Math.max(high, point.max, withRss ? modelRss(point) : 0);
+    low = Math.min(low, point.max, withRss ? modelRss(point) : Infinity);
   }
   const unit: Unit = chooseUnit(options.unit, Math.max(high, report.summary.peakBytes));
   const label = (bytes: number): string => formatBytes(bytes, unit, options.precision);
@@ -86,17 +93,20 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
     values.push(end);
   }
 
-  const plot = asciichart.plot(values, {
+  // The modelled RSS holds what the allocator keeps after frees: it ends where the pools ended.
+  const rssValues = withRss ? toColumns(points, columns, modelRss, modelRss).values : [];
+  if (withRss && rssValues.length < values.length) rssValues.push(modelRss(points[points.length - 1]!));
+  const plot = asciichart.plot(withRss ? [values, rssValues] : values, {
     height: size.height - 1,
     offset: 2,
     format: (x: number) => `${label(x).padStart(labelWidth)} `,
-    ...(options.color ? { colors: [ANSI_CYAN] } : {}),
+    ...(options.color ? { colors: withRss ? [ANSI_CYAN, ANSI_MAGENTA] : [ANSI_CYAN] } : {}),
   });
   const out = plot.split('\n').map((r) => r.trimEnd());
   // asciichart draws its "zero" cross on the row of scaled value 0 counted from the top, so with
   // values starting at 0 it lands on the top row. Only the first value's row should carry it.
-  const seriesHigh = Math.max(...values);
-  const seriesLow = Math.min(...values);
+  const seriesHigh = Math.max(...values, ...rssValues);
+  const seriesLow = Math.min(...values, ...rssValues);
   const ratio = seriesHigh !== seriesLow ? (size.height - 1) / (seriesHigh - seriesLow) : 1;
   const firstRow = Math.round(seriesHigh * ratio) - Math.round(values[0]! * ratio);
   for (let r = 0; r < out.length; r++) {
@@ -123,6 +133,9 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
       : `${' '.repeat(caretAt - text.length - 1)}${text} ^`;
   out.push(paint(caretRow, ANSI_RED, options));
 
+  if (withRss) {
+    out.push(`${' '.repeat(prefix)}${paint('──', ANSI_CYAN, options)} live bytes  ${paint('──', ANSI_MAGENTA, options)} modelled RSS (pymalloc: never below the live bytes)`);
+  }
   const first = `t=${formatTime(points[0]!.t)}`;
   const lastT = `t=${formatTime(points[points.length - 1]!.t)}`;
   const gap = values.length - first.length - lastT.length;

@@ -4,12 +4,16 @@
 import type { FunctionReport, LineReport, Report } from './model.js';
 import { chooseUnit, formatMemCell, type RenderOptions, type Unit } from './units.js';
 
-/** Python's `'{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'`. */
-function row(lineNo: string, mem: string, increment: string, occurrences: string, content: string): string {
-  return `${lineNo.padStart(6)} ${mem.padStart(12)} ${increment.padStart(12)}  ${occurrences.padStart(10)}   ${content}`;
+/** Python's `'{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'`; with a memory model, its RSS column
+ * comes right after `Mem usage` (the live bytes) so the two read side by side. */
+function row(lineNo: string, mem: string, increment: string, occurrences: string, content: string, rss?: string): string {
+  const model = rss === undefined ? '' : ` ${rss.padStart(12)}`;
+  return `${lineNo.padStart(6)} ${mem.padStart(12)}${model} ${increment.padStart(12)}  ${occurrences.padStart(10)}   ${content}`;
 }
 
 export const LINE_TABLE_HEADER = row('Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents');
+/** `--memory-model pymalloc`: the modelled RSS beside memory_profiler's columns. */
+export const LINE_TABLE_HEADER_RSS = row('Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents', 'RSS (model)');
 
 /** Text of a line that never ran: from the report's sources, else from the caller's. */
 export function sourceText(report: Report, file: string, line: number, options: RenderOptions): string {
@@ -32,7 +36,7 @@ export function functionLines(report: Report, fn: FunctionReport): Map<number, L
 /** One unit per table, picked from the table's peak. */
 export function tableUnit(lines: Iterable<LineReport>, options: RenderOptions): Unit {
   let peak = 0;
-  for (const line of lines) peak = Math.max(peak, line.peak, line.memUsage);
+  for (const line of lines) peak = Math.max(peak, line.peak, line.memUsage, line.rss ?? 0);
   return chooseUnit(options.unit, peak);
 }
 
@@ -40,11 +44,13 @@ export function tableUnit(lines: Iterable<LineReport>, options: RenderOptions): 
 export function renderLineTable(report: Report, fn: FunctionReport, options: RenderOptions): string {
   const byLine = functionLines(report, fn);
   const unit = tableUnit(byLine.values(), options);
-  const out: string[] = [`Filename: ${fn.file}`, '', LINE_TABLE_HEADER, '='.repeat(LINE_TABLE_HEADER.length)];
+  const withRss = report.memory !== undefined;
+  const header = withRss ? LINE_TABLE_HEADER_RSS : LINE_TABLE_HEADER;
+  const out: string[] = [`Filename: ${fn.file}`, '', header, '='.repeat(header.length)];
   for (let n = fn.firstLine; n <= fn.lastLine; n++) {
     const stats = byLine.get(n);
     if (stats === undefined) {
-      out.push(row(String(n), '', '', '', sourceText(report, fn.file, n, options)));
+      out.push(row(String(n), '', '', '', sourceText(report, fn.file, n, options), withRss ? '' : undefined));
     } else {
       out.push(
         row(
@@ -53,6 +59,7 @@ export function renderLineTable(report: Report, fn: FunctionReport, options: Ren
           formatMemCell(stats.increment, unit, options.precision),
           String(stats.occurrences),
           stats.content || sourceText(report, fn.file, n, options),
+          withRss ? formatMemCell(stats.rss ?? 0, unit, options.precision) : undefined,
         ),
       );
     }

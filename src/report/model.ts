@@ -23,6 +23,8 @@ export interface LineReport {
   peak: number;
   allocated: number;
   freed: number;
+  /** `--memory-model pymalloc`: max modelled RSS (baseline included) right after any execution. */
+  rss?: number;
 }
 
 /** A function's table: every source line from `firstLine` to `lastLine` is shown. */
@@ -74,6 +76,8 @@ export interface TimelinePoint {
   bytes: number;
   min: number;
   max: number;
+  /** `--memory-model pymalloc`: the highest modelled RSS (baseline included) in the bucket. */
+  rss?: number;
 }
 
 export interface LeakClassTotals {
@@ -214,6 +218,19 @@ export interface SummaryReport {
   objectsLive: number;
 }
 
+/** What CPython's small-object allocator holds: RSS that `del` does not give back. */
+export interface MemoryModelReport {
+  model: 'pymalloc';
+  /** Modelled RSS (baseline included): resident pools of live arenas plus blocks over 512 bytes. */
+  peakRss: number;
+  finalRss: number;
+  /** `sys._debugmallocstats()`'s arena counters at the end. */
+  arenasAllocatedTotal: number;
+  arenasReclaimed: number;
+  arenasHighwater: number;
+  arenasInUse: number;
+}
+
 export interface Report {
   tool: 'memprof';
   version: string;
@@ -226,6 +243,8 @@ export interface Report {
     memoryModel: 'live' | 'pymalloc';
   };
   summary: SummaryReport;
+  /** `--memory-model pymalloc` (SPEC §5.3): the allocator's figures beside the live bytes. */
+  memory?: MemoryModelReport;
   /** Source text of the traced program, per file (lines[k] is line k+1). */
   sources: { file: string; lines: string[] }[];
   functions: FunctionReport[];

@@ -50,6 +50,20 @@ function passWhere(file: string, line: number | null): string {
   return line === null ? '-' : `${file}:${line}`;
 }
 
+/** Most rows of a table in the text report: a trace of millions of events still renders at once. */
+export const MAX_ROWS = 30;
+
+/** The passes that collected most (MAX_ROWS of them), in the order they ran. */
+function shownPasses(passes: Report['gc']['passes']): Report['gc']['passes'] {
+  if (passes.length <= MAX_ROWS) return passes;
+  const order = passes.map((_, i) => i);
+  order.sort((a, b) => passes[b]!.result - passes[a]!.result || a - b);
+  return order
+    .slice(0, MAX_ROWS)
+    .sort((a, b) => a - b)
+    .map((i) => passes[i]!);
+}
+
 export function renderGc(report: Report, options: RenderOptions): string {
   const { gc } = report;
   const out: string[] = [title('Garbage collection', options)];
@@ -64,7 +78,7 @@ export function renderGc(report: Report, options: RenderOptions): string {
       table(
         ['event', 'line', 'generation', 'trigger', 'examined', 'collected', 'uncollectable', 'survivors'],
         ['right', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
-        gc.passes.map((p) => [
+        shownPasses(gc.passes).map((p) => [
           p.event,
           passWhere(p.file, p.line),
           p.generation,
@@ -77,6 +91,9 @@ export function renderGc(report: Report, options: RenderOptions): string {
         options,
       ),
     );
+    if (gc.passes.length > MAX_ROWS) {
+      out.push(`  … ${gc.passes.length - MAX_ROWS} more passes not shown (the ${MAX_ROWS} that collected most are; --format json lists all)`);
+    }
   }
   // gc.get_stats(), with each generation's threshold and final count beside it.
   out.push(
@@ -87,12 +104,15 @@ export function renderGc(report: Report, options: RenderOptions): string {
       options,
     ),
   );
-  if (gc.garbage.length > 0) out.push(`  gc.garbage (${gc.garbage.length}): ${gc.garbage.join(', ')}`);
+  if (gc.garbage.length > 0) {
+    const more = gc.garbage.length > MAX_ROWS ? `, … ${gc.garbage.length - MAX_ROWS} more` : '';
+    out.push(`  gc.garbage (${gc.garbage.length}): ${gc.garbage.slice(0, MAX_ROWS).join(', ')}${more}`);
+  }
   return `${out.join('\n')}\n`;
 }
 
 export function renderCallbacks(report: Report, options: RenderOptions): string {
-  const rows = report.callbacks.map((c) => [
+  const rows = report.callbacks.slice(0, MAX_ROWS).map((c) => [
     c.event,
     c.kind === 'finalizer' ? 'finalizer' : 'weakref callback',
     c.id,
@@ -104,7 +124,7 @@ export function renderCallbacks(report: Report, options: RenderOptions): string 
     ['right', 'left', 'left', 'left', 'left'],
     rows,
     options,
-  )}\n`;
+  )}\n${report.callbacks.length > MAX_ROWS ? `  … ${report.callbacks.length - MAX_ROWS} more not shown (--format json lists all)\n` : ''}`;
 }
 
 export function renderSummary(report: Report, options: RenderOptions): string {
@@ -119,7 +139,18 @@ export function renderSummary(report: Report, options: RenderOptions): string {
     ['allocated', bytes(s.allocatedBytes)],
     ['freed', bytes(s.freedBytes)],
     ['objects', `${s.objectsAllocated} allocated, ${s.objectsFreed} freed, ${s.objectsLive} live`],
+    ...memoryModelFields(report, bytes),
   ])}\n`;
+}
+
+/** `--memory-model pymalloc`: what the allocator holds beside the live bytes. */
+function memoryModelFields(report: Report, bytes: (n: number) => string): [string, string][] {
+  const m = report.memory;
+  if (m === undefined) return [];
+  return [
+    ['RSS (model)', `peak ${bytes(m.peakRss)}, final ${bytes(m.finalRss)} (pymalloc: pools of live arenas + blocks over 512 B)`],
+    ['arenas', `${m.arenasInUse} in use at the end, ${m.arenasHighwater} at most, ${m.arenasAllocatedTotal} allocated, ${m.arenasReclaimed} returned`],
+  ];
 }
 
 export function renderText(report: Report, options: LeakRenderOptions): string {

@@ -12,7 +12,7 @@ export interface LineStat {
   peak: number;
   allocated: number;
   freed: number;
-  /** With a memory model (pymalloc): max modelled RSS right after any execution, baseline excluded. */
+  /** With a memory model (pymalloc): max modelled RSS right after any execution, baseline included. */
   rss?: number;
 }
 
@@ -33,7 +33,11 @@ export class LineSampler {
   /** Open executions, one per frame depth (index = frame depth); null where none is open. */
   private readonly open: (Execution | null)[] = [];
 
-  constructor(private readonly heap: Heap) {}
+  constructor(
+    private readonly heap: Heap,
+    /** Added to the memory model's RSS so it reads like the live bytes (which start at the baseline). */
+    private readonly rssBaseline = 0,
+  ) {}
 
   /** An event of the frame at `depth` arrives at (file, line): a new execution begins when the line
    * differs from the frame's open one, or `force` (a `line` event, a new repeat iteration). */
@@ -69,7 +73,7 @@ export class LineSampler {
       stat.peak = Math.max(stat.peak, peak);
       stat.allocated += heap.allocatedBytes - execution.allocatedBefore;
       stat.freed += heap.freedBytes - execution.freedBefore;
-      if (heap.memory !== null) stat.rss = Math.max(stat.rss ?? 0, heap.memory.rss);
+      if (heap.memory !== null) stat.rss = Math.max(stat.rss ?? 0, this.rssBaseline + heap.memory.rss);
       heap.highWater = Math.max(execution.savedHighWater, peak);
     }
     this.open.length = Math.min(this.open.length, depth);

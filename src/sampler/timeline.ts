@@ -8,7 +8,7 @@ export interface TimelineBucket {
   bytes: number;
   min: number;
   max: number;
-  /** With a memory model (pymalloc): the highest modelled RSS in the bucket, baseline excluded. */
+  /** With a memory model (pymalloc): the highest modelled RSS in the bucket. */
   rss?: number;
 }
 
