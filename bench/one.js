@@ -1,0 +1,128 @@
+// Measures one workload in a process of its own (so its peak RSS is its own) and prints one JSON
+// line: `node --expose-gc bench/one.js FILE [--memory-model pymalloc]`.
+//
+// 1. JSON.parse alone: the file read and parsed as the loader does (one document, or line by line).
+// 2. The replay, event by event through `Replay.step`, timing each full `gc.collect()` apart.
+// 3. Memory: at the workload's `snapshot "peak"` the JS heap is collected and measured, so the
+//    bytes per live simulated object are what the replay retains, not garbage awaiting V8's GC.
+import { readFileSync, createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+
+const file = process.argv[2];
+const memoryModel = process.argv.includes('--memory-model') ? process.argv[process.argv.indexOf('--memory-model') + 1] : 'live';
+const ndjson = file.endsWith('.ndjson');
+
+async function parseOnly() {
+  const start = performance.now();
+  let count = 0;
+  if (ndjson) {
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) if (line !== '') count += JSON.parse(line) === null ? 0 : 1;
+  } else {
+    count = JSON.parse(readFileSync(file, 'utf8')).events.length;
+  }
+  return { seconds: (performance.now() - start) / 1000, count };
+}
+
+function memory() {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external + m.arrayBuffers };
+}
+
+const gc = globalThis.gc ?? (() => undefined);
+gc();
+const before = memory();
+const parse = await parseOnly();
+gc();
+const idle = memory();
+
+const { loadWorkload } = await import('../dist/workload/load.js');
+const { Replay } = await import('../dist/replay/replay.js');
+
+const start = performance.now();
+const loaded = await loadWorkload(file);
+const replay = new Replay(loaded, { memoryModel });
+const heap = replay.heap;
+let events = 0;
+let peak = null;
+const collections = [];
+let maxLive = 0;
+let peakRssSampled = 0;
+let gcPauseMs = 0;
+
+const step = (se) => {
+  const op = se.event.op;
+  if (op === 'gc.collect') {
+    const tracked = countTracked(replay.gc);
+    const t0 = performance.now();
+    replay.step(se);
+    collections.push({ seconds: (performance.now() - t0) / 1000, tracked, references: countReferences(heap) });
+  } else if (op === 'snapshot' && se.event.label === 'peak') {
+    const t0 = performance.now();
+    gc();
+    const live = heap.objectsAllocated - heap.objectsFreed;
+    peak = { live, ...memory() };
+    gcPauseMs += performance.now() - t0;
+    replay.step(se);
+  } else {
+    replay.step(se);
+  }
+  if ((++events & 0xffff) === 0) {
+    const live = heap.objectsAllocated - heap.objectsFreed;
+    if (live > maxLive) maxLive = live;
+    const rss = process.memoryUsage.rss();
+    if (rss > peakRssSampled) peakRssSampled = rss;
+  }
+};
+
+if (Symbol.asyncIterator in loaded.events) {
+  for await (const se of loaded.events) step(se);
+} else {
+  for (const se of loaded.events) step(se);
+}
+const outcome = replay.finish();
+const seconds = (performance.now() - start - gcPauseMs) / 1000;
+const live = heap.objectsAllocated - heap.objectsFreed;
+if (live > maxLive) maxLive = live;
+
+/** Objects the collector tracks now: the young generations plus the old one. */
+function countTracked(collector) {
+  let n = 0;
+  for (const head of collector.generations ?? []) for (let node = head.gcNext; node !== null && node !== head; node = node.gcNext) n++;
+  return n;
+}
+
+/** Strong references held by live objects (fields, dict values and items). */
+function countReferences(h) {
+  let n = 0;
+  for (const obj of h.objects) {
+    if (!obj.alive) continue;
+    for (const v of obj.fieldValues) if (v !== undefined && v !== null) n++;
+    if (obj.items !== null) for (const v of obj.items) if (v !== null) n++;
+  }
+  return n;
+}
+
+const report = outcome.report;
+process.stdout.write(
+  `${JSON.stringify({
+    file,
+    memoryModel,
+    events,
+    seconds,
+    parseSeconds: parse.seconds,
+    parsedEvents: parse.count,
+    collections,
+    gcPasses: report.gc.passes.length,
+    objectsAllocated: report.summary.objectsAllocated,
+    maxLive,
+    peak,
+    before,
+    idle,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    peakRssSampled,
+    modelPeakRss: heap.memory?.peakRss,
+    arenas: heap.memory?.stats,
+  })}\n`,
+);
