@@ -278,7 +278,7 @@ export class Heap {
       this.setListCapacity(obj, values.length);
     } else {
       obj.capacity = values.length; // a tuple's length decides its freelist
-      this.resize(obj, obj.size + 8 * values.length);
+      if (!obj.implicit) this.resize(obj, obj.size + 8 * values.length);
     }
   }
 
@@ -399,6 +399,10 @@ export class Heap {
   private clearWeakrefsOnDealloc(obj: PyObject): void {
     const list = obj.weakrefs;
     if (list === null || list.length === 0) return;
+    // The callback-less references at the head of the list (CPython keeps its basic ref and proxy
+    // there) are removed first, at most two, and do not count.
+    for (let i = 0; i < 2 && list.length > 0 && !list[0]!.hasCallback; i++) this.clearWeakref(list[0]!);
+    if (list.length === 0) return;
     if (list.length === 1) {
       const wr = list[0]!;
       const label = wr.callback;
