@@ -111,6 +111,7 @@ class PythonExporter {
   /** Lists such a name was bound to: item indices there are not known statically. */
   private readonly unstableLists = new Set<string>();
   private eventIndex = 0;
+  private fieldStored = false;
 
   constructor(
     private readonly loaded: LoadedWorkload,
@@ -257,8 +258,12 @@ class PythonExporter {
 
   private setField(obj: ShadowObject, objExpr: string, field: string, expr: string, id: string | null): void {
     if (obj.kind === 'dict') this.emit(`${objExpr}[${pyString(field)}] = ${expr}`);
-    else if (obj.kind === 'instance' || obj.kind === 'function') this.emit(attribute(field).set(objExpr, expr));
-    else this.fail(`a ${obj.pyType} takes no fields`, 'use "into" without "field" (append) or a class instance');
+    else if (obj.kind === 'instance' || obj.kind === 'function') {
+      this.emit(attribute(field).set(objExpr, expr));
+      // Setting an attribute may materialise a __dict__ (a function's first, an instance's once its
+      // class's key table is full): a GC allocation with no call after it.
+      this.fieldStored = true;
+    } else this.fail(`a ${obj.pyType} takes no fields`, 'use "into" without "field" (append) or a class instance');
     obj.fields.set(field, id);
   }
 
@@ -412,6 +417,14 @@ class PythonExporter {
   // ---- events -----------------------------------------------------------------------------------
 
   handle(event: PlainEvent, index: number): void {
+    this.handleEvent(event, index);
+    // 3.12+: a collection an attribute store scheduled runs before the next event, not at the
+    // next call of whatever code follows.
+    if (this.fieldStored && this.python !== '3.11') this.emit('_mp_tick()');
+    this.fieldStored = false;
+  }
+
+  private handleEvent(event: PlainEvent, index: number): void {
     this.eventIndex = index;
     if (event.line !== undefined && event.line !== this.frame.lastLine) {
       this.frame.lastLine = event.line;
