@@ -337,11 +337,14 @@ export class Replay {
     const size = ev.size !== undefined ? parseSize(ev.size) : cls.size;
     const obj = heap.allocate(ev.id, cls, size, frame.file, frame.line ?? 0, false, items.length);
     obj.refcount = 1; // the evaluation stack's reference
+    // A tuple cannot exist without its items (BUILD_TUPLE fills it before anything else runs);
+    // a list or dict display is modelled as an empty one that then receives its items.
+    if (cls.kind === Kind.Tuple) heap.initItems(obj, items); // steals the stack's references
     this.gc.safePoint(); // 3.12+: the constructor returned
 
-    if (cls.kind === Kind.List || cls.kind === Kind.Tuple) {
-      heap.initItems(obj, items); // steals the stack's references
-    } else {
+    if (cls.kind === Kind.List) {
+      heap.initItems(obj, items);
+    } else if (cls.kind !== Kind.Tuple) {
       for (const [name, value] of fields) heap.setField(obj, name, value, frame.file, frame.line ?? 0);
       if (cls.kind === Kind.Dict) for (const v of stacked) heap.decref(v);
     }
