@@ -44,11 +44,15 @@ export interface MemoryModel {
   readonly rss: number;
 }
 
-export interface TrashcanModel {
+/** Where CPython versions differ in deallocation. */
+export interface DeallocModel {
   /** A trashcan deallocator entered at this nesting or deeper is deposited for later. */
-  depositDepth: number;
+  trashcanDepositDepth: number;
   /** When a trashcan deallocator ends at this nesting or shallower, deposited objects are destroyed. */
-  destroyDepth: number;
+  trashcanDestroyDepth: number;
+  /** 3.13's PyObject_ClearWeakRefs always builds the (weakref, callback) tuple; 3.11/3.12 first drop
+   * callback-less weakrefs at the head of the list and build it only for two or more. */
+  weakrefTupleAlways: boolean;
 }
 
 export class Heap {
@@ -98,7 +102,7 @@ export class Heap {
   constructor(
     baseline: number,
     moduleFile: string,
-    private readonly trashcan: TrashcanModel,
+    private readonly model: DeallocModel,
   ) {
     this.liveBytes = baseline;
     this.highWater = baseline;
@@ -399,11 +403,13 @@ export class Heap {
   private clearWeakrefsOnDealloc(obj: PyObject): void {
     const list = obj.weakrefs;
     if (list === null || list.length === 0) return;
-    // The callback-less references at the head of the list (CPython keeps its basic ref and proxy
-    // there) are removed first, at most two, and do not count.
-    for (let i = 0; i < 2 && list.length > 0 && !list[0]!.hasCallback; i++) this.clearWeakref(list[0]!);
-    if (list.length === 0) return;
-    if (list.length === 1) {
+    if (!this.model.weakrefTupleAlways) {
+      // The callback-less references at the head of the list (where CPython keeps its basic ref and
+      // proxy) are removed first, at most two, and do not count.
+      for (let i = 0; i < 2 && list.length > 0 && !list[0]!.hasCallback; i++) this.clearWeakref(list[0]!);
+      if (list.length === 0) return;
+    }
+    if (list.length === 1 && !this.model.weakrefTupleAlways) {
       const wr = list[0]!;
       const label = wr.callback;
       wr.callback = null;
@@ -447,7 +453,7 @@ export class Heap {
   private beginDealloc(obj: PyObject): void {
     if (obj.tracked) this.gc.untrack(obj);
     if (usesTrashcan(obj.kind)) {
-      if (this.trashNesting >= this.trashcan.depositDepth) {
+      if (this.trashNesting >= this.model.trashcanDepositDepth) {
         this.trashLater.push(obj);
         return;
       }
@@ -547,7 +553,7 @@ export class Heap {
     this.stackIndex.length = top;
     if (!usesTrashcan(obj.kind)) return;
     this.trashNesting--;
-    if (this.trashLater.length > 0 && this.trashNesting <= this.trashcan.destroyDepth) {
+    if (this.trashLater.length > 0 && this.trashNesting <= this.model.trashcanDestroyDepth) {
       this.trashNesting++;
       this.stackObj.push(obj);
       this.stackPhase.push(Phase.DestroyChain);

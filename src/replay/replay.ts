@@ -5,7 +5,7 @@ import type { PlainEvent, PythonVersion, WorkloadHeader } from '../workload/sche
 import { parseSize } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
 import type { Report } from '../report/model.js';
-import { Heap, HeapError, type TrashcanModel } from '../heap/heap.js';
+import { Heap, HeapError, type DeallocModel } from '../heap/heap.js';
 import { Frame } from '../heap/frames.js';
 import { Kind, type PyObject } from '../heap/object.js';
 import { TypeRegistry } from '../heap/types.js';
@@ -37,10 +37,10 @@ export interface ReplayOutcome {
 
 /** CPython's trashcan: 3.11/3.12 defer at 50 nested deallocations and destroy the deposited objects
  * when the outermost one ends; 3.13 counts down its C recursion headroom instead. */
-const TRASHCAN: Record<PythonVersion, TrashcanModel> = {
-  '3.11': { depositDepth: 50, destroyDepth: 0 },
-  '3.12': { depositDepth: 50, destroyDepth: 0 },
-  '3.13': { depositDepth: 9950, destroyDepth: 9899 },
+const DEALLOC: Record<PythonVersion, DeallocModel> = {
+  '3.11': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
+  '3.12': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
+  '3.13': { trashcanDepositDepth: 9950, trashcanDestroyDepth: 9899, weakrefTupleAlways: true },
 };
 
 const DEFAULT_THRESHOLD: Record<PythonVersion, [number, number, number]> = {
@@ -94,7 +94,7 @@ export class Replay {
     this.sourceLines = header.source?.lines ?? [];
     this.types = new TypeRegistry(this.python, header.types);
     this.baseline = parseSize(header.baseline);
-    this.heap = new Heap(this.baseline, this.sourceFile, TRASHCAN[this.python]);
+    this.heap = new Heap(this.baseline, this.sourceFile, DEALLOC[this.python]);
     if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
     const gcConfig = header.gc;
     const threshold = [...DEFAULT_THRESHOLD[this.python]] as [number, number, number];
