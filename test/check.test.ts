@@ -109,7 +109,7 @@ describe('memprof check: other formats', () => {
       '::error file=conn.py,line=7,title=memprof%3A external leak::1 object (bytearray ×1; 4.1 KiB) allocated here is held by an incref without a decref; no collector can free it (fixtures/leaks/external.json: leaked bytes 4.1 KiB > 4.0 KiB)',
       '::error file=conn.py,line=6,title=memprof%3A external leak::1 object (Connection ×1; 56.0 B) allocated here is held by an incref without a decref; no collector can free it (fixtures/leaks/external.json: leaked bytes 4.1 KiB > 4.0 KiB)',
       '::error file=saveall.py,line=7,title=memprof%3A uncollectable::2 objects (Node ×2; 112.0 B) allocated here are uncollectable, kept in gc.garbage (fixtures/leaks/saveall.json: uncollectable objects 2 > 0)',
-      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::8 objects (Node ×8; 448.0 B) allocated here leak in 4 reference cycles, e.g. Node@churn.py:8 .other → Node@churn.py:8 .other → back (fixtures/leaks/churn.json)',
+      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::10 objects (Node ×10; 560.0 B) allocated here leak in 5 reference cycles, e.g. Node@churn.py:8 .other → Node@churn.py:8 .other → back (fixtures/leaks/churn.json)',
       `::error file=fixtures/leaks/invalid.json,title=memprof%3A invalid workload::${INVALID_PROBLEM}`,
     ]);
     expect(r.stdout.startsWith(FAIL_LRU)).toBe(true);

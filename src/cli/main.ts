@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(plotCommand)
       .command(exportCommand)
       .command(schemaCommand)
-      .demandCommand(1, 'name a command: run, validate, plot, export or schema')
+      .demandCommand(1, 'name a command: run, check, validate, plot, export or schema')
       .strict()
       .recommendCommands()
       .version(VERSION)

@@ -126,9 +126,13 @@ export class Collector {
     obj.unreachable = false;
   }
 
+  /** The index of the pass whose delete_garbage is freeing objects now, else -1. */
+  get freeingPass(): number {
+    return this.deletingGarbage ? this.passes.length : -1;
+  }
+
   /** tp_free of a GC object: PyObject_GC_Del lowers count0, unless the freelist keeps the object. */
   freed(obj: PyObject): void {
-    if (this.deletingGarbage) obj.freedByPass = this.passes.length; // the pass being run
     if (obj.kind === Kind.List && this.listFreelist < LIST_DICT_FREELIST) return void this.listFreelist++;
     if (obj.kind === Kind.Dict && this.dictFreelist < LIST_DICT_FREELIST) return void this.dictFreelist++;
     if (obj.kind === Kind.Tuple) {

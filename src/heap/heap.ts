@@ -610,6 +610,7 @@ export class Heap {
     this.memory?.free(obj);
     this.freedBytes += obj.size;
     if (!obj.implicit) this.objectsFreed++;
+    obj.freedByPass = this.gc.freeingPass;
     if (obj.kind !== Kind.Atomic) this.gc.freed(obj);
   }
 

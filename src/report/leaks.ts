@@ -49,7 +49,8 @@ function passList(passes: number[], all: GcPass[]): string {
   return shown.join(', ');
 }
 
-function hasLiveObjects(leaks: LeaksReport): boolean {
+/** Whether any workload object is live at the end (the class table is shown only then). */
+export function hasLiveObjects(leaks: LeaksReport): boolean {
   return LEAK_CLASSES.some((c) => leaks[c].objects > 0 || leaks[c].bytes > 0);
 }
 

@@ -2,7 +2,7 @@
 // job summary). Line tables become Markdown tables; the chart goes in a fenced block.
 import { formatTime, renderChart } from './chart.js';
 import { functionLines, sourceText, tableUnit } from './lineTable.js';
-import { renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
+import { hasLiveObjects, renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
 import type { FunctionReport, Report } from './model.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
 
@@ -124,7 +124,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
     );
   }
 
-  if (report.leaks) {
+  if (report.leaks && hasLiveObjects(report.leaks)) {
     const l = report.leaks;
     const classes = [
       ['reachable', l.reachable],
