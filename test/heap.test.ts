@@ -30,14 +30,14 @@ describe('sizes follow CPython (sys.getsizeof, 64-bit)', () => {
     const events: Event[] = [{ op: 'alloc', id: 'l', type: 'list', as: 'l', line: 1 }];
     for (let i = 0; i < 40; i++) events.push({ op: 'alloc', id: `x${i}`, type: 'int', into: { obj: '$l' } });
     const r = replay(events);
-    const list = r.heap.byId.get('l')!;
+    const list = r.heap.object('l')!;
     expect(list.size).toBe(376);
     // Appending one at a time from empty, as CPython 3.11–3.13 report.
     const appended = replay([
       { op: 'alloc', id: 'l', type: 'list', as: 'l', line: 1 },
       ...Array.from({ length: 9 }, (_, i): Event => ({ op: 'alloc', id: `x${i}`, type: 'int', into: { obj: '$l' } })),
     ]);
-    sizes.push(appended.heap.byId.get('l')!.size);
+    sizes.push(appended.heap.object('l')!.size);
     expect(sizes).toEqual([184]);
     // Removing items from 40 down to 0: 376 … 248 (at 19 items) … 56.
     const shrink: number[] = [];
@@ -47,7 +47,7 @@ describe('sizes follow CPython (sys.getsizeof, 64-bit)', () => {
     let n = 0;
     for (const se of workload(events2).events as Iterable<Parameters<Replay['step']>[0]>) {
       r2.step(se);
-      if (++n > 41) shrink.push(r2.heap.byId.get('l')!.size);
+      if (++n > 41) shrink.push(r2.heap.object('l')!.size);
     }
     expect(shrink).toEqual([
       376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 376, 248, 248, 248,
@@ -62,7 +62,7 @@ describe('sizes follow CPython (sys.getsizeof, 64-bit)', () => {
     const sizes: number[] = [];
     for (const se of w.events as Iterable<Parameters<Replay['step']>[0]>) {
       r.step(se);
-      sizes.push(r.heap.byId.get('d')!.size);
+      sizes.push(r.heap.object('d')!.size);
     }
     expect(sizes[0]).toBe(64);
     expect(sizes.slice(1, 6)).toEqual([184, 184, 184, 184, 184]);
@@ -82,7 +82,7 @@ describe('sizes follow CPython (sys.getsizeof, 64-bit)', () => {
     ];
     const sizes = (python: string) => {
       const r = replay(events, { python });
-      return ['o', 'f', 's', 't', 'w'].map((id) => r.heap.byId.get(id)!.size);
+      return ['o', 'f', 's', 't', 'w'].map((id) => r.heap.object(id)!.size);
     };
     expect(sizes('3.11')).toEqual([56, 152, 49, 56, 80]);
     expect(sizes('3.12')).toEqual([48, 160, 41, 56, 80]);
@@ -94,7 +94,7 @@ describe("a class's shared key table (30 slots)", () => {
     ...Array.from({ length: n }, (_, i): Event => ({ op: 'alloc', id: `c${i}`, type: 'C', as: `c${i}`, line: 1 })),
     ...names.map((name): Event => ({ op: 'ref', from: `c${n - 1}`, field: name, to: null })),
   ];
-  const materialised = (events: Event[], id: string) => replay(events).heap.byId.get(id)!.dict !== null;
+  const materialised = (events: Event[], id: string) => replay(events).heap.object(id)!.dict !== null;
 
   it('gives an instance a real __dict__ when a new name finds no free slot, as gc.get_referents shows', () => {
     // One instance takes a slot: 29 names fit, the 30th materialises the dict.

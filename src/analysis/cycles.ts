@@ -282,7 +282,7 @@ interface PathScratch {
  * the last PATH_TAIL of a longer cycle) and the cycle's length in steps; no steps when the component
  * is one object that does not refer to itself (it is held by nothing cyclic).
  */
-function examplePath(groups: CycleGroups, k: number, objects: PyObject[], scratch: PathScratch): { steps: CycleStep[]; length: number } {
+function examplePath(groups: CycleGroups, k: number, objects: (PyObject | null)[], scratch: PathScratch): { steps: CycleStep[]; length: number } {
   const { nodes, offsets, targets, component, componentStart, members } = groups;
   const { previous, queue } = scratch;
   let start = members[componentStart[k]!]!;

@@ -169,7 +169,7 @@ export function classifyHeap(heap: Heap, gc: Collector): HeapClassification {
   heap.frames.forEach((frame, depth) => {
     for (const [name, value] of frame.names) seed(value, LeakClass.Reachable, depth === 0 ? name : `${frame.functionName}:${name}`);
   });
-  for (const obj of objects) if (obj.implicit && obj.typeName === STARTUP_TYPE) seed(obj, LeakClass.Reachable, INTERPRETER_ROOT);
+  for (const obj of objects) if (obj !== null && obj.implicit && obj.typeName === STARTUP_TYPE) seed(obj, LeakClass.Reachable, INTERPRETER_ROOT);
   walk(LeakClass.Reachable);
 
   // The permanent generation is never collected: what it holds is kept as if by a root.
@@ -179,14 +179,14 @@ export function classifyHeap(heap: Heap, gc: Collector): HeapClassification {
   heap.garbage.forEach((obj, i) => seed(obj, LeakClass.Uncollectable, `gc.garbage[${i}]`));
   walk(LeakClass.Uncollectable);
 
-  for (const obj of objects) if (obj.external > 0) seed(obj, LeakClass.External, EXTERNAL_ROOT);
+  for (const obj of objects) if (obj !== null && obj.external > 0) seed(obj, LeakClass.External, EXTERNAL_ROOT);
   walk(LeakClass.External);
 
   // The rest is held only by other unreachable objects, that is, in the end, by cycles.
   const cycles = -1 - rootLabels.length;
   rootLabels.push(CYCLES_ROOT);
   for (const obj of objects) {
-    if (obj.alive && classOf[obj.handle] === LeakClass.None) {
+    if (obj !== null && classOf[obj.handle] === LeakClass.None) {
       classOf[obj.handle] = LeakClass.Cyclic;
       parent[obj.handle] = cycles;
       order[tail++] = obj.handle;
@@ -237,7 +237,7 @@ export function retentionPath(c: HeapClassification, handle: number): string {
   return chain === '' ? `${root} → ${target}` : `${root} → ${chain} → ${target}`;
 }
 
-type LineText = (file: string, line: number) => string;
+export type LineText = (file: string, line: number) => string;
 
 interface SiteTally {
   site: LeakSite;
@@ -248,10 +248,10 @@ interface SiteTally {
 }
 
 /** Tallies by file, then line: no string is built per object. */
-type SiteTallies = Map<string, Map<number, SiteTally>>;
+export type SiteTallies = Map<string, Map<number, SiteTally>>;
 
 /** Adds an object to its allocating line's tally; a materialised __dict__ adds its bytes to its owner's. */
-function tallySite(sites: SiteTallies, obj: PyObject, lineText: LineText, pass: number): void {
+export function tallySite(sites: SiteTallies, obj: PyObject, lineText: LineText, pass: number): void {
   const site = obj.implicit ? obj.owner : obj;
   if (site === null) return;
   let byLine = sites.get(site.allocFile);
@@ -282,8 +282,15 @@ function siteList(sites: SiteTallies): SiteTally[] {
   return list.sort((a, b) => b.site.bytes - a.site.bytes || compareSites(a.site, b.site));
 }
 
+/** Tallies, by allocating line, the objects the cyclic collector freed, as they are freed (freed
+ * objects are not kept). */
+export function gcFreedTally(lineText: LineText): { sites: SiteTallies; record: (obj: PyObject) => void } {
+  const sites: SiteTallies = new Map();
+  return { sites, record: (obj) => tallySite(sites, obj, lineText, obj.freedByPass) };
+}
+
 /** The `leaks` section of the report: classes, their allocating lines, leaked cycles, gc-freed lines. */
-export function buildLeaksReport(c: HeapClassification, lineText: LineText): LeaksReport {
+export function buildLeaksReport(c: HeapClassification, lineText: LineText, gcFreed: SiteTallies): LeaksReport {
   const objects = c.heap.objects;
   const byClass = LEAK_CLASSES.map((): SiteTallies => new Map());
   for (let i = 0; i < c.order.length; i++) {
@@ -292,8 +299,6 @@ export function buildLeaksReport(c: HeapClassification, lineText: LineText): Lea
   }
   const sites = byClass.map(siteList);
 
-  const gcFreed: SiteTallies = new Map();
-  for (const obj of objects) if (!obj.alive && obj.freedByPass >= 0) tallySite(gcFreed, obj, lineText, obj.freedByPass);
 
   const plain = (k: LeakClass): LeakSite[] => sites[k]!.map((t) => t.site);
   const t = c.totals;

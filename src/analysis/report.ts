@@ -7,7 +7,7 @@ import type { Collector } from '../gc/collector.js';
 import type { LineStat } from '../sampler/lines.js';
 import type { TimelineBucket } from '../sampler/timeline.js';
 import { REPORT_VERSION, type FunctionReport, type GcStats, type Report } from '../report/model.js';
-import { buildLeaksReport, classifyHeap } from './leaks.js';
+import { buildLeaksReport, classifyHeap, type SiteTallies } from './leaks.js';
 import { evaluateLimits, limitFigures, workloadLimits } from './limits.js';
 import { compareSnapshots, type Snapshot } from './snapshots.js';
 
@@ -25,6 +25,8 @@ export interface Observations {
   timeline: TimelineBucket[];
   passLocations: { file: string; line: number | null; t: number }[];
   snapshots: Snapshot[];
+  /** Objects the cyclic collector freed, tallied by allocating line as the replay went. */
+  gcFreed: SiteTallies;
 }
 
 export function buildReport(o: Observations): Report {
@@ -70,7 +72,7 @@ export function buildReport(o: Observations): Report {
       garbage: heap.garbage.map((obj) => obj.id),
     },
     callbacks: heap.callbacks.map((c) => ({ ...c })),
-    leaks: buildLeaksReport(classifyHeap(heap, gc), lineText),
+    leaks: buildLeaksReport(classifyHeap(heap, gc), lineText, o.gcFreed),
     timeline: o.timeline,
     snapshots: compareSnapshots(o.snapshots, lineText),
     limits: { violations: [] },
@@ -81,7 +83,7 @@ export function buildReport(o: Observations): Report {
 
 function liveObjectBytes(heap: Heap): number {
   let bytes = 0;
-  for (const obj of heap.objects) if (obj.alive) bytes += obj.size;
+  for (const obj of heap.objects) if (obj !== null) bytes += obj.size;
   return bytes;
 }
 

@@ -37,7 +37,7 @@ export function takeSnapshot(heap: Heap, gc: Collector, label: string, t: number
   let objects = 0;
   let bytes = 0;
   for (const obj of heap.objects) {
-    if (!obj.alive) continue;
+    if (obj === null) continue;
     // A materialised __dict__ is its owner's memory; other implicit objects are the interpreter's.
     const site: PyObject | null = obj.implicit ? obj.owner : obj;
     if (site === null) continue;

@@ -56,10 +56,13 @@ export interface DeallocModel {
 }
 
 export class Heap {
-  /** Every object ever allocated, by handle. */
-  readonly objects: PyObject[] = [];
-  /** Workload objects by id (freed ones stay, to explain references to them). */
-  readonly byId = new Map<string, PyObject>();
+  /** Objects by handle, in allocation order; a freed object's slot is null (its memory is released). */
+  readonly objects: (PyObject | null)[] = [];
+  /** Workload objects by id; a freed one leaves the event that freed it, to explain later
+   * references to it and to refuse its id for a new object. */
+  readonly byId = new Map<string, PyObject | number>();
+  /** Told of each object freed while the cyclic collector broke cycles (its freedByPass is set). */
+  onGcFreed: ((obj: PyObject) => void) | null = null;
   readonly frames: Frame[];
   /** gc.garbage: a root list. */
   readonly garbage: PyObject[] = [];
@@ -109,6 +112,12 @@ export class Heap {
     this.sampleHigh = baseline;
     this.peakBytes = baseline;
     this.frames = [new Frame('<module>', moduleFile, null)];
+  }
+
+  /** The live workload object with this id. */
+  object(id: string): PyObject | undefined {
+    const entry = this.byId.get(id);
+    return typeof entry === 'number' ? undefined : entry;
   }
 
   get moduleFrame(): Frame {
@@ -609,9 +618,14 @@ export class Heap {
     this.liveBytes -= obj.size;
     this.memory?.free(obj);
     this.freedBytes += obj.size;
-    if (!obj.implicit) this.objectsFreed++;
     obj.freedByPass = this.gc.freeingPass;
     if (obj.kind !== Kind.Atomic) this.gc.freed(obj);
+    if (obj.freedByPass >= 0) this.onGcFreed?.(obj);
+    this.objects[obj.handle] = null;
+    if (!obj.implicit) {
+      this.objectsFreed++;
+      this.byId.set(obj.id, this.event);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
 import { buildReport } from '../analysis/report.js';
+import { gcFreedTally } from '../analysis/leaks.js';
 import { Pymalloc } from '../memory/pymalloc.js';
 import { takeSnapshot, type Snapshot } from '../analysis/snapshots.js';
 
@@ -71,6 +72,7 @@ export class Replay {
   private readonly header: WorkloadHeader;
   private readonly sourceFile: string;
   private readonly sourceLines: string[];
+  private readonly gcFreed: ReturnType<typeof gcFreedTally>;
   private readonly baseline: number;
   private current: SourcedEvent | null = null;
   private previousIterations: { var: string; index: number }[] = [];
@@ -108,6 +110,8 @@ export class Replay {
     this.heap.gc = this.gc;
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
     this.lines = new LineSampler(this.heap, this.baseline);
+    this.gcFreed = gcFreedTally((file, line) => (file === this.sourceFile ? (this.sourceLines[line - 1] ?? '') : ''));
+    this.heap.onGcFreed = this.gcFreed.record;
     this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
   }
 
@@ -435,8 +439,8 @@ export class Replay {
     }
     const obj = this.heap.byId.get(ref);
     if (obj === undefined) this.fail(`unknown object '${ref}'`, 'Allocate it with an "alloc" event before referring to it');
-    if (!obj!.alive) this.fail(`object '${ref}' was freed at event ${obj!.freedEvent}`, 'Keep a reference to it (a name or a field of a live object) while the trace uses it');
-    return obj!;
+    if (typeof obj === 'number') this.fail(`object '${ref}' was freed at event ${obj}`, 'Keep a reference to it (a name or a field of a live object) while the trace uses it');
+    return obj as PyObject;
   }
 
   private resolve(ref: string): PyObject {
@@ -479,7 +483,8 @@ export class Replay {
   private requireNewId(id: string): void {
     const existing = this.heap.byId.get(id);
     if (existing !== undefined) {
-      this.fail(`duplicate id '${id}' (first allocated at event ${existing.allocEvent})`, 'An id names one object for the whole trace: give the new object a new id');
+      const first = typeof existing === 'number' ? `an object with this id was freed at event ${existing}` : `first allocated at event ${existing.allocEvent}`;
+      this.fail(`duplicate id '${id}' (${first})`, 'An id names one object for the whole trace: give the new object a new id');
     }
   }
 
@@ -514,7 +519,7 @@ export class Replay {
     const heap = this.heap;
     this.lines.end(0);
     const aliveIds: string[] = [];
-    for (const obj of heap.byId.values()) if (obj.alive) aliveIds.push(obj.id);
+    for (const obj of heap.byId.values()) if (typeof obj !== 'number') aliveIds.push(obj.id);
     const report = buildReport({
       workload: this.workload,
       python: this.python,
@@ -527,6 +532,7 @@ export class Replay {
       timeline: this.timeline.points(),
       passLocations: this.passLocations,
       snapshots: this.snapshots,
+      gcFreed: this.gcFreed.sites,
     });
     const memory = heap.memory;
     if (memory instanceof Pymalloc) {
