@@ -97,7 +97,7 @@ function countTracked(collector) {
 function countReferences(h) {
   let n = 0;
   for (const obj of h.objects) {
-    if (!obj.alive) continue;
+    if (obj === null) continue;
     for (const v of obj.fieldValues) if (v !== undefined && v !== null) n++;
     if (obj.items !== null) for (const v of obj.items) if (v !== null) n++;
   }

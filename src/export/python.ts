@@ -629,7 +629,7 @@ class PythonExporter {
     for (const info of this.classes.values()) out.push(...this.classSource(info), '');
     for (let i = this.functionDefs.length - 1; i >= 0; i--) {
       const body = this.functionDefs[i]!;
-      out.push(...body);
+      for (const line of body) out.push(line); // a spread of a long body would overflow the stack
       if (body.length === 1) out.push('    pass');
       out.push('');
     }
@@ -657,7 +657,7 @@ class PythonExporter {
     if (gcConfig?.enabled ?? true) out.push('_mp_gc.enable()');
     out.push('');
     out.push('# ---- the workload ----');
-    out.push(...this.module.body);
+    for (const line of this.module.body) out.push(line);
     out.push('');
     return out.join('\n');
   }
