@@ -1,6 +1,6 @@
 // The generational cyclic garbage collector, step for step as CPython's Modules/gcmodule.c
 // (3.11): the functions below carry gcmodule.c's names and run in gc_collect_main's order.
-import { FinalizerKind, GcList, GcNode, Kind, type PyObject } from '../heap/object.js';
+import { FinalizerKind, GcNode, Kind, type PyObject } from '../heap/object.js';
 import type { Heap } from '../heap/heap.js';
 import type { PyClass, TypeRegistry } from '../heap/types.js';
 import type { PythonVersion } from '../workload/schema.js';
@@ -115,13 +115,11 @@ export class Collector {
 
   /** _PyObject_GC_TRACK: appended to generation 0's tail. */
   track(obj: PyObject): void {
-    obj.list = GcList.Gen0;
     append(obj, this.generations[0]!);
   }
 
   untrack(obj: PyObject): void {
     remove(obj);
-    obj.list = GcList.None;
     obj.collecting = false;
     obj.unreachable = false;
   }

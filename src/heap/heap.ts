@@ -1,7 +1,7 @@
 // The heap: objects, strong references, reference counting and deallocation in CPython's order.
 // Deallocation never recurses on data: a cascade runs on an explicit stack of deallocator frames that
 // reproduces the order of CPython's recursive tp_dealloc calls, trashcan included.
-import { FinalizerKind, GcList, Kind, PyObject } from './object.js';
+import { FinalizerKind, Kind, NO_VALUES, PyObject } from './object.js';
 import { Frame } from './frames.js';
 import { dictLog2For, dictSize, dictUsable, EMPTY_DICT_SIZE, listResize, type PyClass } from './types.js';
 import type { Collector } from '../gc/collector.js';
@@ -147,7 +147,10 @@ export class Heap {
     this.memory?.allocate(obj);
     if (cls.kind === Kind.Instance && cls.usable > 1) cls.usable--; // init_inline_values
     if (cls.kind === Kind.List || cls.kind === Kind.Tuple) obj.items = [];
-    if (cls.kind === Kind.Dict) obj.fieldNames = [];
+    if (cls.kind === Kind.Dict) {
+      obj.fieldNames = [];
+      obj.fieldValues = [];
+    }
     // Dicts start untracked (they track themselves when they store a container); the rest at once.
     if (cls.kind !== Kind.Atomic && cls.kind !== Kind.Dict) this.gc.track(obj);
     return obj;
@@ -218,6 +221,7 @@ export class Heap {
         cls.usable--;
       }
       if (ix !== undefined) {
+        if (obj.fieldValues === NO_VALUES) obj.fieldValues = [];
         const old = obj.fieldValues[ix];
         this.incref(value);
         obj.fieldValues[ix] = value;
@@ -614,7 +618,6 @@ export class Heap {
   /** The memory goes back; a GC object leaves the collector's count unless its freelist keeps it. */
   private free(obj: PyObject): void {
     obj.alive = false;
-    obj.freedEvent = this.event;
     this.liveBytes -= obj.size;
     this.memory?.free(obj);
     this.freedBytes += obj.size;
@@ -701,4 +704,3 @@ function usesTrashcan(kind: Kind): boolean {
   return kind === Kind.Instance || kind === Kind.List || kind === Kind.Tuple || kind === Kind.Dict;
 }
 
-export { GcList };

@@ -31,16 +31,16 @@ export class GcNode {
   gcNext: GcNode | null = null;
 }
 
-/** Which list a tracked object is in; `None` when untracked. */
-export const enum GcList {
-  None = -1,
-  Gen0 = 0,
-  Gen1 = 1,
-  Gen2 = 2,
-  Permanent = 3,
-  /** A collection's private lists (young, unreachable, finalizers, …). */
-  Collecting = 4,
-}
+// Bits of PyObject.flags: booleans share one word to keep objects small.
+const ALIVE = 1;
+const COLLECTING = 2;
+const UNREACHABLE = 4;
+const FINALIZED = 8;
+const IMPLICIT = 16;
+const HAS_CALLBACK = 32;
+
+/** The field array of objects that have no field yet (never written: replaced on first store). */
+export const NO_VALUES: (PyObject | null | undefined)[] = Object.freeze([]) as never;
 
 export class PyObject extends GcNode {
   /** Index in the heap's object table: the object's handle. */
@@ -52,21 +52,12 @@ export class PyObject extends GcNode {
   refcount = 0;
   /** References from C code (`incref` without `decref`): part of refcount, explained by no object. */
   external = 0;
-  alive = true;
-
-  /** Tracked by the collector: in one of the generation lists. */
-  list: GcList = GcList.None;
   /** gc_refs during a collection. */
   gcRefs = 0;
-  /** PREV_MASK_COLLECTING: in the young set of the running collection. */
-  collecting = false;
-  /** NEXT_MASK_UNREACHABLE: tentatively unreachable in move_unreachable. */
-  unreachable = false;
-  /** PEP 442: tp_finalize has run once and never runs again. */
-  finalized = false;
+  private flags = ALIVE;
 
   /** Instance (inline values, by key-table index), dict (by insertion order: `fieldNames`). */
-  fieldValues: (PyObject | null | undefined)[] = [];
+  fieldValues: (PyObject | null | undefined)[] = NO_VALUES;
   /** Dict keys in insertion order, parallel to fieldValues (deleted keys are removed). */
   fieldNames: string[] | null = null;
   /** A materialised `__dict__` (instances whose class's key table is full; functions with attributes). */
@@ -77,8 +68,7 @@ export class PyObject extends GcNode {
   capacity = 0;
   /** Dict: entries used in the key table (dk_nentries; deleted keys keep theirs until a resize). */
   entries = 0;
-  /** Not a workload object: a materialised `__dict__` or a tuple CPython builds internally. */
-  implicit = false;
+
 
   /** Weakrefs to this object, in CPython's list order (head first). */
   weakrefs: PyObject[] | null = null;
@@ -86,7 +76,6 @@ export class PyObject extends GcNode {
   referent: PyObject | null = null;
   /** For a weakref: the callback label, or null for none. Cleared with the weakref. */
   callback: string | null = null;
-  hasCallback = false;
 
   /** For a `__dict__` object: the instance or function it belongs to. */
   owner: PyObject | null = null;
@@ -95,7 +84,6 @@ export class PyObject extends GcNode {
   readonly allocEvent: number;
   readonly allocFile: string;
   readonly allocLine: number;
-  freedEvent = -1;
   /** Freed while the cyclic collector's delete_garbage broke cycles, rather than by ordinary
    * refcounting: the index of that pass in the collector's passes, else -1. */
   freedByPass = -1;
@@ -118,8 +106,55 @@ export class PyObject extends GcNode {
     return this.kind !== Kind.Atomic;
   }
 
+  /** Tracked by the collector: linked into one of its lists. */
   get tracked(): boolean {
-    return this.list !== GcList.None;
+    return this.gcNext !== null;
+  }
+
+  get alive(): boolean {
+    return (this.flags & ALIVE) !== 0;
+  }
+  set alive(on: boolean) {
+    this.setFlag(ALIVE, on);
+  }
+  /** PREV_MASK_COLLECTING: in the young set of the running collection. */
+  get collecting(): boolean {
+    return (this.flags & COLLECTING) !== 0;
+  }
+  set collecting(on: boolean) {
+    this.setFlag(COLLECTING, on);
+  }
+  /** NEXT_MASK_UNREACHABLE: tentatively unreachable in move_unreachable. */
+  get unreachable(): boolean {
+    return (this.flags & UNREACHABLE) !== 0;
+  }
+  set unreachable(on: boolean) {
+    this.setFlag(UNREACHABLE, on);
+  }
+  /** PEP 442: tp_finalize has run once and never runs again. */
+  get finalized(): boolean {
+    return (this.flags & FINALIZED) !== 0;
+  }
+  set finalized(on: boolean) {
+    this.setFlag(FINALIZED, on);
+  }
+  /** Not a workload object: a materialised `__dict__` or a tuple CPython builds internally. */
+  get implicit(): boolean {
+    return (this.flags & IMPLICIT) !== 0;
+  }
+  set implicit(on: boolean) {
+    this.setFlag(IMPLICIT, on);
+  }
+  /** For a weakref: it has a callback that has not been called or cleared. */
+  get hasCallback(): boolean {
+    return (this.flags & HAS_CALLBACK) !== 0;
+  }
+  set hasCallback(on: boolean) {
+    this.setFlag(HAS_CALLBACK, on);
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
   }
 
   /** The type name as Python prints it. */
