@@ -3,7 +3,7 @@
 import type { Heap } from '../heap/heap.js';
 import type { PyObject } from '../heap/object.js';
 import type { Collector } from '../gc/collector.js';
-import type { LeakClassName, LeakClassTotals, SnapshotLineStat, SnapshotReport, SnapshotTypeStat } from '../report/model.js';
+import type { SnapshotLineStat, SnapshotReport, SnapshotTypeStat } from '../report/model.js';
 import { classifyHeap } from './leaks.js';
 import { countLeakedCycles } from './cycles.js';
 
@@ -13,17 +13,7 @@ interface Tally {
 }
 
 /** What a snapshot recorded when it was taken; compared with its predecessor when the report is built. */
-export interface Snapshot {
-  label: string;
-  event: number;
-  t: number;
-  file: string;
-  line: number | null;
-  memoryBytes: number;
-  objects: number;
-  bytes: number;
-  classes: Record<LeakClassName, LeakClassTotals>;
-  cycles: number;
+export interface Snapshot extends Omit<SnapshotReport, 'byLine' | 'byType'> {
   /** Keyed `file\0line`. */
   byLine: Map<string, Tally & { file: string; line: number }>;
   byType: Map<string, Tally>;

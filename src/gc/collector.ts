@@ -4,6 +4,7 @@ import { FinalizerKind, GcNode, Kind, type PyObject } from '../heap/object.js';
 import type { Heap } from '../heap/heap.js';
 import type { PyClass, TypeRegistry } from '../heap/types.js';
 import type { PythonVersion } from '../workload/schema.js';
+import type { GcPass } from '../report/model.js';
 import { append, first, isEmpty, merge, move, newList, remove, size } from './lists.js';
 
 const NUM_GENERATIONS = 3;
@@ -19,17 +20,8 @@ export interface GenerationStats {
   uncollectable: number;
 }
 
-export interface PassRecord {
-  event: number;
-  generation: number;
-  trigger: 'collect' | 'threshold';
-  collected: number;
-  uncollectable: number;
-  result: number;
-  examined: number;
-  survivors: number;
-  bytesAfter: number;
-}
+/** One collection as the report shows it, before the replay adds where and when it ran. */
+export type PassRecord = Omit<GcPass, 'file' | 'line' | 't'>;
 
 export interface CollectorConfig {
   python: PythonVersion;

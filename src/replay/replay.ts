@@ -1,7 +1,7 @@
 // Drives the events of a workload through the heap and the collector and feeds the sampler.
 // Every check of meaning (§2.3) happens here, before the event touches the heap.
 import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
-import type { PlainEvent, PythonVersion, WorkloadHeader } from '../workload/schema.js';
+import type { PlainEvent, PythonVersion } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
 import type { Report } from '../report/model.js';
@@ -69,7 +69,6 @@ export class Replay {
   readonly types: TypeRegistry;
   private readonly lines: LineSampler;
   private readonly timeline: Timeline;
-  private readonly header: WorkloadHeader;
   private readonly sourceFile: string;
   private readonly sourceLines: string[];
   private readonly gcFreed: ReturnType<typeof gcFreedTally>;
@@ -90,7 +89,6 @@ export class Replay {
     private readonly options: ReplayOptions,
   ) {
     const header = workload.header;
-    this.header = header;
     this.python = options.python ?? header.python;
     this.sourceFile = header.source?.file ?? workload.file;
     this.sourceLines = header.source?.lines ?? [];

@@ -1,20 +1,10 @@
 // Per-line statistics as memory_profiler reports them, but exact: every line execution's memory
 // before and after, its peak, and the bytes it allocated and freed.
 import type { Heap } from '../heap/heap.js';
+import type { LineReport } from '../report/model.js';
 
-export interface LineStat {
-  file: string;
-  function: string;
-  line: number;
-  occurrences: number;
-  memUsage: number;
-  increment: number;
-  peak: number;
-  allocated: number;
-  freed: number;
-  /** With a memory model (pymalloc): max modelled RSS right after any execution, baseline included. */
-  rss?: number;
-}
+/** A line's statistics as the report shows them, before the report adds the line's text. */
+export type LineStat = Omit<LineReport, 'content'>;
 
 /** One open line execution. The stack holds one per frame: a caller's line stays open while the
  * callee runs, so it includes everything the callee did. */
