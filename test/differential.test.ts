@@ -10,8 +10,14 @@ import { generateWorkload } from './differential/generate.js';
 import { cpythonObservables, interpreters, memprofObservables, type Interpreter } from './differential/oracle.js';
 
 const SEEDS = Array.from({ length: 300 }, (_, k) => k + 1);
-const WORKLOADS_DIR = join(import.meta.dirname, '..', 'workloads');
-const WORKLOAD_FILES = readdirSync(WORKLOADS_DIR).filter((f) => f.endsWith('.json')).sort();
+const ROOT = join(import.meta.dirname, '..');
+/** The demo workloads, and regression workloads for differences CPython showed before. */
+const WORKLOAD_FILES = ['workloads', join('fixtures', 'differential')].flatMap((dir) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join(dir, f)),
+);
 
 /** A legacy finalizer needs `_testcapi.with_tp_del` (CPython's test helper that installs a tp_del). */
 function hasTpDel(interpreter: Interpreter): boolean {
@@ -49,7 +55,7 @@ for (const interpreter of interpreters()) {
 
     describe.concurrent('workloads/', () => {
       it.each(WORKLOAD_FILES)('%s', async (name) => {
-        const file = join(WORKLOADS_DIR, name);
+        const file = join(ROOT, name);
         const cpython = await cpythonObservables(await loadWorkload(file), interpreter);
         const memprof = await memprofObservables(await loadWorkload(file), interpreter.python);
         expect(memprof).toEqual(cpython);
