@@ -1,10 +1,10 @@
 // `memprof check`, the CI gate: limits from workloads and flags, exit codes, every output format,
 // globs and parallel runs. The CLI is run as a user runs it (`node bin/memprof.js` on dist/).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkExitCode, checkWorkload, expandGlob, expandWorkloadArgs } from '../src/cli/check.js';
 import { evaluateLimits, workloadLimits } from '../src/analysis/limits.js';
 import { escapeData, escapeProperty } from '../src/report/github.js';
@@ -15,13 +15,6 @@ function memprof(args: string[]): { code: number | null; stdout: string; stderr:
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-beforeAll(() => {
-  try {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'pipe' });
-  } catch {
-    /* type errors elsewhere do not stop the emit */
-  }
-}, 120_000);
 
 const L = 'fixtures/leaks';
 const PASS_CLEAN =

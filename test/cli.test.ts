@@ -1,9 +1,9 @@
-// The CLI as a user runs it: `node bin/memprof.js …` on the built dist/ (built once here).
-import { execFileSync, spawnSync } from 'node:child_process';
+// The CLI as a user runs it: `node bin/memprof.js …` on the built dist/ (built once by test/setup/build.ts).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ExitStatus, reportFailure, wantsColor, type RenderArgs } from '../src/cli/common.js';
 import { UsageError, WorkloadError } from '../src/workload/errors.js';
@@ -23,14 +23,6 @@ function memprof(args: string[], env: Record<string, string> = {}): Run {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-beforeAll(() => {
-  // tsc reports type errors in files still being written elsewhere but emits every file.
-  try {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'pipe' });
-  } catch {
-    /* emitted anyway */
-  }
-});
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 

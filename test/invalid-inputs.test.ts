@@ -1,9 +1,9 @@
 // Every bad workload in fixtures/invalid/ comes with the exact stderr the CLI must print for it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatInputProblem } from '../src/workload/format.js';
 import { loadWorkload } from '../src/workload/load.js';
 
@@ -63,19 +63,9 @@ describe('invalid workloads, as the loader sees them', () => {
   }
 });
 
-const CLI = 'dist/cli/main.js';
-
 describe('invalid workloads, through the built CLI', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'memprof-invalid-'));
 
-  beforeAll(() => {
-    // Build when the CLI is missing or older than a source file.
-    const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-    const stale = (readdirSync('src', { recursive: true }) as string[]).some(
-      (f) => f.endsWith('.ts') && statSync(join('src', f)).mtimeMs > built,
-    );
-    if (stale) spawnSync('npx', ['tsc', '-p', '.'], { stdio: 'ignore' });
-  });
 
   for (const c of cases) {
     it(`validate ${c.name}: exit code 2 and the expected message`, () => {
