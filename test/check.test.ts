@@ -216,3 +216,16 @@ describe('check, in-process', () => {
     expect(expandWorkloadArgs(['no/such.json', 'none/*.json'])).toEqual({ files: ['no/such.json'], unmatched: ['none/*.json'] });
   });
 });
+
+describe('memprof check without any limit', () => {
+  it('holds leaked objects to 0: a leak fails, a clean workload passes', () => {
+    const r = memprof(['check', 'workloads/c_extension_leak.json', 'workloads/linked_list.json']);
+    expect(r.stdout).toBe(
+      'FAIL     c-extension-leak (workloads/c_extension_leak.json): leaked objects 20 > 0, leaked bytes 641.1 KiB, leaked cycles 0, uncollectable objects 0, peak 641.2 KiB, final 641.1 KiB\n' +
+        '         external (incref without decref): 20 objects, 641.1 KiB (bytearray ×10, Connection ×10) allocated at c_extension_leak.py:15  conn = Connection()\n' +
+        'PASS     linked-list (workloads/linked_list.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B, leaked cycles 0, uncollectable objects 0, peak 54.7 KiB, final 0.0 B\n' +
+        'memprof check: 2 workloads, 1 passed, 1 failed\n',
+    );
+    expect(r.code).toBe(1);
+  });
+});

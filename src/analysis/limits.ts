@@ -54,9 +54,13 @@ export function workloadLimits(limits: Limits | undefined): LimitValues {
   return values;
 }
 
-/** Flags win over the workload's own limits, one key at a time. */
+/** A leak gate fails on any leak unless told otherwise: with no limit at all, no object may leak. */
+export const DEFAULT_LIMITS: LimitValues = { leakedObjects: 0 };
+
+/** Flags win over the workload's own limits, one key at a time; with neither, the default applies. */
 export function mergeLimits(workload: LimitValues, flags: LimitValues): LimitValues {
-  return { ...workload, ...flags };
+  const merged = { ...workload, ...flags };
+  return Object.keys(merged).length === 0 ? { ...DEFAULT_LIMITS } : merged;
 }
 
 /** The violated limits, in LIMIT_NAMES order. */
