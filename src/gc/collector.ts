@@ -5,7 +5,7 @@ import type { Heap } from '../heap/heap.js';
 import type { PyClass, TypeRegistry } from '../heap/types.js';
 import type { PythonVersion } from '../workload/schema.js';
 import type { GcPass } from '../report/model.js';
-import { append, first, isEmpty, merge, move, newList, remove, size } from './lists.js';
+import { append, first, merge, move, newList, remove, size } from './lists.js';
 
 const NUM_GENERATIONS = 3;
 /** PyList_MAXFREELIST and PyDict_MAXFREELIST. */
@@ -178,11 +178,6 @@ export class Collector {
     for (let node = this.permanent.gcNext!; node !== this.permanent; node = node.gcNext!) yield node as PyObject;
   }
 
-  /** The objects of one generation, in list order. */
-  *generationObjects(i: number): Iterable<PyObject> {
-    const head = this.generations[i]!;
-    for (let node = head.gcNext!; node !== head; node = node.gcNext!) yield node as PyObject;
-  }
 
   // ---------------------------------------------------------------------------------------------
   // gc_collect_main
@@ -494,10 +489,6 @@ export class Collector {
     }
   }
 
-  /** Whether the collector has anything to do with this generation list (for tests). */
-  isEmpty(i: number): boolean {
-    return isEmpty(this.generations[i]!);
-  }
 }
 
 function pushValues(values: (PyObject | null | undefined)[], out: PyObject[]): void {
