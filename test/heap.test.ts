@@ -193,27 +193,6 @@ describe('deallocation order', () => {
     expect(outcome.aliveIds).toEqual(['r']);
   });
 
-  it('defers deep cascades to the trashcan as CPython 3.11 does: b0..b48, a0..a119, b49..b119', async () => {
-    const chain = (name: string): Event[] => [
-      { op: 'alloc', id: `${name}0`, type: 'Link', as: name },
-      ...Array.from({ length: 119 }, (_, i): Event => ({ op: 'alloc', id: `${name}${i + 1}`, type: 'Link', into: { obj: `${name}${i}`, field: 'next' } })),
-    ];
-    const report = await run(
-      [
-        { op: 'line', line: 1 },
-        ...chain('a'),
-        ...chain('b'),
-        { op: 'alloc', id: 'l', type: 'list', items: ['$a', '$b'], as: 'l' },
-        { op: 'unbind', name: 'a' },
-        { op: 'unbind', name: 'b' },
-        { op: 'unbind', name: 'l' },
-      ],
-      { types: { Link: { finalizer: 'del' } }, gc: { enabled: false } },
-    );
-    const range = (p: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${p}${from + i}`);
-    expect(finalizerLog(report)).toEqual([...range('b', 0, 48), ...range('a', 0, 119), ...range('b', 49, 119)]);
-  });
-
   it('frees a chain of 1,000,000 objects dropped at once without recursion', async () => {
     const n = 1_000_000;
     const events: Event[] = [{ op: 'alloc', id: 'n0', type: 'Node', as: 'head', line: 1 }];

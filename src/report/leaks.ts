@@ -1,10 +1,10 @@
 // The leak sections of `memprof run` (text and Markdown): live objects by class, leaked cycles,
 // leaked objects by allocating line, lines whose objects only the cyclic collector freed, reachable
 // objects with their retention paths (--show-reachable), and snapshots in tracemalloc's style.
-import Table from 'cli-table3';
 import type { GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotStat, TypeCount } from './model.js';
 import { LEAK_CLASSES } from './model.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
+import { markdownTable, table, title } from './sections.js';
 
 export interface LeakRenderOptions extends RenderOptions {
   /** List reachable objects by line with a shortest retention path (valgrind's --show-reachable). */
@@ -15,20 +15,6 @@ export interface LeakRenderOptions extends RenderOptions {
 export const SNAPSHOT_TOP = 10;
 /** Collections named per gc-freed line before "…". */
 const PASSES_SHOWN = 5;
-
-const ANSI_BOLD = '\x1b[1m';
-const ANSI_RESET = '\x1b[0m';
-
-function title(text: string, options: RenderOptions): string {
-  const rule = '-'.repeat(text.length);
-  return options.color ? `${ANSI_BOLD}${text}${ANSI_RESET}\n${rule}` : `${text}\n${rule}`;
-}
-
-function table(head: string[], aligns: ('left' | 'right')[], rows: (string | number)[][], options: RenderOptions): string {
-  const t = new Table({ head, colAligns: aligns, style: { head: options.color ? ['cyan'] : [], border: [], compact: true } });
-  t.push(...rows);
-  return t.toString();
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -226,18 +212,6 @@ export function renderSnapshotsText(report: Report, options: RenderOptions): str
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-function cell(text: string | number): string {
-  return String(text).replace(/\|/g, '\\|');
-}
-
-function mdTable(head: string[], aligns: ('left' | 'right')[], rows: (string | number)[][]): string {
-  return [
-    `| ${head.map(cell).join(' | ')} |`,
-    `|${aligns.map((a) => (a === 'right' ? '---:' : ':---')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
-}
-
 function code(text: string): string {
   if (text.trim() === '') return '';
   let fence = '`';
@@ -258,7 +232,7 @@ function mdSites(heading: string, sites: (LeakSite & { retention?: string })[], 
     ...(extra ? [extra.cell(i)] : []),
     code(s.content.trim()),
   ]);
-  return `### ${heading}\n\n${mdTable(head, aligns, rows)}\n`;
+  return `### ${heading}\n\n${markdownTable(head, aligns, rows)}\n`;
 }
 
 /** The Markdown counterparts of the text sections (the class table is the Markdown report's own). */
@@ -270,7 +244,7 @@ export function renderLeakSectionsMarkdown(report: Report, options: LeakRenderOp
   if (cycles.length > 0) {
     const unit = chooseUnit(options.unit, Math.max(...cycles.map((c) => c.bytes)));
     sections.push(
-      `## Leaked cycles\n\n${mdTable(
+      `## Leaked cycles\n\n${markdownTable(
         ['#', 'objects', 'bytes', 'types', 'allocated at', 'example cycle'],
         ['right', 'right', 'right', 'left', 'left', 'left'],
         cycles.map((c, i) => [

@@ -5,11 +5,9 @@ import { functionLines, sourceText, tableUnit } from './lineTable.js';
 import { hasLiveObjects, renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
 import type { FunctionReport, Report } from './model.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
+import { markdownTable } from './sections.js';
 
 /** A table cell: pipes escaped (GFM splits cells on them even inside code spans). */
-function cell(text: string | number): string {
-  return String(text).replace(/\|/g, '\\|');
-}
 
 /**
  * Source text as a code span. Leading indentation becomes no-break spaces, which HTML does not
@@ -23,15 +21,6 @@ export function codeSpan(text: string): string {
   for (const run of body.match(/`+/g) ?? []) if (run.length >= fence.length) fence = '`'.repeat(run.length + 1);
   const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${body}${pad}${fence}`;
-}
-
-function mdTable(head: string[], aligns: ('left' | 'right')[], rows: (string | number)[][]): string {
-  const lines = [
-    `| ${head.map(cell).join(' | ')} |`,
-    `|${aligns.map((a) => (a === 'right' ? '---:' : ':---')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ];
-  return lines.join('\n');
 }
 
 function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): string {
@@ -53,7 +42,7 @@ function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): 
           ],
     );
   }
-  return `### \`${fn.function}\` in \`${fn.file}\`\n\n${mdTable(
+  return `### \`${fn.function}\` in \`${fn.file}\`\n\n${markdownTable(
     ['Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents'],
     ['right', 'right', 'right', 'right', 'left'],
     rows,
@@ -66,7 +55,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
   const sections: string[] = [];
 
   sections.push(
-    `# memprof report: ${workload.name}\n\n${mdTable(
+    `# memprof report: ${workload.name}\n\n${markdownTable(
       ['workload file', 'events', 'Python model', 'memory model'],
       ['left', 'right', 'left', 'left'],
       [[codeSpan(workload.file), workload.events, `CPython ${workload.python}`, workload.memoryModel]],
@@ -83,7 +72,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
   gcParts.push(
     gc.passes.length === 0
       ? 'No collection ran.\n'
-      : `${mdTable(
+      : `${markdownTable(
           ['event', 'line', 'generation', 'trigger', 'examined', 'collected', 'uncollectable', 'survivors'],
           ['right', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
           gc.passes.map((p) => [
@@ -99,7 +88,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
         )}\n`,
   );
   gcParts.push(
-    `${mdTable(
+    `${markdownTable(
       ['generation', 'threshold', 'count', 'collections', 'collected', 'uncollectable'],
       ['right', 'right', 'right', 'right', 'right', 'right'],
       gc.stats.map((s, g) => [g, gc.threshold[g]!, gc.count[g]!, s.collections, s.collected, s.uncollectable]),
@@ -110,7 +99,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
 
   if (report.callbacks.length > 0) {
     sections.push(
-      `## Finalizers and weakref callbacks\n\n${mdTable(
+      `## Finalizers and weakref callbacks\n\n${markdownTable(
         ['event', 'kind', 'object', 'label', 'during'],
         ['right', 'left', 'left', 'left', 'left'],
         report.callbacks.map((c) => [
@@ -135,7 +124,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
     ] as const;
     const unit = chooseUnit(options.unit, Math.max(...classes.map(([, c]) => c.bytes)));
     sections.push(
-      `## Live objects at the end, by class\n\n${mdTable(
+      `## Live objects at the end, by class\n\n${markdownTable(
         ['class', 'objects', 'bytes'],
         ['left', 'right', 'right'],
         classes.map(([name, c]) => [name, c.objects, formatBytes(c.bytes, unit, options.precision)]),
@@ -152,7 +141,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
   const bytes = (n: number): string => formatBytes(n, unit, options.precision);
   const peakWhere = summary.peakLine ? `${summary.peakLine.file}:${summary.peakLine.line}` : '-';
   sections.push(
-    `## Summary\n\n${mdTable(
+    `## Summary\n\n${markdownTable(
       ['peak', 'at', 'event', 't', 'final', 'allocated', 'freed', 'objects allocated', 'objects freed', 'objects live'],
       ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       [

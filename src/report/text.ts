@@ -1,31 +1,12 @@
 // The terminal report of `memprof run`: header, memory_profiler line tables, the collector's
 // passes and statistics, finalizers and weakref callbacks, leaks, the chart and a summary.
 // It only renders: every figure comes from the Report.
-import Table from 'cli-table3';
 import { formatTime, renderChart } from './chart.js';
 import { renderLineTable } from './lineTable.js';
 import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
 import type { Report } from './model.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
-
-const ANSI_BOLD = '\x1b[1m';
-const ANSI_RESET = '\x1b[0m';
-
-function title(text: string, options: RenderOptions): string {
-  const rule = '-'.repeat(text.length);
-  return options.color ? `${ANSI_BOLD}${text}${ANSI_RESET}\n${rule}` : `${text}\n${rule}`;
-}
-
-function table(head: string[], aligns: ('left' | 'right')[], rows: (string | number)[][], options: RenderOptions): string {
-  const t = new Table({
-    head,
-    colAligns: aligns,
-    // cli-table3 colours headers red by default; a file or a pipe gets plain text.
-    style: { head: options.color ? ['cyan'] : [], border: [], compact: true },
-  });
-  t.push(...rows);
-  return t.toString();
-}
+import { table, title } from './sections.js';
 
 /** `name: value` lines with the values in one column. */
 function fields(pairs: [string, string][]): string {
