@@ -110,10 +110,14 @@ export class Replay {
     this.heap.gc = this.gc;
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
     this.lines = new LineSampler(this.heap, this.baseline);
-    this.gcFreed = gcFreedTally((file, line) => (file === this.sourceFile ? (this.sourceLines[line - 1] ?? '') : ''));
+    this.gcFreed = gcFreedTally(this.lineText);
     this.heap.onGcFreed = this.gcFreed.record;
     this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
   }
+
+  /** The source text of a line of the traced program ('' when unknown). */
+  private readonly lineText = (file: string, line: number): string =>
+    file === this.sourceFile ? (this.sourceLines[line - 1] ?? '') : '';
 
   /** Long-lived objects as a full collection left them: reachable (held from outside the model),
    * in generation 2, and long_lived_total counts them. They are not workload objects. */
@@ -506,8 +510,8 @@ export class Replay {
     };
     if (line !== undefined) {
       location.sourceLine = line;
-      const text = frame.file === this.sourceFile ? this.sourceLines[line - 1] : undefined;
-      if (text !== undefined) location.sourceText = text.trim();
+      const text = this.lineText(frame.file, line);
+      if (text !== '') location.sourceText = text.trim();
     }
     throw new WorkloadError(location, reason, hint);
   }
