@@ -5,6 +5,10 @@ import { FinalizerKind, Kind, NO_VALUES, PyObject } from './object.js';
 import { Frame } from './frames.js';
 import { dictLog2For, dictSize, dictUsable, EMPTY_DICT_SIZE, listResize, type PyClass } from './types.js';
 import type { Collector } from '../gc/collector.js';
+import { freedEvent, IdTable, UNKNOWN } from './ids.js';
+
+/** The object table is compacted once more than half of it, and more than this many slots, are null. */
+const COMPACT_AT = 4096;
 
 export interface CallbackEntry {
   event: number;
@@ -56,11 +60,14 @@ export interface DeallocModel {
 }
 
 export class Heap {
-  /** Objects by handle, in allocation order; a freed object's slot is null (its memory is released). */
+  /** Objects by handle, in allocation order; a freed object's slot is null until the table is
+   * compacted (its memory is released at once). */
   readonly objects: (PyObject | null)[] = [];
-  /** Workload objects by id; a freed one leaves the event that freed it, to explain later
-   * references to it and to refuse its id for a new object. */
-  readonly byId = new Map<string, PyObject | number>();
+  /** Null slots in `objects`. */
+  private holes = 0;
+  /** Workload ids: a live one names its object's handle; a freed one keeps the event that freed it,
+   * to explain later references to it and to refuse its id for a new object. */
+  private readonly ids = new IdTable();
   /** Told of each object freed while the cyclic collector broke cycles (its freedByPass is set). */
   onGcFreed: ((obj: PyObject) => void) | null = null;
   readonly frames: Frame[];
@@ -114,9 +121,18 @@ export class Heap {
     this.frames = [new Frame('<module>', moduleFile, null)];
   }
 
+  /** The live workload object with this id, the event that freed it, or undefined for an id never used. */
+  lookup(id: string): PyObject | number | undefined {
+    const value = this.ids.find(id);
+    if (value === UNKNOWN) return undefined;
+    if (value < UNKNOWN) return freedEvent(value);
+    const obj = this.objects[value]!;
+    return obj.id === id ? obj : undefined;
+  }
+
   /** The live workload object with this id. */
   object(id: string): PyObject | undefined {
-    const entry = this.byId.get(id);
+    const entry = this.lookup(id);
     return typeof entry === 'number' ? undefined : entry;
   }
 
@@ -135,11 +151,12 @@ export class Heap {
    * CPython's allocator does) and tracks it when its type is tracked at creation. */
   allocate(id: string, cls: PyClass, size: number, file: string, line: number, implicit = false, tupleItems = 0): PyObject {
     if (cls.kind !== Kind.Atomic) this.gc.allocating(cls.kind, tupleItems);
+    if (this.holes > COMPACT_AT && this.holes > this.objects.length >>> 1) this.compact();
     const obj = new PyObject(this.objects.length, id, cls.kind, cls, size, this.event, file, line);
     obj.implicit = implicit;
     this.objects.push(obj);
     if (!implicit) {
-      this.byId.set(id, obj);
+      this.ids.setLive(id, obj.handle);
       this.objectsAllocated++;
     }
     this.grow(size);
@@ -625,10 +642,27 @@ export class Heap {
     if (obj.kind !== Kind.Atomic) this.gc.freed(obj);
     if (obj.freedByPass >= 0) this.onGcFreed?.(obj);
     this.objects[obj.handle] = null;
+    this.holes++;
     if (!obj.implicit) {
       this.objectsFreed++;
-      this.byId.set(obj.id, this.event);
+      this.ids.setFreed(obj.id, this.event);
     }
+  }
+
+  /** Drops the null slots of freed objects, so that the table grows with live objects rather than
+   * with every object ever allocated. Live objects keep their order and get new handles. */
+  private compact(): void {
+    const objects = this.objects;
+    let live = 0;
+    for (let i = 0; i < objects.length; i++) {
+      const obj = objects[i];
+      if (obj === null || obj === undefined) continue;
+      obj.handle = live;
+      objects[live++] = obj;
+      if (!obj.implicit) this.ids.setLive(obj.id, obj.handle);
+    }
+    objects.length = live;
+    this.holes = 0;
   }
 
   // ---------------------------------------------------------------------------------------------

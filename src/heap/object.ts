@@ -43,8 +43,8 @@ const HAS_CALLBACK = 32;
 export const NO_VALUES: (PyObject | null | undefined)[] = Object.freeze([]) as never;
 
 export class PyObject extends GcNode {
-  /** Index in the heap's object table: the object's handle. */
-  readonly handle: number;
+  /** Index in the heap's object table: the object's handle (it changes when the table is compacted). */
+  handle: number;
   readonly id: string;
   readonly kind: Kind;
   readonly cls: PyClass;

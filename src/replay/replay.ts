@@ -441,7 +441,7 @@ export class Replay {
       if (scope === null) this.failUnbound(name, frame);
       return scope!.names.get(name)!;
     }
-    const obj = this.heap.byId.get(ref);
+    const obj = this.heap.lookup(ref);
     if (obj === undefined) this.fail(`unknown object '${ref}'`, 'Allocate it with an "alloc" event before referring to it');
     if (typeof obj === 'number') this.fail(`object '${ref}' was freed at event ${obj}`, 'Keep a reference to it (a name or a field of a live object) while the trace uses it');
     return obj as PyObject;
@@ -485,7 +485,7 @@ export class Replay {
   }
 
   private requireNewId(id: string): void {
-    const existing = this.heap.byId.get(id);
+    const existing = this.heap.lookup(id);
     if (existing !== undefined) {
       const first = typeof existing === 'number' ? `an object with this id was freed at event ${existing}` : `first allocated at event ${existing.allocEvent}`;
       this.fail(`duplicate id '${id}' (${first})`, 'An id names one object for the whole trace: give the new object a new id');
@@ -523,7 +523,7 @@ export class Replay {
     const heap = this.heap;
     this.lines.end(0);
     const aliveIds: string[] = [];
-    for (const obj of heap.byId.values()) if (typeof obj !== 'number') aliveIds.push(obj.id);
+    for (const obj of heap.objects) if (obj !== null && !obj.implicit) aliveIds.push(obj.id);
     const report = buildReport({
       workload: this.workload,
       python: this.python,

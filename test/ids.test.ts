@@ -1,0 +1,67 @@
+// The id table: every id a trace used, live or freed, without keeping the strings.
+import { describe, expect, it } from 'vitest';
+import { freedEvent, freedValue, IdTable, UNKNOWN } from '../src/heap/ids.js';
+import { workloadFromObject } from '../src/workload/load.js';
+import { Replay } from '../src/replay/replay.js';
+import { WorkloadError } from '../src/workload/errors.js';
+import type { Event } from '../src/workload/schema.js';
+
+describe('IdTable', () => {
+  it('keeps 200,000 ids through its growth, live ones by handle and freed ones by event', () => {
+    const ids = new IdTable();
+    for (let i = 0; i < 200_000; i++) ids.setLive(`o${i}`, i);
+    for (let i = 0; i < 200_000; i += 2) ids.setFreed(`o${i}`, 1_000_000 + i);
+    expect(ids.size).toBe(200_000);
+    expect(ids.find('o1')).toBe(1);
+    expect(ids.find('o199999')).toBe(199_999);
+    expect(freedEvent(ids.find('o0'))).toBe(1_000_000);
+    expect(freedEvent(ids.find('o199998'))).toBe(1_199_998);
+    expect(ids.find('o200000')).toBe(UNKNOWN);
+    expect(ids.find('')).toBe(UNKNOWN);
+    expect(ids.find('O1')).toBe(UNKNOWN);
+  });
+
+  it('tells a freed id from an unknown one for every event number', () => {
+    for (const event of [0, 1, 2 ** 30]) {
+      expect(freedValue(event)).toBeLessThan(UNKNOWN);
+      expect(freedEvent(freedValue(event))).toBe(event);
+    }
+  });
+});
+
+describe('the heap compacts its object table', () => {
+  function replayAll(events: Event[]): Replay {
+    const w = workloadFromObject({ version: 1, source: { file: 't.py', lines: [] }, events });
+    const r = new Replay(w, {});
+    for (const se of w.events as Iterable<Parameters<Replay['step']>[0]>) r.step(se);
+    return r;
+  }
+  // 20,000 temporaries die at once between two long-lived objects.
+  const churn: Event[] = [
+    { op: 'alloc', id: 'first', type: 'dict', as: 'first', line: 1 },
+    { op: 'repeat', var: 'i', count: 20_000, body: [{ op: 'alloc', id: 'tmp{i}', type: 'object', line: 2 }] },
+    { op: 'alloc', id: 'last', type: 'list', as: 'last', line: 3 },
+    { op: 'ref', from: '$last', to: 'first', line: 4 },
+  ];
+
+  it('keeps only live objects, in allocation order, still found by id', () => {
+    const r = replayAll(churn);
+    expect(r.heap.objects.length).toBeLessThan(20_000);
+    expect(r.heap.objects.filter((o) => o !== null).map((o) => o!.id)).toEqual(['first', 'last']);
+    expect(r.heap.object('first')!.typeName).toBe('dict');
+    expect(r.heap.object('last')!.items![0]).toBe(r.heap.object('first'));
+    expect(r.heap.lookup('tmp7')).toBe(8);
+    expect(r.heap.object('tmp7')).toBeUndefined();
+  });
+
+  it('still refuses a freed id after compaction', () => {
+    let error: unknown;
+    try {
+      replayAll([...churn, { op: 'alloc', id: 'tmp19999', type: 'object', line: 5 }]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WorkloadError);
+    expect((error as Error).message).toContain("duplicate id 'tmp19999' (an object with this id was freed at event 20000)");
+  });
+});
