@@ -238,7 +238,7 @@ export class Heap {
         cls.usable--;
       }
       if (ix !== undefined) {
-        if (obj.fieldValues === NO_VALUES) obj.fieldValues = [];
+        if (ix >= obj.fieldValues.length) obj.fieldValues = withLength(obj.fieldValues, ix + 1);
         const old = obj.fieldValues[ix];
         this.incref(value);
         obj.fieldValues[ix] = value;
@@ -306,8 +306,7 @@ export class Heap {
 
   /** Items set at creation (`[a, b]`, `(a, b)`): the references were taken by the caller. */
   initItems(obj: PyObject, values: (PyObject | null)[]): void {
-    const items = obj.items!;
-    for (const v of values) items.push(v);
+    obj.items = values.slice(); // exactly as long as the items, like CPython's own allocation
     if (obj.kind === Kind.List) {
       this.setListCapacity(obj, values.length);
     } else {
@@ -353,7 +352,7 @@ export class Heap {
     dict.refcount = 1;
     const keys = obj.cls.keys;
     const values = obj.fieldValues;
-    obj.fieldValues = [];
+    obj.fieldValues = NO_VALUES;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v === undefined) continue;
@@ -738,3 +737,10 @@ function usesTrashcan(kind: Kind): boolean {
   return kind === Kind.Instance || kind === Kind.List || kind === Kind.Tuple || kind === Kind.Dict;
 }
 
+/** A copy of an instance's values with room for `length` (V8 would give a growing array 16 spare
+ * slots; instances have few attributes and there are millions of them). */
+function withLength<T>(values: readonly T[], length: number): T[] {
+  const grown = new Array<T>(length);
+  for (let i = 0; i < values.length; i++) grown[i] = values[i]!;
+  return grown;
+}

@@ -31,37 +31,45 @@ export class GcNode {
   gcNext: GcNode | null = null;
 }
 
-// Bits of PyObject.flags: booleans share one word to keep objects small.
+// Bits of PyObject.flags: booleans share one word with the kind to keep objects small.
 const ALIVE = 1;
 const COLLECTING = 2;
 const UNREACHABLE = 4;
 const FINALIZED = 8;
 const IMPLICIT = 16;
 const HAS_CALLBACK = 32;
+const KIND_SHIFT = 8;
 
 /** The field array of objects that have no field yet (never written: replaced on first store). */
 export const NO_VALUES: (PyObject | null | undefined)[] = Object.freeze([]) as never;
+
+/** What few objects need: weakref state, `__dict__` links, C references, how it was freed. Kept
+ * apart so that the millions of objects without any of it stay small. */
+class RareState {
+  dict: PyObject | null = null;
+  weakrefs: PyObject[] | null = null;
+  referent: PyObject | null = null;
+  callback: string | null = null;
+  owner: PyObject | null = null;
+  external = 0;
+  freedByPass = -1;
+}
 
 export class PyObject extends GcNode {
   /** Index in the heap's object table: the object's handle (it changes when the table is compacted). */
   handle: number;
   readonly id: string;
-  readonly kind: Kind;
   readonly cls: PyClass;
   size: number;
   refcount = 0;
-  /** References from C code (`incref` without `decref`): part of refcount, explained by no object. */
-  external = 0;
   /** gc_refs during a collection. */
   gcRefs = 0;
-  private flags = ALIVE;
+  private flags: number;
 
   /** Instance (inline values, by key-table index), dict (by insertion order: `fieldNames`). */
   fieldValues: (PyObject | null | undefined)[] = NO_VALUES;
   /** Dict keys in insertion order, parallel to fieldValues (deleted keys are removed). */
   fieldNames: string[] | null = null;
-  /** A materialised `__dict__` (instances whose class's key table is full; functions with attributes). */
-  dict: PyObject | null = null;
   /** List and tuple items. */
   items: (PyObject | null)[] | null = null;
   /** List capacity (list_resize), or a dict's key table as log2 of its slots (0: the empty table). */
@@ -69,37 +77,90 @@ export class PyObject extends GcNode {
   /** Dict: entries used in the key table (dk_nentries; deleted keys keep theirs until a resize). */
   entries = 0;
 
-
-  /** Weakrefs to this object, in CPython's list order (head first). */
-  weakrefs: PyObject[] | null = null;
-  /** For a weakref: its referent (not a strong reference), null once cleared. */
-  referent: PyObject | null = null;
-  /** For a weakref: the callback label, or null for none. Cleared with the weakref. */
-  callback: string | null = null;
-
-  /** For a `__dict__` object: the instance or function it belongs to. */
-  owner: PyObject | null = null;
-
   /** Allocation site: the event index and its source position. */
   readonly allocEvent: number;
   readonly allocFile: string;
   readonly allocLine: number;
-  /** Freed while the cyclic collector's delete_garbage broke cycles, rather than by ordinary
-   * refcounting: the index of that pass in the collector's passes, else -1. */
-  freedByPass = -1;
   /** Where a memory model placed the object's memory (its own encoding), -1 when none. */
   block = -1;
+  private rare: RareState | null = null;
 
   constructor(handle: number, id: string, kind: Kind, cls: PyClass, size: number, allocEvent: number, allocFile: string, allocLine: number) {
     super();
     this.handle = handle;
     this.id = id;
-    this.kind = kind;
+    this.flags = ALIVE | (kind << KIND_SHIFT);
     this.cls = cls;
     this.size = size;
     this.allocEvent = allocEvent;
     this.allocFile = allocFile;
     this.allocLine = allocLine;
+  }
+
+  /** How the object's references are laid out (its type's kind). */
+  get kind(): Kind {
+    return this.flags >>> KIND_SHIFT;
+  }
+
+  private get more(): RareState {
+    return (this.rare ??= new RareState());
+  }
+
+  /** A materialised `__dict__` (instances whose class's key table is full; functions with attributes). */
+  get dict(): PyObject | null {
+    return this.rare === null ? null : this.rare.dict;
+  }
+  set dict(dict: PyObject | null) {
+    if (dict !== null || this.rare !== null) this.more.dict = dict;
+  }
+
+  /** Weakrefs to this object, in CPython's list order (head first). */
+  get weakrefs(): PyObject[] | null {
+    return this.rare === null ? null : this.rare.weakrefs;
+  }
+  set weakrefs(list: PyObject[] | null) {
+    if (list !== null || this.rare !== null) this.more.weakrefs = list;
+  }
+
+  /** For a weakref: its referent (not a strong reference), null once cleared. */
+  get referent(): PyObject | null {
+    return this.rare === null ? null : this.rare.referent;
+  }
+  set referent(target: PyObject | null) {
+    if (target !== null || this.rare !== null) this.more.referent = target;
+  }
+
+  /** For a weakref: the callback label, or null for none. Cleared with the weakref. */
+  get callback(): string | null {
+    return this.rare === null ? null : this.rare.callback;
+  }
+  set callback(label: string | null) {
+    if (label !== null || this.rare !== null) this.more.callback = label;
+  }
+
+  /** For a `__dict__` object: the instance or function it belongs to. */
+  get owner(): PyObject | null {
+    return this.rare === null ? null : this.rare.owner;
+  }
+  set owner(owner: PyObject | null) {
+    if (owner !== null || this.rare !== null) this.more.owner = owner;
+  }
+
+  /** References from C code (`incref` without `decref`): part of refcount, explained by no object. */
+  get external(): number {
+    return this.rare === null ? 0 : this.rare.external;
+  }
+  set external(n: number) {
+    if (n !== 0 || this.rare !== null) this.more.external = n;
+  }
+
+  /** Freed while the cyclic collector's delete_garbage broke cycles, rather than by ordinary
+   * refcounting: the index of that pass in the collector's passes, else -1. */
+  get freedByPass(): number {
+    return this.rare === null ? -1 : this.rare.freedByPass;
+  }
+  set freedByPass(pass: number) {
+    if (pass !== -1 || this.rare !== null) this.more.freedByPass = pass;
   }
 
   get isGcType(): boolean {
