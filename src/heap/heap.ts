@@ -305,7 +305,7 @@ export class Heap {
   }
 
   /** Items set at creation (`[a, b]`, `(a, b)`): the references were taken by the caller. */
-  initItems(obj: PyObject, values: (PyObject | null)[]): void {
+  initItems(obj: PyObject, values: readonly (PyObject | null)[]): void {
     obj.items = values.slice(); // exactly as long as the items, like CPython's own allocation
     if (obj.kind === Kind.List) {
       this.setListCapacity(obj, values.length);
@@ -518,7 +518,7 @@ export class Heap {
             this.callFinalizer(obj);
             obj.refcount--;
             if (obj.refcount > 0) {
-              this.endDealloc(top, obj); // resurrected: it stays tracked at generation 0's tail
+              this.endDealloc(obj); // resurrected: it stays tracked at generation 0's tail
               break;
             }
             this.gc.untrack(obj);
@@ -540,7 +540,7 @@ export class Heap {
             this.callLegacyFinalizer(obj);
             obj.refcount--;
             if (obj.refcount > 0) {
-              this.endDealloc(top, obj);
+              this.endDealloc(obj);
               break;
             }
             this.gc.untrack(obj);
@@ -557,7 +557,7 @@ export class Heap {
         }
         case Phase.Free:
           this.free(obj);
-          this.endDealloc(top, obj);
+          this.endDealloc(obj);
           break;
         case Phase.DestroyChain: {
           const next = this.trashLater.pop();
@@ -576,10 +576,10 @@ export class Heap {
   }
 
   /** Py_TRASHCAN_END: leaves the deallocator; at the outermost level, destroys deposited objects. */
-  private endDealloc(top: number, obj: PyObject): void {
-    this.stackObj.length = top;
-    this.stackPhase.length = top;
-    this.stackIndex.length = top;
+  private endDealloc(obj: PyObject): void {
+    this.stackObj.pop();
+    this.stackPhase.pop();
+    this.stackIndex.pop();
     if (!usesTrashcan(obj.kind)) return;
     this.trashNesting--;
     if (this.trashLater.length > 0 && this.trashNesting <= this.model.trashcanDestroyDepth) {

@@ -14,11 +14,11 @@ const MAX_LOAD_NUMERATOR = 3;
 const MAX_LOAD_SHIFT = 2;
 
 export class IdTable {
-  // A slot is empty when both key words are 0; hashLo always has its low bit set.
-  private hashHi = new Int32Array(INITIAL_CAPACITY);
-  private hashLo = new Int32Array(INITIAL_CAPACITY);
-  /** A live object's handle (≥ 0), or -2 - event for an id freed at that event. */
-  private values = new Int32Array(INITIAL_CAPACITY);
+  // Slot i is table[3i .. 3i+2]: the hash's high and low words and the value, side by side so that
+  // a probe touches one cache line. A slot is empty when its low word is 0 (hashes set its low bit).
+  // The value is a live object's handle (≥ 0), or freedValue(event) for an id freed at that event.
+  private table = new Int32Array(3 * INITIAL_CAPACITY);
+  private capacity = INITIAL_CAPACITY;
   private used = 0;
   // The last id hashed, so that a find followed by a set of the same id hashes once.
   private lastId: string | null = null;
@@ -31,8 +31,8 @@ export class IdTable {
 
   /** The handle of the live object with this id, `freedValue(event)` if freed, or UNKNOWN. */
   find(id: string): number {
-    const slot = this.slotOf(id);
-    return this.hashLo[slot] === 0 ? UNKNOWN : this.values[slot]!;
+    const at = this.slotOf(id);
+    return this.table[at + 1] === 0 ? UNKNOWN : this.table[at + 2]!;
   }
 
   /** The id now names the live object with this handle. */
@@ -46,26 +46,30 @@ export class IdTable {
   }
 
   private store(id: string, value: number): void {
-    const slot = this.slotOf(id);
-    if (this.hashLo[slot] === 0) {
-      this.hashHi[slot] = this.lastHi;
-      this.hashLo[slot] = this.lastLo;
+    const at = this.slotOf(id);
+    const table = this.table;
+    if (table[at + 1] === 0) {
+      table[at] = this.lastHi;
+      table[at + 1] = this.lastLo;
       this.used++;
     }
-    this.values[slot] = value;
-    if (this.used > (this.values.length * MAX_LOAD_NUMERATOR) >>> MAX_LOAD_SHIFT) this.grow();
+    table[at + 2] = value;
+    if (this.used > (this.capacity * MAX_LOAD_NUMERATOR) >>> MAX_LOAD_SHIFT) this.grow();
   }
 
-  /** The slot holding the id's hash, or the empty slot where it would go. */
+  /** Where the id's slot starts in the table, or the empty slot where it would go. */
   private slotOf(id: string): number {
     if (id !== this.lastId) this.hash(id);
-    const mask = this.values.length - 1;
-    const hi = this.lastHi;
-    const lo = this.lastLo;
+    return this.probe(this.table, this.capacity - 1, this.lastHi, this.lastLo);
+  }
+
+  /** Linear probing from the hash's home slot to its own slot or the first empty one. */
+  private probe(table: Int32Array, mask: number, hi: number, lo: number): number {
     let slot = (hi ^ (lo >>> 7)) & mask;
     for (;;) {
-      const l = this.hashLo[slot]!;
-      if (l === 0 || (l === lo && this.hashHi[slot] === hi)) return slot;
+      const at = 3 * slot;
+      const l = table[at + 1]!;
+      if (l === 0 || (l === lo && table[at] === hi)) return at;
       slot = (slot + 1) & mask;
     }
   }
@@ -87,21 +91,17 @@ export class IdTable {
   }
 
   private grow(): void {
-    const { hashHi, hashLo, values } = this;
-    const capacity = values.length * 2;
-    const mask = capacity - 1;
-    this.hashHi = new Int32Array(capacity);
-    this.hashLo = new Int32Array(capacity);
-    this.values = new Int32Array(capacity);
-    for (let i = 0; i < values.length; i++) {
-      const lo = hashLo[i]!;
+    const old = this.table;
+    this.capacity *= 2;
+    this.table = new Int32Array(3 * this.capacity);
+    const mask = this.capacity - 1;
+    for (let from = 0; from < old.length; from += 3) {
+      const lo = old[from + 1]!;
       if (lo === 0) continue;
-      const hi = hashHi[i]!;
-      let slot = (hi ^ (lo >>> 7)) & mask;
-      while (this.hashLo[slot] !== 0) slot = (slot + 1) & mask;
-      this.hashHi[slot] = hi;
-      this.hashLo[slot] = lo;
-      this.values[slot] = values[i]!;
+      const at = this.probe(this.table, mask, old[from]!, lo);
+      this.table[at] = old[from]!;
+      this.table[at + 1] = lo;
+      this.table[at + 2] = old[from + 2]!;
     }
   }
 }

@@ -40,6 +40,9 @@ export interface ReplayOutcome {
  * the deposited objects when the outermost one ends; 3.13 defers only near its C recursion limit
  * (10,000 less a headroom of 50) and destroys them after unwinding 50 levels, which keeps the
  * recursive order (test/trashcan.test.ts). The weakref tuple: see DeallocModel. */
+/** No fields, no items: shared by the many events that have none. */
+const NONE: readonly never[] = Object.freeze([]);
+
 const DEALLOC: Record<PythonVersion, DeallocModel> = {
   '3.11': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
   '3.12': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
@@ -319,20 +322,21 @@ export class Replay {
       this.fail(`'${ev.id}' is a ${ev.type}: only class instances can have a finalizer`, 'Declare a class in "types" for objects with __del__');
     }
     const cls = this.types.resolve(ev.type, ev.finalizer);
-    if (ev.fields !== undefined && Object.keys(ev.fields).length > 0) {
+    const names = ev.fields === undefined ? NONE : Object.keys(ev.fields);
+    if (names.length > 0) {
       if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
       if (cls.kind === Kind.List || cls.kind === Kind.Tuple) {
-        this.fail(`'${ev.id}' is a ${cls.name}: it takes items, not fields (field '${Object.keys(ev.fields)[0]}')`, 'Omit "field" to append an item');
+        this.fail(`'${ev.id}' is a ${cls.name}: it takes items, not fields (field '${names[0]}')`, 'Omit "field" to append an item');
       }
       if (cls.kind === Kind.Weakref) this.fail(`'${ev.id}' is a weakref: it takes no fields`, 'Store references in a container or a class instance');
-      for (const name of Object.keys(ev.fields)) this.requireFieldName(cls.kind, name);
+      for (let i = 0; i < names.length; i++) this.requireFieldName(cls.kind, names[i]!);
     }
     if (ev.items !== undefined && ev.items.length > 0 && cls.kind !== Kind.List && cls.kind !== Kind.Tuple) {
       if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
     }
-    const fields = ev.fields === undefined ? [] : Object.entries(ev.fields).map(([k, r]) => [k, this.resolveNullable(r)] as const);
-    const items = ev.items === undefined ? [] : ev.items.map((r) => this.resolveNullable(r));
+    const values = names.length === 0 ? NONE : names.map((name) => this.resolveNullable(ev.fields![name]!));
+    const items = ev.items === undefined || ev.items.length === 0 ? NONE : ev.items.map((r) => this.resolveNullable(r));
     const into = ev.into === undefined ? null : this.container(ev.into.obj);
     if (into !== null) {
       if (ev.into!.field !== undefined) this.requireFields(into, ev.into!.field);
@@ -340,8 +344,8 @@ export class Replay {
     }
 
     // Items of a display ([a, b], (a, b), {'k': v}) sit on the evaluation stack while it is created.
-    const stacked = cls.kind === Kind.Dict ? fields.map(([, v]) => v) : items;
-    for (const v of stacked) heap.incref(v);
+    const stacked = cls.kind === Kind.Dict ? values : items;
+    for (let i = 0; i < stacked.length; i++) heap.incref(stacked[i] ?? null);
     const size = ev.size !== undefined ? parseSize(ev.size) : cls.size;
     const obj = heap.allocate(ev.id, cls, size, frame.file, frame.line ?? 0, false, items.length);
     obj.refcount = 1; // the evaluation stack's reference
@@ -353,8 +357,8 @@ export class Replay {
     if (cls.kind === Kind.List) {
       heap.initItems(obj, items);
     } else if (cls.kind !== Kind.Tuple) {
-      for (const [name, value] of fields) heap.setField(obj, name, value, frame.file, frame.line ?? 0);
-      if (cls.kind === Kind.Dict) for (const v of stacked) heap.decref(v);
+      for (let i = 0; i < names.length; i++) heap.setField(obj, names[i]!, values[i] ?? null, frame.file, frame.line ?? 0);
+      if (cls.kind === Kind.Dict) for (let i = 0; i < stacked.length; i++) heap.decref(stacked[i] ?? null);
     }
     this.store(obj, ev.as, ev.global === true, ev.into, into, frame);
     heap.decref(obj);

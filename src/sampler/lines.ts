@@ -22,6 +22,8 @@ export class LineSampler {
   private readonly stats = new Map<string, Map<number, LineStat>>();
   /** Open executions, one per frame depth (index = frame depth); null where none is open. */
   private readonly open: (Execution | null)[] = [];
+  /** One execution record per depth, reused by every line execution at that depth. */
+  private readonly records: Execution[] = [];
 
   constructor(
     private readonly heap: Heap,
@@ -38,13 +40,13 @@ export class LineSampler {
     const heap = this.heap;
     const stat = this.statFor(file, functionName, line);
     stat.occurrences++;
-    this.open[depth] = {
-      stat,
-      memBefore: heap.liveBytes,
-      allocatedBefore: heap.allocatedBytes,
-      freedBefore: heap.freedBytes,
-      savedHighWater: heap.highWater,
-    };
+    const execution = (this.records[depth] ??= { stat, memBefore: 0, allocatedBefore: 0, freedBefore: 0, savedHighWater: 0 });
+    execution.stat = stat;
+    execution.memBefore = heap.liveBytes;
+    execution.allocatedBefore = heap.allocatedBytes;
+    execution.freedBefore = heap.freedBytes;
+    execution.savedHighWater = heap.highWater;
+    this.open[depth] = execution;
     heap.highWater = heap.liveBytes;
   }
 
