@@ -96,6 +96,8 @@ function finalizerKind(f: Finalizer | undefined): { kind: FinalizerKind; name: s
 /** Resolves type names to classes, creating one class per (name, finalizer kind) on first use. */
 export class TypeRegistry {
   private readonly classes = new Map<string, PyClass>();
+  /** The classes of allocations without a finalizer of their own, by type name alone. */
+  private readonly byName = new Map<string, PyClass>();
   readonly sizes: SizeModel;
 
   constructor(
@@ -107,6 +109,10 @@ export class TypeRegistry {
 
   /** The class for an allocation of `typeName` with an optional per-event finalizer. */
   resolve(typeName: string, eventFinalizer?: Finalizer): PyClass {
+    if (eventFinalizer === undefined) {
+      const known = this.byName.get(typeName);
+      if (known !== undefined) return known;
+    }
     const decl = this.decls[typeName];
     const fin = finalizerKind(eventFinalizer ?? decl?.finalizer);
     const key = `${typeName}\u0000${fin.kind}\u0000${fin.name ?? ''}`;
@@ -117,6 +123,7 @@ export class TypeRegistry {
       cls = new PyClass(typeName, kind, size, fin.kind, fin.name);
       this.classes.set(key, cls);
     }
+    if (eventFinalizer === undefined) this.byName.set(typeName, cls);
     return cls;
   }
 
