@@ -52,9 +52,3 @@ export function merge(from: GcNode, to: GcNode): void {
   from.gcNext = from;
   from.gcPrev = from;
 }
-
-export function size(head: GcNode): number {
-  let n = 0;
-  for (let node = head.gcNext!; node !== head; node = node.gcNext!) n++;
-  return n;
-}
