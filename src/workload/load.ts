@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import { WorkloadError, WorkloadErrors } from './errors.js';
 import { checkRepeatVariables, expandEvents, expandStream, type TopLevelEvent } from './expand.js';
+import { passesAsIs } from './fastpath.js';
 import type { LoadedWorkload, SourcedEvent } from './loaded.js';
 import { eventSchema, headerSchema, workloadSchema, type Event, type WorkloadHeader } from './schema.js';
 
@@ -309,21 +310,62 @@ export function parseWorkloadJson(text: string, file: string): unknown {
   }
 }
 
-function splitHeader(workload: z.infer<typeof workloadSchema>): { header: WorkloadHeader; events: Event[] } {
+interface Document {
+  header: WorkloadHeader;
+  events: Event[];
+}
+
+function splitHeader(workload: z.infer<typeof workloadSchema>): Document {
   const { events, ...header } = workload;
   return { header, events };
 }
 
-/** Validates a workload held in memory (a parsed `.json` document). */
-export function workloadFromObject(obj: unknown, file = '<inline>'): LoadedWorkload {
-  const parsed = workloadSchema.safeParse(obj);
-  if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file));
-  const { header, events } = splitHeader(parsed.data);
-  const nesting: WorkloadError[] = [];
+/**
+ * The header through zod and each event through `passesAsIs` (fastpath.ts) or, when that cannot
+ * vouch for it, zod; undefined at the first problem. Unlike `workloadSchema` this copies no event
+ * that passes as it is.
+ */
+function validateByParts(obj: unknown): Document | undefined {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
+  const { events, ...rest } = obj as { events?: unknown };
+  if (!Array.isArray(events)) return undefined;
+  const header = headerSchema.safeParse(rest);
+  if (!header.success) return undefined;
+  const valid = new Array<Event>(events.length);
   for (let k = 0; k < events.length; k++) {
-    if (events[k]!.op === 'repeat') nesting.push(...checkRepeatVariables(events[k]!, `events[${k}]`, file));
+    const event: unknown = events[k];
+    if (passesAsIs(event)) {
+      valid[k] = event;
+      continue;
+    }
+    const parsed = eventSchema.safeParse(event);
+    if (!parsed.success) return undefined;
+    valid[k] = parsed.data as Event;
+  }
+  return { header: header.data, events: valid };
+}
+
+/** A parsed `.json` document as a header and top-level events; every problem is reported at once. */
+function validateDocument(obj: unknown, file: string): Document {
+  let document = validateByParts(obj);
+  if (document === undefined) {
+    // Something is wrong: zod reads the whole document, which names every problem in order.
+    const parsed = workloadSchema.safeParse(obj);
+    if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file));
+    document = splitHeader(parsed.data);
+  }
+  const nesting: WorkloadError[] = [];
+  for (let k = 0; k < document.events.length; k++) {
+    const event = document.events[k]!;
+    if (event.op === 'repeat') nesting.push(...checkRepeatVariables(event, `events[${k}]`, file));
   }
   if (nesting.length > 0) throw new WorkloadErrors(nesting);
+  return document;
+}
+
+/** Validates a workload held in memory (a parsed `.json` document). */
+export function workloadFromObject(obj: unknown, file = '<inline>'): LoadedWorkload {
+  const { header, events } = validateDocument(obj, file);
   // Each iteration of the workload expands afresh, so a `.json` workload may be replayed again.
   const iterable: Iterable<SourcedEvent> = { [Symbol.iterator]: () => expandEvents(events, 'events', file) };
   return { file, header, events: iterable };
@@ -426,8 +468,12 @@ async function loadNdjson(file: string): Promise<LoadedWorkload> {
         const text = next.value;
         if (text.trim() === '') continue;
         const obj = parseLine(text, lineNumber, file);
-        const parsed = eventSchema.safeParse(obj);
         const position = `line ${lineNumber}`;
+        if (passesAsIs(obj)) {
+          yield { event: obj, path: position };
+          continue;
+        }
+        const parsed = eventSchema.safeParse(obj);
         if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
         const event = parsed.data as Event;
         const nesting = checkRepeatVariables(event, '', file, position);

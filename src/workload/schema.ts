@@ -21,7 +21,10 @@ export const refSchema = z
   .describe('an object id ("n42"), or "$name": the object bound to name in the current frame, else the module');
 
 const nullableRef = refSchema.nullable().describe('an object reference, or null for None');
-const nameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not a Python name' });
+/** A Python identifier: a name in a frame, or a repeat's loop variable. */
+export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const nameSchema = z.string().regex(NAME_PATTERN, { message: 'not a Python name' });
 const idSchema = z
   .string()
   .min(1)
