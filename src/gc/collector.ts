@@ -59,6 +59,9 @@ export class Collector {
   private readonly tupleFreelists = new Array<number>(TUPLE_MAXSAVESIZE + 1).fill(0);
   /** Objects freed while delete_garbage breaks cycles: the collector, not refcounting, freed them. */
   private deletingGarbage = false;
+  /** Weakref callbacks and finalizers the collector has called: the only code that can change a
+   * refcount between deduce_unreachable and handle_resurrected_objects. */
+  private pythonCalls = 0;
 
   readonly dictClass: PyClass;
   readonly tupleClass: PyClass;
@@ -218,6 +221,7 @@ export class Collector {
     this.moveLegacyFinalizerReachable(finalizers);
 
     // Clear weakrefs and invoke callbacks as necessary.
+    const pythonCalls = this.pythonCalls;
     let collected = this.handleWeakrefs(unreachable, old);
 
     // Call tp_finalize on objects that have one.
@@ -225,7 +229,7 @@ export class Collector {
 
     // Finalizers may have resurrected objects: continue with what is still unreachable.
     const finalUnreachable = newList();
-    collected += this.handleResurrectedObjects(unreachable, finalUnreachable, old);
+    collected += this.handleResurrectedObjects(unreachable, finalUnreachable, old, this.pythonCalls !== pythonCalls);
 
     // tp_clear breaks the cycles; refcounting frees them (and may free some finalizers' objects).
     this.deleteGarbage(finalUnreachable, old);
@@ -402,6 +406,7 @@ export class Collector {
 
     let freed = 0;
     for (let wr = first(toCall); wr !== null; wr = first(toCall)) {
+      this.pythonCalls++;
       heap.callWeakrefCallback(wr, wr.callback!);
       heap.decref(wr);
       if (toCall.gcNext === wr) move(wr, old);
@@ -418,6 +423,7 @@ export class Collector {
       move(obj, seen);
       const fin = obj.cls.finalizer;
       if (!obj.finalized && (fin === FinalizerKind.Del || fin === FinalizerKind.Resurrect)) {
+        this.pythonCalls++;
         heap.incref(obj);
         heap.callFinalizer(obj);
         heap.decref(obj);
@@ -429,9 +435,15 @@ export class Collector {
   /** Finalizers may have made garbage reachable again: recompute, and what is referenced from
    * outside now survives into the old generation with everything it reaches. Returns how many
    * objects are still unreachable (the collected ones). */
-  private handleResurrectedObjects(unreachable: GcNode, stillUnreachable: GcNode, old: GcNode): number {
-    for (let node = unreachable.gcNext!; node !== unreachable; node = node.gcNext!) (node as PyObject).collecting = false;
-    this.deduceUnreachable(unreachable, stillUnreachable);
+  private handleResurrectedObjects(unreachable: GcNode, stillUnreachable: GcNode, old: GcNode, pythonRan: boolean): number {
+    if (pythonRan) {
+      for (let node = unreachable.gcNext!; node !== unreachable; node = node.gcNext!) (node as PyObject).collecting = false;
+      this.deduceUnreachable(unreachable, stillUnreachable);
+    } else {
+      // No callback or finalizer ran, so every refcount is what deduce_unreachable saw: it would
+      // find all of `unreachable` unreachable again, in the same order, with the same flags.
+      merge(unreachable, stillUnreachable);
+    }
     let n = 0;
     for (let node = stillUnreachable.gcNext!; node !== stillUnreachable; node = node.gcNext!) {
       (node as PyObject).unreachable = false;
