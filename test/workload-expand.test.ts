@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkloadError } from '../src/workload/errors.js';
-import { checkRepeatVariables, expandEvents, expandStream, type TopLevelEvent } from '../src/workload/expand.js';
+import { checkRepeatVariables, expandEvents, Expander } from '../src/workload/expand.js';
 import type { SourcedEvent } from '../src/workload/loaded.js';
 import type { Event } from '../src/workload/schema.js';
 
@@ -172,15 +172,20 @@ describe('repeat expansion', () => {
     expect([...expandEvents(events)].map((e) => (e.event as { label: string }).label)).toEqual(['a0', 'b0']);
   });
 
-  it('expands a stream of top-level events, keeping their paths and one numbering', async () => {
-    async function* lines(): AsyncGenerator<TopLevelEvent> {
-      yield { event: { op: 'line', line: 1 }, path: 'line 2' };
-      yield { event: { op: 'repeat', count: 2, var: 'i', body: [{ op: 'snapshot', label: 's{i}' }] }, path: 'line 3' };
-      yield { event: { op: 'line', line: 2 }, path: 'line 5' };
-    }
+  it('expands top-level events as they come, naming them by position, with one numbering', () => {
+    const lines: [number, Event][] = [
+      [2, { op: 'line', line: 1 }],
+      [3, { op: 'repeat', count: 2, var: 'i', body: [{ op: 'snapshot', label: 's{i}' }] }],
+      [5, { op: 'line', line: 2 }],
+    ];
+    const expander = new Expander('t.ndjson', (n) => `line ${n}`);
     const out: string[] = [];
-    for await (const e of expandStream(lines(), 't.ndjson')) {
-      out.push(`${e.index} ${e.path} ${e.iterations.map((it) => `${it.var}=${it.index}`).join(',')} ${JSON.stringify(e.event)}`);
+    for (const [lineNumber, event] of lines) {
+      const sourced: SourcedEvent[] = [];
+      let e = expander.start(event, lineNumber);
+      if (e !== null) sourced.push(e);
+      else while ((e = expander.next()) !== null) sourced.push(e);
+      for (const s of sourced) out.push(`${s.index} ${s.path} ${s.iterations.map((it) => `${it.var}=${it.index}`).join(',')} ${JSON.stringify(s.event)}`);
     }
     expect(out).toEqual([
       '0 line 2  {"op":"line","line":1}',

@@ -11,13 +11,29 @@ import type { Event, PlainEvent, RepeatEvent } from './schema.js';
 
 export type Iteration = { var: string; index: number };
 
-/** A top-level event and where it came from (`events[3]`, or `line 14` of an NDJSON file). */
-export interface TopLevelEvent {
-  event: Event;
-  path: string;
-}
+/** Names a top-level event by its position: `events[3]`, or `line 14` of an NDJSON file. */
+export type TopLevelPath = (position: number) => string;
 
 const NO_ITERATIONS: readonly Iteration[] = Object.freeze([]);
+
+/**
+ * An event as replay sees it. A top-level event's path is spelled only when something reads it (an
+ * error message): a string per event would cost more than the rest of the event's bookkeeping.
+ */
+class ExpandedEvent implements SourcedEvent {
+  constructor(
+    readonly event: PlainEvent,
+    readonly index: number,
+    readonly iterations: Iteration[],
+    /** The event's path, or the position of a top-level event for `pathOf` to name. */
+    private readonly at: string | number,
+    private readonly pathOf: TopLevelPath,
+  ) {}
+
+  get path(): string {
+    return typeof this.at === 'string' ? this.at : this.pathOf(this.at);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Templates
@@ -238,7 +254,7 @@ interface Frame {
  * compiled repeat bodies are cached per repeat event, so a nested repeat is compiled once however
  * often its outer loop runs.
  */
-class Expander {
+export class Expander {
   /** Index of the next event after expansion. */
   private index = 0;
   private readonly compiled = new WeakMap<RepeatEvent, CompiledEvent[]>();
@@ -248,12 +264,16 @@ class Expander {
   /** Current iteration index per frame depth (what `{var}` becomes). */
   private readonly indices: number[] = [];
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly pathOf: TopLevelPath,
+  ) {}
 
-  /** The event itself when it is not a repeat; otherwise enters it (see `next`) and returns null. */
-  start(event: Event, path: string): SourcedEvent | null {
-    if (event.op !== 'repeat') return { event, index: this.index++, path, iterations: NO_ITERATIONS as Iteration[] };
-    this.enter(event, path);
+  /** The top-level event at `position` itself when it is not a repeat; otherwise enters it (see
+   * `next`) and returns null. */
+  start(event: Event, position: number): SourcedEvent | null {
+    if (event.op !== 'repeat') return new ExpandedEvent(event, this.index++, NO_ITERATIONS as Iteration[], position, this.pathOf);
+    this.enter(event, this.pathOf(position));
     return null;
   }
 
@@ -281,7 +301,7 @@ class Expander {
       }
       const e = c.template === null ? c.event : (fillObject(c.template, c.event as Record<string, unknown>, this.indices) as PlainEvent);
       const iterations = frame.iterations ?? this.iterationsAt(depth);
-      return { event: e, index: this.index++, path: c.path, iterations: iterations as Iteration[] };
+      return new ExpandedEvent(e, this.index++, iterations as Iteration[], c.path, this.pathOf);
     }
     return null;
   }
@@ -336,23 +356,11 @@ class Expander {
  * event where it sits in the file (`events[2].body[1]`); `iterations` lists the enclosing repeats'
  * current iterations (shared by the events of one iteration: do not mutate it).
  */
-export function* expandEvents(events: readonly Event[], pathPrefix = 'events', file = '<inline>'): Generator<SourcedEvent> {
-  const expander = new Expander(file);
-  for (let k = 0; k < events.length; k++) {
-    let e = expander.start(events[k]!, `${pathPrefix}[${k}]`);
-    if (e !== null) {
-      yield e;
-      continue;
-    }
-    while ((e = expander.next()) !== null) yield e;
-  }
-}
-
-/** The same for a stream of top-level events (an NDJSON file), each with its own path (`line 14`). */
-export async function* expandStream(source: AsyncIterable<TopLevelEvent>, file = '<inline>'): AsyncGenerator<SourcedEvent> {
-  const expander = new Expander(file);
-  for await (const { event, path } of source) {
-    let e = expander.start(event, path);
+export function* expandEvents(events: Iterable<Event>, pathPrefix = 'events', file = '<inline>'): Generator<SourcedEvent> {
+  const expander = new Expander(file, (k) => `${pathPrefix}[${k}]`);
+  let k = 0;
+  for (const event of events) {
+    let e = expander.start(event, k++);
     if (e !== null) {
       yield e;
       continue;

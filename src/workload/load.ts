@@ -1,13 +1,13 @@
 // Reading workloads: a `.json` document, or an `.ndjson`/`.jsonl` stream (a header line, then one
 // event per line), validated by the zod schema and handed over with `repeat` expanded lazily.
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import { WorkloadError, WorkloadErrors } from './errors.js';
-import { checkRepeatVariables, expandEvents, expandStream, type TopLevelEvent } from './expand.js';
+import { checkRepeatVariables, expandEvents, Expander } from './expand.js';
 import { passesAsIs } from './fastpath.js';
 import type { LoadedWorkload, SourcedEvent } from './loaded.js';
+import { LineReader } from './lines.js';
 import { eventSchema, headerSchema, workloadSchema, type Event, type WorkloadHeader } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -405,85 +405,98 @@ function parseLine(text: string, lineNumber: number, file: string): unknown {
   }
 }
 
-async function loadNdjson(file: string): Promise<LoadedWorkload> {
-  let handle;
+/** Blank lines are skipped. Nearly every line starts with `{`; only the others need a closer look. */
+function isBlank(text: string): boolean {
+  return text.charCodeAt(0) !== 0x7b && text.trim() === '';
+}
+
+const linePath = (lineNumber: number): string => `line ${lineNumber}`;
+
+/** The event on an NDJSON line, validated. */
+function eventOnLine(text: string, lineNumber: number, file: string): Event {
+  const obj = parseLine(text, lineNumber, file);
+  if (passesAsIs(obj)) return obj;
+  const position = linePath(lineNumber);
+  const parsed = eventSchema.safeParse(obj);
+  if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
+  const event = parsed.data as Event;
+  const nesting = checkRepeatVariables(event, '', file, position);
+  if (nesting.length > 0) throw new WorkloadErrors(nesting);
+  return event;
+}
+
+/** The header: the first line that is not blank. */
+async function readHeader(lines: LineReader, file: string): Promise<WorkloadHeader> {
+  for (;;) {
+    const text = lines.next();
+    if (text === null) {
+      if (await lines.fill()) continue;
+      throw new WorkloadError(
+        { file, position: linePath(lines.lineNumber + 1) },
+        'no header: the first line must be the header object',
+        'Start the file with a line like {"version": 1}, then write one event per line',
+      );
+    }
+    if (isBlank(text)) continue;
+    const position = linePath(lines.lineNumber);
+    const obj = parseLine(text, lines.lineNumber, file);
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && 'events' in obj) {
+      throw new WorkloadError(
+        { file, position, path: 'events' },
+        'the header line holds no "events" in an NDJSON file',
+        'Write each event on its own line after the header',
+      );
+    }
+    const parsed = headerSchema.safeParse(obj);
+    if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
+    return parsed.data;
+  }
+}
+
+/**
+ * The events after the header, expanded. Lines come a chunk at a time; within a chunk an event
+ * costs its parse, its check and one step of this generator.
+ */
+async function* ndjsonEvents(lines: LineReader, file: string): AsyncGenerator<SourcedEvent> {
+  const expander = new Expander(file, linePath);
   try {
-    handle = await open(file, 'r');
+    for (;;) {
+      for (let text = lines.next(); text !== null; text = lines.next()) {
+        if (isBlank(text)) continue;
+        let e = expander.start(eventOnLine(text, lines.lineNumber, file), lines.lineNumber);
+        if (e !== null) {
+          yield e;
+          continue;
+        }
+        while ((e = expander.next()) !== null) yield e;
+      }
+      let more: boolean;
+      try {
+        more = await lines.fill();
+      } catch (err) {
+        throw new WorkloadError({ file, position: linePath(lines.lineNumber + 1) }, ioReason(err));
+      }
+      if (!more) return;
+    }
+  } finally {
+    await lines.close();
+  }
+}
+
+async function loadNdjson(file: string): Promise<LoadedWorkload> {
+  let lines: LineReader;
+  try {
+    lines = await LineReader.open(file);
   } catch (err) {
     throw new WorkloadError({ file }, ioReason(err));
   }
-  const stream = handle.createReadStream({ encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  const reader = lines[Symbol.asyncIterator]();
-  let lineNumber = 0;
-  const close = (): void => {
-    lines.close();
-    stream.destroy();
-  };
-
-  let header: WorkloadHeader | undefined;
+  let header: WorkloadHeader;
   try {
-    for (;;) {
-      const next = await reader.next();
-      if (next.done) {
-        throw new WorkloadError(
-          { file, position: `line ${lineNumber + 1}` },
-          'no header: the first line must be the header object',
-          'Start the file with a line like {"version": 1}, then write one event per line',
-        );
-      }
-      lineNumber++;
-      const text = lineNumber === 1 ? stripBom(next.value) : next.value;
-      if (text.trim() === '') continue;
-      const obj = parseLine(text, lineNumber, file);
-      if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && 'events' in obj) {
-        throw new WorkloadError(
-          { file, position: `line ${lineNumber}`, path: 'events' },
-          'the header line holds no "events" in an NDJSON file',
-          'Write each event on its own line after the header',
-        );
-      }
-      const parsed = headerSchema.safeParse(obj);
-      if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, `line ${lineNumber}`));
-      header = parsed.data;
-      break;
-    }
+    header = await readHeader(lines, file);
   } catch (err) {
-    close();
+    await lines.close();
     if (err instanceof WorkloadError || err instanceof WorkloadErrors) throw err;
     throw new WorkloadError({ file }, ioReason(err));
   }
-
-  async function* topLevelEvents(): AsyncGenerator<TopLevelEvent> {
-    try {
-      for (;;) {
-        let next: IteratorResult<string>;
-        try {
-          next = await reader.next();
-        } catch (err) {
-          throw new WorkloadError({ file, position: `line ${lineNumber + 1}` }, ioReason(err));
-        }
-        if (next.done) return;
-        lineNumber++;
-        const text = next.value;
-        if (text.trim() === '') continue;
-        const obj = parseLine(text, lineNumber, file);
-        const position = `line ${lineNumber}`;
-        if (passesAsIs(obj)) {
-          yield { event: obj, path: position };
-          continue;
-        }
-        const parsed = eventSchema.safeParse(obj);
-        if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
-        const event = parsed.data as Event;
-        const nesting = checkRepeatVariables(event, '', file, position);
-        if (nesting.length > 0) throw new WorkloadErrors(nesting);
-        yield { event, path: position };
-      }
-    } finally {
-      close();
-    }
-  }
-
-  return { file, header, events: expandStream(topLevelEvents(), file) };
+  return { file, header, events: ndjsonEvents(lines, file) };
 }
