@@ -116,6 +116,14 @@ describe('loading a .json workload', () => {
     ]);
   });
 
+  it('reads a .json file again when its events are iterated again', async () => {
+    const w = await loadWorkload('/work/shared/examples/load-cache.json');
+    const first = await collect(w.events);
+    const second = await collect(w.events);
+    expect(second.map((e) => [e.index, e.path, e.event])).toEqual(first.map((e) => [e.index, e.path, e.event]));
+    expect(second.length).toBe(11);
+  });
+
   it('skips a byte order mark', async () => {
     const path = file('bom.json', '\uFEFF{"version": 1, "events": []}');
     expect((await loadWorkload(path)).header.version).toBe(1);

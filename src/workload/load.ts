@@ -1,5 +1,6 @@
 // Reading workloads: a `.json` document, or an `.ndjson`/`.jsonl` stream (a header line, then one
 // event per line), validated by the zod schema and handed over with `repeat` expanded lazily.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { z } from 'zod';
@@ -366,9 +367,34 @@ function validateDocument(obj: unknown, file: string): Document {
 /** Validates a workload held in memory (a parsed `.json` document). */
 export function workloadFromObject(obj: unknown, file = '<inline>'): LoadedWorkload {
   const { header, events } = validateDocument(obj, file);
-  // Each iteration of the workload expands afresh, so a `.json` workload may be replayed again.
+  // The caller holds the document anyway: each iteration expands it afresh, so it may be replayed again.
   const iterable: Iterable<SourcedEvent> = { [Symbol.iterator]: () => expandEvents(events, 'events', file) };
   return { file, header, events: iterable };
+}
+
+/** The items of an array, each slot emptied as it is taken. */
+function* takeEach<T>(items: (T | undefined)[]): Generator<T> {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
+    items[k] = undefined;
+    yield item;
+  }
+}
+
+/**
+ * The events of a `.json` file. The loader alone holds the parsed document, so the first pass lets
+ * go of each top-level event once it is expanded (replay's memory need not include the whole
+ * document); a later pass reads the file again.
+ */
+function fileEvents(file: string, events: Event[]): Iterable<SourcedEvent> {
+  let unread: Event[] | undefined = events;
+  return {
+    [Symbol.iterator]: () => {
+      const source = unread ?? validateDocument(parseWorkloadJson(readTextSync(file), file), file).events;
+      unread = undefined;
+      return expandEvents(takeEach(source), 'events', file);
+    },
+  };
 }
 
 function ioReason(err: unknown): string {
@@ -377,6 +403,14 @@ function ioReason(err: unknown): string {
   // "ENOENT: no such file or directory, open 'x.json'": the file is named already.
   const message = (e.message ?? String(err)).replace(/, \w+ '.*'$/, '');
   return `cannot read file: ${message}`;
+}
+
+function readTextSync(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WorkloadError({ file }, ioReason(err));
+  }
 }
 
 function isNdjson(file: string): boolean {
@@ -393,7 +427,8 @@ export async function loadWorkload(file: string): Promise<LoadedWorkload> {
   } catch (err) {
     throw new WorkloadError({ file }, ioReason(err));
   }
-  return workloadFromObject(parseWorkloadJson(text, file), file);
+  const { header, events } = validateDocument(parseWorkloadJson(text, file), file);
+  return { file, header, events: fileEvents(file, events) };
 }
 
 function parseLine(text: string, lineNumber: number, file: string): unknown {
