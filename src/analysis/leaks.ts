@@ -284,9 +284,9 @@ function siteList(sites: SiteTallies): SiteTally[] {
 
 /** Tallies, by allocating line, the objects the cyclic collector freed, as they are freed (freed
  * objects are not kept). */
-export function gcFreedTally(lineText: LineText): { sites: SiteTallies; record: (obj: PyObject) => void } {
+export function gcFreedTally(lineText: LineText): { sites: SiteTallies; record: (obj: PyObject, pass: number) => void } {
   const sites: SiteTallies = new Map();
-  return { sites, record: (obj) => tallySite(sites, obj, lineText, obj.freedByPass) };
+  return { sites, record: (obj, pass) => tallySite(sites, obj, lineText, pass) };
 }
 
 /** The `leaks` section of the report: classes, their allocating lines, leaked cycles, gc-freed lines. */

@@ -466,7 +466,11 @@ export class Collector {
         heap.clearReferences(obj);
         heap.decref(obj);
       }
-      if (collectable.gcNext === obj) move(obj, old);
+      if (collectable.gcNext === obj) {
+        // Still alive: it moves to the old generation and may die later.
+        obj.collecting = false; // gc_clear_collecting
+        move(obj, old);
+      }
     }
     this.deletingGarbage = false;
   }

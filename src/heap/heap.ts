@@ -68,8 +68,9 @@ export class Heap {
   /** Workload ids: a live one names its object's handle; a freed one keeps the event that freed it,
    * to explain later references to it and to refuse its id for a new object. */
   private readonly ids = new IdTable();
-  /** Told of each object freed while the cyclic collector broke cycles (its freedByPass is set). */
-  onGcFreed: ((obj: PyObject) => void) | null = null;
+  /** Told of each object freed while the cyclic collector broke cycles, with the index of that
+   * collection in the collector's passes. */
+  onGcFreed: ((obj: PyObject, pass: number) => void) | null = null;
   readonly frames: Frame[];
   /** gc.garbage: a root list. */
   readonly garbage: PyObject[] = [];
@@ -637,9 +638,9 @@ export class Heap {
     this.liveBytes -= obj.size;
     this.memory?.free(obj);
     this.freedBytes += obj.size;
-    obj.freedByPass = this.gc.freeingPass;
+    const pass = this.gc.freeingPass;
     if (obj.kind !== Kind.Atomic) this.gc.freed(obj);
-    if (obj.freedByPass >= 0) this.onGcFreed?.(obj);
+    if (pass >= 0) this.onGcFreed?.(obj, pass);
     this.objects[obj.handle] = null;
     this.holes++;
     if (!obj.implicit) {

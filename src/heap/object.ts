@@ -43,7 +43,7 @@ const KIND_SHIFT = 8;
 /** The field array of objects that have no field yet (never written: replaced on first store). */
 export const NO_VALUES: (PyObject | null | undefined)[] = Object.freeze([]) as never;
 
-/** What few objects need: weakref state, `__dict__` links, C references, how it was freed. Kept
+/** What few objects need: weakref state, `__dict__` links, C references. Kept
  * apart so that the millions of objects without any of it stay small. */
 class RareState {
   dict: PyObject | null = null;
@@ -52,7 +52,6 @@ class RareState {
   callback: string | null = null;
   owner: PyObject | null = null;
   external = 0;
-  freedByPass = -1;
 }
 
 export class PyObject extends GcNode {
@@ -152,15 +151,6 @@ export class PyObject extends GcNode {
   }
   set external(n: number) {
     if (n !== 0 || this.rare !== null) this.more.external = n;
-  }
-
-  /** Freed while the cyclic collector's delete_garbage broke cycles, rather than by ordinary
-   * refcounting: the index of that pass in the collector's passes, else -1. */
-  get freedByPass(): number {
-    return this.rare === null ? -1 : this.rare.freedByPass;
-  }
-  set freedByPass(pass: number) {
-    if (pass !== -1 || this.rare !== null) this.more.freedByPass = pass;
   }
 
   get isGcType(): boolean {
