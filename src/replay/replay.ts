@@ -40,6 +40,7 @@ export interface ReplayOutcome {
  * the deposited objects when the outermost one ends; 3.13 defers only near its C recursion limit
  * (10,000 less a headroom of 50) and destroys them after unwinding 50 levels, which keeps the
  * recursive order (test/trashcan.test.ts). The weakref tuple: see DeallocModel. */
+const DOLLAR = 0x24;
 /** No fields, no items: shared by the many events that have none. */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -437,13 +438,16 @@ export class Replay {
 
   private resolveNullable(ref: string | null): PyObject | null {
     if (ref === null) return null;
-    if (ref.startsWith('$')) {
+    if (ref.charCodeAt(0) === DOLLAR) {
       const name = ref.slice(1);
       const heap = this.heap;
       const frame = heap.currentFrame;
-      const scope = frame.names.has(name) ? frame : heap.moduleFrame.names.has(name) ? heap.moduleFrame : null;
-      if (scope === null) this.failUnbound(name, frame);
-      return scope!.names.get(name)!;
+      // A bound name's value is an object or null (None); undefined means not bound here.
+      const local = frame.names.get(name);
+      if (local !== undefined) return local;
+      const global = heap.moduleFrame.names.get(name);
+      if (global === undefined) this.failUnbound(name, frame);
+      return global!;
     }
     const obj = this.heap.lookup(ref);
     if (obj === undefined) this.fail(`unknown object '${ref}'`, 'Allocate it with an "alloc" event before referring to it');
