@@ -36,14 +36,15 @@ export interface ReplayOutcome {
   aliveIds: string[];
 }
 
-/** Deallocation per version. The trashcan: 3.11/3.12 defer at 50 nested deallocations and destroy
- * the deposited objects when the outermost one ends; 3.13 defers only near its C recursion limit
- * (10,000 less a headroom of 50) and destroys them after unwinding 50 levels, which keeps the
- * recursive order (test/trashcan.test.ts). The weakref tuple: see DeallocModel. */
+/** `$name` refers to a bound name rather than an object id. */
 const DOLLAR = 0x24;
 /** No fields, no items: shared by the many events that have none. */
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Deallocation per version. The trashcan: 3.11/3.12 defer at 50 nested deallocations and destroy
+ * the deposited objects when the outermost one ends; 3.13 defers only near its C recursion limit
+ * (10,000 less a headroom of 50) and destroys them after unwinding 50 levels, which keeps the
+ * recursive order (test/trashcan.test.ts). The weakref tuple: see DeallocModel. */
 const DEALLOC: Record<PythonVersion, DeallocModel> = {
   '3.11': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
   '3.12': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
