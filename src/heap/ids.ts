@@ -1,9 +1,9 @@
 // Workload ids: every id a trace ever used, mapped to its live object's handle or to the event that
 // freed it. A trace of millions of events uses millions of ids, so the table keeps no strings: each
-// id is a 63-bit hash in an open-addressing table of typed arrays (12 bytes per slot). A live id is
-// confirmed against its object's own id string; a freed id is known by its hash alone, so two ids
-// would be confused only if their 63-bit hashes were equal (about 1 in 10^6 for a trace of ten
-// million ids).
+// id is a 63-bit hash in an open-addressing table of typed arrays (12 bytes per slot). The heap
+// confirms a live id against its object's own id string; a freed id is known by its hash alone, so
+// two ids would be confused only if their 63-bit hashes were equal (a chance of about 5 in a million
+// for a trace of ten million ids).
 
 /** What `IdTable.find` returns for an id never seen. */
 export const UNKNOWN = -1;
