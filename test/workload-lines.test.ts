@@ -17,18 +17,18 @@ async function readlineLines(path: string): Promise<string[]> {
   return lines;
 }
 
-async function readerLines(path: string, chunkBytes?: number): Promise<string[]> {
-  const reader = await LineReader.open(path, chunkBytes);
+function readerLines(path: string, chunkBytes?: number): string[] {
+  const reader = LineReader.open(path, chunkBytes);
   const lines: string[] = [];
   try {
-    while (await reader.fill()) {
+    while (reader.fill()) {
       for (let line = reader.next(); line !== null; line = reader.next()) {
         lines.push(line);
         expect(reader.lineNumber).toBe(lines.length);
       }
     }
   } finally {
-    await reader.close();
+    reader.close();
   }
   return lines;
 }
@@ -41,16 +41,16 @@ describe('reading an NDJSON file line by line', () => {
       fc.asyncProperty(fc.array(piece, { maxLength: 30 }), fc.integer({ min: 1, max: 9 }), async (pieces, chunkBytes) => {
         const path = join(dir, `random-${run++}.ndjson`);
         writeFileSync(path, pieces.join(''));
-        expect(await readerLines(path, chunkBytes)).toEqual(await readlineLines(path));
+        expect(readerLines(path, chunkBytes)).toEqual(await readlineLines(path));
       }),
       { numRuns: 400 },
     );
   });
 
-  it('reads a line longer than a chunk whole', async () => {
+  it('reads a line longer than a chunk whole', () => {
     const long = `{"op": "snapshot", "label": "${'x'.repeat(3 << 20)}"}`;
     const path = join(dir, 'long.ndjson');
     writeFileSync(path, `{"version": 1}\r\n${long}\r\n{"op": "line"}`);
-    expect(await readerLines(path)).toEqual(['{"version": 1}', long, '{"op": "line"}']);
+    expect(readerLines(path)).toEqual(['{"version": 1}', long, '{"op": "line"}']);
   });
 });

@@ -176,7 +176,9 @@ describe('loading an NDJSON workload', () => {
     );
     const w = await loadWorkload(path);
     expect(w.header).toEqual({ version: 1, python: '3.12', baseline: 0, source: { file: 'app.py', lines: ['x = 1'] }, types: {} });
-    expect(Symbol.asyncIterator in w.events).toBe(true);
+    // A stream, not an array: the events are read as they are taken.
+    expect(Array.isArray(w.events)).toBe(false);
+    expect(Symbol.iterator in w.events).toBe(true);
     const events = await collect(w.events);
     expect(events.map((e) => [e.index, e.path, e.iterations, e.event])).toEqual([
       [0, 'line 2', [], { op: 'alloc', id: 'a', as: 'a', line: 1, type: 'object' }],

@@ -1,10 +1,11 @@
 // Reading a text file line by line, a large chunk at a time, for NDJSON traces too big to hold whole.
 //
 // readline costs an event callback and an async iterator step per line; here a line costs an
-// `indexOf` and a `slice`, and the file is awaited once per chunk. The bytes of a chunk are decoded
+// `indexOf` and a `slice`. Chunks are read synchronously: a replay has nothing else to do while it
+// waits, and a loop without awaits costs nothing per event. The bytes of a chunk are decoded
 // up to its last line break (a UTF-8 character never contains one) into one string; the rest waits
 // at the front of the buffer for the next read. Memory stays one chunk, or one line if longer.
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Bytes read at a time. */
 const CHUNK_BYTES = 1 << 16;
@@ -40,15 +41,15 @@ export class LineReader {
   private ended = false;
 
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly fd: number,
     chunkBytes: number,
   ) {
     this.buffer = Buffer.allocUnsafe(chunkBytes);
   }
 
   /** `chunkBytes`: bytes read at a time (tests make it small to split lines and characters). */
-  static async open(file: string, chunkBytes = CHUNK_BYTES): Promise<LineReader> {
-    return new LineReader(await open(file, 'r'), chunkBytes);
+  static open(file: string, chunkBytes = CHUNK_BYTES): LineReader {
+    return new LineReader(openSync(file, 'r'), chunkBytes);
   }
 
   /** The next line of the chunks read so far, or null when they hold no more (then `fill`). */
@@ -65,10 +66,10 @@ export class LineReader {
   }
 
   /** Reads on until more lines are complete; false at the end of the file. */
-  async fill(): Promise<boolean> {
+  fill(): boolean {
     while (!this.ended) {
       if (this.carried === this.buffer.length) this.grow();
-      const { bytesRead } = await this.handle.read(this.buffer, this.carried, this.buffer.length - this.carried, null);
+      const bytesRead = readSync(this.fd, this.buffer, this.carried, this.buffer.length - this.carried, null);
       const filled = this.carried + bytesRead;
       let end = filled;
       if (bytesRead === 0) {
@@ -91,8 +92,8 @@ export class LineReader {
     return false;
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  close(): void {
+    closeSync(this.fd);
   }
 
   /** Room for a line longer than the buffer. */

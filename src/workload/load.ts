@@ -461,11 +461,11 @@ function eventOnLine(text: string, lineNumber: number, file: string): Event {
 }
 
 /** The header: the first line that is not blank. */
-async function readHeader(lines: LineReader, file: string): Promise<WorkloadHeader> {
+function readHeader(lines: LineReader, file: string): WorkloadHeader {
   for (;;) {
     const text = lines.next();
     if (text === null) {
-      if (await lines.fill()) continue;
+      if (lines.fill()) continue;
       throw new WorkloadError(
         { file, position: linePath(lines.lineNumber + 1) },
         'no header: the first line must be the header object',
@@ -492,7 +492,7 @@ async function readHeader(lines: LineReader, file: string): Promise<WorkloadHead
  * The events after the header, expanded. Lines come a chunk at a time; within a chunk an event
  * costs its parse, its check and one step of this generator.
  */
-async function* ndjsonEvents(lines: LineReader, file: string): AsyncGenerator<SourcedEvent> {
+function* ndjsonEvents(lines: LineReader, file: string): Generator<SourcedEvent> {
   const expander = new Expander(file, linePath);
   try {
     for (;;) {
@@ -507,29 +507,29 @@ async function* ndjsonEvents(lines: LineReader, file: string): AsyncGenerator<So
       }
       let more: boolean;
       try {
-        more = await lines.fill();
+        more = lines.fill();
       } catch (err) {
         throw new WorkloadError({ file, position: linePath(lines.lineNumber + 1) }, ioReason(err));
       }
       if (!more) return;
     }
   } finally {
-    await lines.close();
+    lines.close();
   }
 }
 
-async function loadNdjson(file: string): Promise<LoadedWorkload> {
+function loadNdjson(file: string): LoadedWorkload {
   let lines: LineReader;
   try {
-    lines = await LineReader.open(file);
+    lines = LineReader.open(file);
   } catch (err) {
     throw new WorkloadError({ file }, ioReason(err));
   }
   let header: WorkloadHeader;
   try {
-    header = await readHeader(lines, file);
+    header = readHeader(lines, file);
   } catch (err) {
-    await lines.close();
+    lines.close();
     if (err instanceof WorkloadError || err instanceof WorkloadErrors) throw err;
     throw new WorkloadError({ file }, ioReason(err));
   }
