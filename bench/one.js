@@ -93,7 +93,7 @@ const step = (se) => {
 
 // Events are taken from the loader in batches and each batch replayed under its own timer: the
 // engine's time is the replay alone, without the parsing, validation and expansion of the events.
-const BATCH = 65_536;
+const BATCH = 1024;
 const batch = [];
 let engineMs = 0;
 const replayBatch = () => {
