@@ -319,49 +319,35 @@ export class Collector {
   /** Tuples whose items can never be part of a cycle stop being tracked (_PyTuple_MaybeUntrack).
    * Returns how many objects stay in `young`. */
   private untrackTuples(young: GcNode): number {
-    const heap = this.heap;
+    return this.untrackHoldingNothingTracked(young, Kind.Tuple);
+  }
+
+  /** Dicts holding nothing that may be tracked stop being tracked (_PyDict_MaybeUntrack).
+   * Returns how many objects stay in `young`. */
+  private untrackDicts(young: GcNode): number {
+    return this.untrackHoldingNothingTracked(young, Kind.Dict);
+  }
+
+  private untrackHoldingNothingTracked(young: GcNode, kind: Kind.Tuple | Kind.Dict): number {
     let survivors = 0;
     let node = young.gcNext!;
     while (node !== young) {
       const next = node.gcNext!;
       const obj = node as PyObject;
       survivors++;
-      if (obj.kind === Kind.Tuple) {
-        const items = obj.items!;
-        let i = 0;
-        while (i < items.length && !heap.mayBeTracked(items[i]!)) i++;
-        if (i === items.length) {
-          this.untrack(obj);
-          survivors--;
-        }
+      if (obj.kind === kind && !this.holdsMaybeTracked(kind === Kind.Tuple ? obj.items! : obj.fieldValues)) {
+        this.untrack(obj);
+        survivors--;
       }
       node = next;
     }
     return survivors;
   }
 
-  /** Dicts holding nothing that may be tracked stop being tracked (_PyDict_MaybeUntrack).
-   * Returns how many objects stay in `young`. */
-  private untrackDicts(young: GcNode): number {
-    const heap = this.heap;
-    let survivors = 0;
-    let node = young.gcNext!;
-    while (node !== young) {
-      const next = node.gcNext!;
-      const obj = node as PyObject;
-      survivors++;
-      if (obj.kind === Kind.Dict) {
-        const values = obj.fieldValues;
-        let i = 0;
-        while (i < values.length && (values[i] === undefined || !heap.mayBeTracked(values[i]!))) i++;
-        if (i === values.length) {
-          this.untrack(obj);
-          survivors--;
-        }
-      }
-      node = next;
-    }
-    return survivors;
+  /** Any of the values could be part of a cycle (_PyObject_GC_MAY_BE_TRACKED). */
+  private holdsMaybeTracked(values: readonly (PyObject | null | undefined)[]): boolean {
+    for (let i = 0; i < values.length; i++) if (this.heap.mayBeTracked(values[i] ?? null)) return true;
+    return false;
   }
 
   private moveLegacyFinalizers(unreachable: GcNode, finalizers: GcNode): void {
