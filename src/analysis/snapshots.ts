@@ -64,7 +64,7 @@ export function takeSnapshot(heap: Heap, gc: Collector, label: string, t: number
 export function compareSnapshots(snapshots: Snapshot[], lineText: (file: string, line: number) => string): SnapshotReport[] {
   return snapshots.map((s, i) => {
     const before = i === 0 ? null : snapshots[i - 1]!;
-    const byLine: SnapshotLineStat[] = diff(s.byLine, before?.byLine, (key, now, old) => {
+    const byLine: SnapshotLineStat[] = diff(s.byLine, before?.byLine, (_key, now, old) => {
       const where = (now ?? old)!;
       return { file: where.file, line: where.line, content: lineText(where.file, where.line), ...stat(now, old) };
     });
