@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { checkExitCode, checkWorkload, expandGlob, expandWorkloadArgs } from '../src/cli/check.js';
 import { evaluateLimits, workloadLimits } from '../src/analysis/limits.js';
 import { escapeData, escapeProperty } from '../src/report/github.js';
-import type { CheckReport } from '../src/report/model.js';
+import type { CheckReport } from '../src/model/report.js';
 
 function memprof(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/memprof.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });

@@ -7,7 +7,7 @@ import { replayWorkload } from '../src/replay/replay.js';
 import { loadWorkload } from '../src/workload/load.js';
 import type { LoadedWorkload, SourcedEvent } from '../src/workload/loaded.js';
 import { headerSchema, type PlainEvent } from '../src/workload/schema.js';
-import { LEAK_CLASSES, type LeaksReport, type Report } from '../src/report/model.js';
+import { LEAK_CLASSES, type LeaksReport, type Report } from '../src/model/report.js';
 import { pythonFixed, renderLeakSectionsText, renderSnapshotsText, statisticDiff, tracemallocSize } from '../src/report/leaks.js';
 import { renderText } from '../src/report/text.js';
 import type { RenderOptions } from '../src/report/units.js';

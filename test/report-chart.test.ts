@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../src/report/chart.js';
-import type { GcPass, Report, TimelinePoint } from '../src/report/model.js';
+import type { GcPass, Report, TimelinePoint } from '../src/model/report.js';
 import type { RenderOptions } from '../src/report/units.js';
 
 const OPTIONS: RenderOptions = { unit: 'auto', precision: 1, color: false };

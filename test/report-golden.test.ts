@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderChart } from '../src/report/chart.js';
 import { renderJson } from '../src/report/json.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import type { Report } from '../src/report/model.js';
+import type { Report } from '../src/model/report.js';
 import { renderText } from '../src/report/text.js';
 import type { RenderOptions } from '../src/report/units.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LINE_TABLE_HEADER, renderLineTable } from '../src/report/lineTable.js';
-import type { LineReport, Report } from '../src/report/model.js';
+import type { LineReport, Report } from '../src/model/report.js';
 
 const MiB = 1024 * 1024;
 

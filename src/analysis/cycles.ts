@@ -1,10 +1,12 @@
-// Leaked cycles (SPEC §6): the `cyclic` objects grouped into strongly connected components (Tarjan's
-// algorithm on explicit stacks, so a cycle of a million objects needs no deep recursion), each
-// component that nothing else holds being one leaked cycle together with everything it alone holds.
+// Leaked cycles (docs/model.md, "Leaks"): the `cyclic` objects grouped into strongly connected
+// components (Tarjan's algorithm on explicit stacks, so a cycle of a million objects needs no deep
+// recursion), each component that nothing else holds being one leaked cycle together with everything
+// it alone holds.
+import { referenceLabel, referencesInReadingOrder } from '../heap/layout.js';
 import type { PyObject } from '../heap/object.js';
-import type { PyClass } from '../heap/types.js';
-import type { CycleStep, LeakedCycle, SiteCount, TypeCount } from '../report/model.js';
-import { LeakClass, referenceLabel, strongReferences, type HeapClassification } from './leaks.js';
+import type { CycleStep, LeakedCycle } from '../model/report.js';
+import { LeakClass, type HeapClassification } from './classify.js';
+import { SiteTallies, type LineText } from './sites.js';
 
 /** Ids listed per leaked cycle; `objects` has the full count. */
 export const MAX_CYCLE_IDS = 50;
@@ -51,7 +53,7 @@ export function findCycleGroups(c: HeapClassification): CycleGroups {
   const offsets = new Int32Array(count + 1);
   const edges: number[] = [];
   for (let i = 0; i < count; i++) {
-    const n = strongReferences(objects[nodes[i]!]!, references);
+    const n = referencesInReadingOrder(objects[nodes[i]!]!, references);
     for (let r = 0; r < n; r++) {
       const local = localOf[references[r]!.handle]!;
       if (local >= 0) edges.push(local);
@@ -176,10 +178,11 @@ export function countLeakedCycles(c: HeapClassification): number {
 }
 
 /** Each leaked cycle's objects, bytes, types, allocating lines and an example path; largest first. */
-export function describeLeakedCycles(c: HeapClassification, lineText: (file: string, line: number) => string): LeakedCycle[] {
+export function describeLeakedCycles(c: HeapClassification, lineText: LineText): LeakedCycle[] {
   const groups = findCycleGroups(c);
   const objects = c.heap.objects;
   const { nodes, group, groupComponent } = groups;
+  const tallies = groupComponent.map(() => new SiteTallies(lineText));
   const cycles: (LeakedCycle & { firstHandle: number })[] = groupComponent.map(() => ({
     objects: 0,
     bytes: 0,
@@ -193,39 +196,13 @@ export function describeLeakedCycles(c: HeapClassification, lineText: (file: str
     steps: [],
   }));
   const scratch: PathScratch = { previous: new Int32Array(nodes.length).fill(-1), queue: new Int32Array(nodes.length) };
-  // Keyed by class and by (file, line) without building a string per object.
-  const types = groupComponent.map(() => new Map<PyClass, TypeCount>());
-  const lines = groupComponent.map(() => new Map<string, Map<number, SiteCount>>());
-  const lineOf = (g: number, site: PyObject): SiteCount => {
-    let byLine = lines[g]!.get(site.allocFile);
-    if (byLine === undefined) lines[g]!.set(site.allocFile, (byLine = new Map()));
-    let entry = byLine.get(site.allocLine);
-    if (entry === undefined) {
-      entry = { file: site.allocFile, line: site.allocLine, content: lineText(site.allocFile, site.allocLine), objects: 0, bytes: 0 };
-      byLine.set(site.allocLine, entry);
-    }
-    return entry;
-  };
-  const typeOf = (g: number, site: PyObject): TypeCount => {
-    let entry = types[g]!.get(site.cls);
-    if (entry === undefined) types[g]!.set(site.cls, (entry = { type: site.typeName, objects: 0, bytes: 0 }));
-    return entry;
-  };
   for (let i = 0; i < nodes.length; i++) {
     const obj = objects[nodes[i]!]!;
     const g = group[i]!;
     const cycle = cycles[g]!;
     cycle.bytes += obj.size;
-    // A materialised __dict__ counts its bytes with its owner's type and line.
-    const site = obj.implicit ? obj.owner : obj;
-    if (site === null) continue;
-    const type = typeOf(g, site);
-    const line = lineOf(g, site);
-    type.bytes += obj.size;
-    line.bytes += obj.size;
+    tallies[g]!.add(obj);
     if (obj.implicit) continue;
-    type.objects++;
-    line.objects++;
     cycle.objects++;
     if (cycle.firstHandle === -1) {
       cycle.firstHandle = obj.handle;
@@ -234,8 +211,9 @@ export function describeLeakedCycles(c: HeapClassification, lineText: (file: str
     if (cycle.ids.length < MAX_CYCLE_IDS) cycle.ids.push(obj.id);
   }
   cycles.forEach((cycle, g) => {
-    cycle.types = mergeTypes(types[g]!.values());
-    cycle.lines = [...lines[g]!.values()].flatMap((byLine) => [...byLine.values()]).sort((a, b) => b.bytes - a.bytes || compareSites(a, b));
+    const tally = tallies[g]!;
+    cycle.types = tally.types();
+    cycle.lines = tally.sites().map(({ site: { types: _, ...line } }) => line);
     const { steps, length } = examplePath(groups, groupComponent[g]!, objects, scratch);
     cycle.pathLength = length;
     cycle.steps = steps;
@@ -243,30 +221,6 @@ export function describeLeakedCycles(c: HeapClassification, lineText: (file: str
   });
   cycles.sort((a, b) => b.bytes - a.bytes || a.firstHandle - b.firstHandle);
   return cycles.map(({ firstHandle: _, ...cycle }) => cycle);
-}
-
-/** Classes of one name (a type with and without a finalizer) are one type in reports. */
-export function mergeTypes(counts: Iterable<TypeCount>): TypeCount[] {
-  const byName = new Map<string, TypeCount>();
-  for (const t of counts) {
-    const entry = byName.get(t.type);
-    if (entry === undefined) byName.set(t.type, { ...t });
-    else {
-      entry.objects += t.objects;
-      entry.bytes += t.bytes;
-    }
-  }
-  return [...byName.values()].sort(byBytes((t) => t.type));
-}
-
-/** By file, then line. */
-export function compareSites(a: { file: string; line: number }, b: { file: string; line: number }): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
-}
-
-/** Largest bytes first, then by key: deterministic. */
-export function byBytes<T extends { bytes: number }>(key: (t: T) => string): (a: T, b: T) => number {
-  return (a, b) => b.bytes - a.bytes || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
 /** Scratch space of the example-path searches, shared by all leaked cycles (each search resets

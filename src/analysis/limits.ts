@@ -1,7 +1,8 @@
-// CI limits (SPEC §6): a workload's `limits` block, overridden key by key by `memprof check` flags;
-// a figure above its limit is a violation.
+// CI limits (docs/ci.md): a workload's `limits` block, overridden key by key by `memprof check`
+// flags; a figure above its limit is a violation.
 import { parseSize, type Limits } from '../workload/schema.js';
-import { LIMIT_NAMES, type LimitName, type LimitViolation, type Report } from '../report/model.js';
+import { LIMIT_NAMES, type LimitName, type LimitViolation, type Report } from '../model/report.js';
+import { leakedTotals } from './classify.js';
 
 /** The figures limits apply to (bytes include the baseline, as every memory figure does). */
 export type LimitFigures = Record<LimitName, number>;
@@ -33,9 +34,10 @@ export const SIZE_LIMITS: ReadonlySet<LimitName> = new Set<LimitName>(['leakedBy
 
 export function limitFigures(report: Report): LimitFigures {
   const leaks = report.leaks;
+  const leaked = leaks ? leakedTotals(leaks) : { objects: 0, bytes: 0 };
   return {
-    leakedBytes: leaks ? leaks.uncollectable.bytes + leaks.external.bytes + leaks.cyclic.bytes : 0,
-    leakedObjects: leaks ? leaks.uncollectable.objects + leaks.external.objects + leaks.cyclic.objects : 0,
+    leakedBytes: leaked.bytes,
+    leakedObjects: leaked.objects,
     cycles: leaks ? leaks.cyclic.cycles.length : 0,
     uncollectable: leaks ? leaks.uncollectable.objects : 0,
     peakBytes: report.summary.peakBytes,

@@ -1,4 +1,4 @@
-// Turns what a replay observed into the report document (§7). Renderers only render this.
+// Turns what a replay observed into the report document (docs/reports.md). Renderers only render this.
 import { createRequire } from 'node:module';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import type { PythonVersion } from '../workload/schema.js';
@@ -6,9 +6,11 @@ import type { Heap } from '../heap/heap.js';
 import type { Collector } from '../gc/collector.js';
 import type { LineStat } from '../sampler/lines.js';
 import type { TimelineBucket } from '../sampler/timeline.js';
-import { REPORT_VERSION, type FunctionReport, type GcStats, type Report } from '../report/model.js';
-import { buildLeaksReport, classifyHeap, type SiteTallies } from './leaks.js';
+import { REPORT_VERSION, type FunctionReport, type GcStats, type Report } from '../model/report.js';
+import { classifyHeap } from './classify.js';
+import { buildLeaksReport } from './leakReport.js';
 import { evaluateLimits, limitFigures, workloadLimits } from './limits.js';
+import type { SiteTallies } from './sites.js';
 import { compareSnapshots, type Snapshot } from './snapshots.js';
 
 const packageVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

@@ -1,11 +1,11 @@
 // `snapshot` events: live objects and bytes by allocating line and by type, their leak classes, and
 // each snapshot's difference to the previous one as tracemalloc's Snapshot.compare_to shows it.
-import type { Heap } from '../heap/heap.js';
-import type { PyObject } from '../heap/object.js';
 import type { Collector } from '../gc/collector.js';
-import type { SnapshotLineStat, SnapshotReport, SnapshotTypeStat } from '../report/model.js';
-import { classifyHeap } from './leaks.js';
+import type { Heap } from '../heap/heap.js';
+import type { SnapshotLineStat, SnapshotReport, SnapshotTypeStat } from '../model/report.js';
+import { classifyHeap } from './classify.js';
 import { countLeakedCycles } from './cycles.js';
+import { SiteTallies, type LineText } from './sites.js';
 
 interface Tally {
   objects: number;
@@ -22,28 +22,12 @@ export interface Snapshot extends Omit<SnapshotReport, 'byLine' | 'byType'> {
 /** Takes a snapshot of the heap as it is now. */
 export function takeSnapshot(heap: Heap, gc: Collector, label: string, t: number): Snapshot {
   const classification = classifyHeap(heap, gc);
+  const tallies = new SiteTallies(() => '');
+  for (const obj of heap.objects) if (obj !== null) tallies.add(obj);
   const byLine = new Map<string, Tally & { file: string; line: number }>();
+  for (const { site } of tallies.sites()) byLine.set(`${site.file}\u0000${site.line}`, { file: site.file, line: site.line, objects: site.objects, bytes: site.bytes });
   const byType = new Map<string, Tally>();
-  let objects = 0;
-  let bytes = 0;
-  for (const obj of heap.objects) {
-    if (obj === null) continue;
-    // A materialised __dict__ is its owner's memory; other implicit objects are the interpreter's.
-    const site: PyObject | null = obj.implicit ? obj.owner : obj;
-    if (site === null) continue;
-    bytes += obj.size;
-    const counted = obj.implicit ? 0 : 1;
-    objects += counted;
-    const lineKey = `${site.allocFile}\u0000${site.allocLine}`;
-    let l = byLine.get(lineKey);
-    if (l === undefined) byLine.set(lineKey, (l = { file: site.allocFile, line: site.allocLine, objects: 0, bytes: 0 }));
-    l.objects += counted;
-    l.bytes += obj.size;
-    let ty = byType.get(site.typeName);
-    if (ty === undefined) byType.set(site.typeName, (ty = { objects: 0, bytes: 0 }));
-    ty.objects += counted;
-    ty.bytes += obj.size;
-  }
+  for (const type of tallies.types()) byType.set(type.type, { objects: type.objects, bytes: type.bytes });
   return {
     label,
     event: heap.event,
@@ -51,8 +35,8 @@ export function takeSnapshot(heap: Heap, gc: Collector, label: string, t: number
     file: heap.file,
     line: heap.line,
     memoryBytes: heap.liveBytes,
-    objects,
-    bytes,
+    objects: tallies.objects,
+    bytes: tallies.bytes,
     classes: classification.totals,
     cycles: countLeakedCycles(classification),
     byLine,
@@ -61,7 +45,7 @@ export function takeSnapshot(heap: Heap, gc: Collector, label: string, t: number
 }
 
 /** Each snapshot with its lines and types compared to the previous snapshot (the first to nothing). */
-export function compareSnapshots(snapshots: Snapshot[], lineText: (file: string, line: number) => string): SnapshotReport[] {
+export function compareSnapshots(snapshots: Snapshot[], lineText: LineText): SnapshotReport[] {
   return snapshots.map((s, i) => {
     const before = i === 0 ? null : snapshots[i - 1]!;
     const byLine: SnapshotLineStat[] = diff(s.byLine, before?.byLine, (_key, now, old) => {
@@ -71,20 +55,8 @@ export function compareSnapshots(snapshots: Snapshot[], lineText: (file: string,
     const byType: SnapshotTypeStat[] = diff(s.byType, before?.byType, (type, now, old) => ({ type, ...stat(now, old) }));
     byLine.sort(compareToOrder((x) => [x.file, x.line]));
     byType.sort(compareToOrder((x) => [x.type, 0]));
-    return {
-      label: s.label,
-      event: s.event,
-      t: s.t,
-      file: s.file,
-      line: s.line,
-      memoryBytes: s.memoryBytes,
-      objects: s.objects,
-      bytes: s.bytes,
-      classes: s.classes,
-      cycles: s.cycles,
-      byLine,
-      byType,
-    };
+    const { byLine: _lines, byType: _types, ...rest } = s;
+    return { ...rest, byLine, byType };
   });
 }
 

@@ -12,7 +12,7 @@ import { evaluateLimits, LIMIT_FLAGS, limitFigures, mergeLimits, SIZE_LIMITS, wo
 import { renderCheckJson, renderCheckLine, renderCheckMarkdown, renderCheckSummary } from '../report/checkText.js';
 import { renderGithubResult } from '../report/github.js';
 import { renderJunit } from '../report/junit.js';
-import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../report/model.js';
+import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
 import type { RenderOptions } from '../report/units.js';
 import { UsageError } from '../workload/errors.js';
 import { formatInputProblem } from '../workload/format.js';

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
-import type { Report } from '../report/model.js';
-import { UsageError, WorkloadError } from '../workload/errors.js';
-import { loadWorkload, parseWorkloadJson, workloadFromObject } from '../workload/load.js';
+import { reportSchema, type Report } from '../model/report.js';
+import { UsageError, WorkloadError, WorkloadErrors } from '../workload/errors.js';
+import { issueErrors, loadWorkload, parseWorkloadJson, workloadFromObject } from '../workload/load.js';
 import {
   emit,
   renderOptions,
@@ -26,8 +26,16 @@ interface PlotArgs extends RenderArgs, ReplayArgs {
   height: number;
 }
 
-function isReport(document: unknown): document is Report {
+/** A document that says it is a memprof report (`"tool": "memprof"`) rather than a workload. */
+function claimsToBeReport(document: unknown): boolean {
   return typeof document === 'object' && document !== null && (document as { tool?: unknown }).tool === 'memprof';
+}
+
+/** A saved report, checked against the report schema before anything reads it. */
+function validReport(document: unknown, file: string): Report {
+  const parsed = reportSchema.safeParse(document);
+  if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, document, file));
+  return parsed.data;
 }
 
 /** A `.json` file is read and parsed once: a memprof report is drawn as is, anything else is a workload. */
@@ -43,7 +51,7 @@ async function reportOf(args: PlotArgs): Promise<Report> {
     throw new WorkloadError({ file: args.file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '.*'$/, '')}`);
   }
   const document = parseWorkloadJson(text, args.file);
-  if (isReport(document)) return document;
+  if (claimsToBeReport(document)) return validReport(document, args.file);
   return (await replay(workloadFromObject(document, args.file), args)).report;
 }
 

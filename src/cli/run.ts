@@ -2,10 +2,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
-import type { Report } from '../report/model.js';
+import type { Report } from '../model/report.js';
 import { renderText } from '../report/text.js';
 import { formatBytes, chooseUnit } from '../report/units.js';
 import { loadWorkload } from '../workload/load.js';
+import { leakedTotals } from '../analysis/classify.js';
 import {
   emit,
   EXIT_LIMIT_EXCEEDED,
@@ -40,22 +41,12 @@ export function renderReport(report: Report, format: ReportFormat, args: RenderA
   }
 }
 
-/** Objects no name reaches at the end: uncollectable, external and cyclic (SPEC §6). */
-function leaked(report: Report): { objects: number; bytes: number } | null {
-  const leaks = report.leaks;
-  if (!leaks) return null;
-  return {
-    objects: leaks.uncollectable.objects + leaks.external.objects + leaks.cyclic.objects,
-    bytes: leaks.uncollectable.bytes + leaks.external.bytes + leaks.cyclic.bytes,
-  };
-}
-
 async function run(args: RunArgs): Promise<void> {
   const workload = await loadWorkload(args.workload);
   const { report } = await replay(workload, args);
   await emit(renderReport(report, args.format, args), args);
   if (args.failOnLeak) {
-    const leak = leaked(report);
+    const leak = report.leaks === undefined ? null : leakedTotals(report.leaks);
     if (leak !== null && leak.objects > 0) {
       const bytes = formatBytes(leak.bytes, chooseUnit(args.unit, leak.bytes), args.precision);
       process.stderr.write(`memprof: ${args.workload}: ${leak.objects} objects (${bytes}) leaked (--fail-on-leak)\n`);

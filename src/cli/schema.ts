@@ -1,20 +1,36 @@
-// `memprof schema`: the workload JSON Schema, generated from the zod schema (never written by hand).
+// `memprof schema`: the JSON Schemas of the workload format and of the report documents, generated
+// from their zod schemas (never written by hand).
 import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
+import { checkReportSchema, reportSchema } from '../model/report.js';
 import { workloadSchema } from '../workload/schema.js';
 import { emit, withOutputOptions, type OutputArgs } from './common.js';
+
+interface SchemaArgs extends OutputArgs {
+  report?: boolean;
+  checkReport?: boolean;
+}
 
 /** `io: 'input'`: what a user may write (defaults optional), not what the loader hands on. */
 export function workloadJsonSchema(): string {
   return `${JSON.stringify(z.toJSONSchema(workloadSchema, { io: 'input' }), null, 2)}\n`;
 }
 
-export const schemaCommand: CommandModule<object, OutputArgs> = {
+/** What memprof writes: `run --format json` (or `check --format json` with `check`). */
+export function reportJsonSchema(which: 'run' | 'check'): string {
+  return `${JSON.stringify(z.toJSONSchema(which === 'run' ? reportSchema : checkReportSchema, { io: 'output' }), null, 2)}\n`;
+}
+
+export const schemaCommand: CommandModule<object, SchemaArgs> = {
   command: 'schema',
-  describe: 'print the workload format\'s JSON Schema (draft 2020-12)',
+  describe: 'print the JSON Schema (draft 2020-12) of the workload format, or of memprof\'s JSON reports',
   builder: (y: Argv) =>
     withOutputOptions(y)
+      .option('report', { type: 'boolean', describe: 'the report of "memprof run --format json" instead' })
+      .option('check-report', { type: 'boolean', describe: 'the document of "memprof check --format json" instead' })
+      .conflicts('report', 'check-report')
       .example('$0 schema -o memprof-workload.schema.json', 'save it for an editor')
-      .example('$0 schema | jq \'.properties | keys\'', 'the top-level keys of a workload') as unknown as Argv<OutputArgs>,
-  handler: (args) => emit(workloadJsonSchema(), args),
+      .example('$0 schema --report -o memprof-report.schema.json', 'the contract of the JSON report')
+      .example('$0 schema | jq \'.properties | keys\'', 'the top-level keys of a workload') as unknown as Argv<SchemaArgs>,
+  handler: (args) => emit(args.report ? reportJsonSchema('run') : args.checkReport ? reportJsonSchema('check') : workloadJsonSchema(), args),
 };

@@ -1,18 +1,18 @@
 // The generational cyclic garbage collector, step for step as CPython's Modules/gcmodule.c
 // (3.11): the functions below carry gcmodule.c's names and run in gc_collect_main's order.
-import { FinalizerKind, GcNode, Kind, type PyObject } from '../heap/object.js';
+// The heap calls it through CollectorHooks (src/heap/hooks.ts); what each kind of object refers to
+// comes from src/heap/layout.ts (tp_traverse), what differs between versions from
+// src/cpython/versions.ts.
+import type { VersionModel } from '../cpython/versions.js';
 import type { Heap } from '../heap/heap.js';
-import type { PyClass, TypeRegistry } from '../heap/types.js';
-import type { PythonVersion } from '../workload/schema.js';
-import type { GcPass } from '../report/model.js';
+import type { CollectorHooks } from '../heap/hooks.js';
+import { FinalizerKind, Kind } from '../heap/kind.js';
+import { Freelist, KINDS, mayBeTracked, traverse, untrackCandidates } from '../heap/layout.js';
+import { GcNode, type PyObject } from '../heap/object.js';
+import type { GcPass } from '../model/report.js';
 import { append, first, merge, move, newList, remove } from './lists.js';
 
 const NUM_GENERATIONS = 3;
-/** PyList_MAXFREELIST and PyDict_MAXFREELIST. */
-const LIST_DICT_FREELIST = 80;
-/** Tuples of 1..PyTuple_MAXSAVESIZE items have freelists of PyTuple_MAXFREELIST each. */
-const TUPLE_MAXSAVESIZE = 20;
-const TUPLE_FREELIST = 2000;
 
 /** The visitprocs that tp_traverse calls: visit_decref, visit_reachable, visit_move. */
 const enum Visit {
@@ -31,13 +31,13 @@ export interface GenerationStats {
 export type PassRecord = Omit<GcPass, 'file' | 'line' | 't'>;
 
 export interface CollectorConfig {
-  python: PythonVersion;
+  version: VersionModel;
   enabled: boolean;
   threshold: [number, number, number];
   saveall: boolean;
 }
 
-export class Collector {
+export class Collector implements CollectorHooks {
   /** generations[0..2] and the permanent generation (gc.freeze). */
   readonly generations: GcNode[] = [newList(), newList(), newList()];
   readonly permanent = newList();
@@ -56,28 +56,29 @@ export class Collector {
 
   private listFreelist = 0;
   private dictFreelist = 0;
-  private readonly tupleFreelists = new Array<number>(TUPLE_MAXSAVESIZE + 1).fill(0);
+  /** Entries on the freelist of tuples of each length (index 0 unused: `()` is a singleton). */
+  private readonly tupleFreelists: number[];
+  private readonly freelistSizes: VersionModel['freelists'];
+  /** tp_traverse's output, reused by every visit. */
+  private readonly referents: PyObject[] = [];
   /** Objects freed while delete_garbage breaks cycles: the collector, not refcounting, freed them. */
   private deletingGarbage = false;
   /** Weakref callbacks and finalizers the collector has called: the only code that can change a
    * refcount between deduce_unreachable and handle_resurrected_objects. */
   private pythonCalls = 0;
 
-  readonly dictClass: PyClass;
-  readonly tupleClass: PyClass;
   private readonly schedulesOnly: boolean;
 
   constructor(
     private readonly heap: Heap,
-    types: TypeRegistry,
     config: CollectorConfig,
   ) {
     this.threshold = [...config.threshold];
     this.enabled = config.enabled;
     this.saveall = config.saveall;
-    this.schedulesOnly = config.python !== '3.11';
-    this.dictClass = types.resolve('dict');
-    this.tupleClass = types.resolve('tuple');
+    this.schedulesOnly = config.version.gc.schedulesCollection;
+    this.freelistSizes = config.version.freelists;
+    this.tupleFreelists = new Array<number>(this.freelistSizes.tupleMaxSaveSize + 1).fill(0);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -85,11 +86,17 @@ export class Collector {
 
   /** A GC object is about to be allocated (_PyObject_GC_Link, or a freelist pop that skips it). */
   allocating(kind: Kind, tupleItems: number): void {
-    if (kind === Kind.List && this.listFreelist > 0) return void this.listFreelist--;
-    if (kind === Kind.Dict && this.dictFreelist > 0) return void this.dictFreelist--;
-    if (kind === Kind.Tuple) {
-      if (tupleItems === 0) return; // () is a singleton: nothing is allocated
-      if (tupleItems <= TUPLE_MAXSAVESIZE && this.tupleFreelists[tupleItems]! > 0) return void this.tupleFreelists[tupleItems]!--;
+    switch (KINDS[kind].freelist) {
+      case Freelist.List:
+        if (this.listFreelist > 0) return void this.listFreelist--;
+        break;
+      case Freelist.Dict:
+        if (this.dictFreelist > 0) return void this.dictFreelist--;
+        break;
+      case Freelist.Tuple:
+        if (tupleItems === 0) return; // () is a singleton: nothing is allocated
+        if (tupleItems <= this.freelistSizes.tupleMaxPopSize && this.tupleFreelists[tupleItems]! > 0) return void this.tupleFreelists[tupleItems]!--;
+        break;
     }
     this.count[0]++;
     if (this.count[0] > this.threshold[0] && this.enabled && this.threshold[0] !== 0 && !this.collecting) {
@@ -131,12 +138,20 @@ export class Collector {
 
   /** tp_free of a GC object: PyObject_GC_Del lowers count0, unless the freelist keeps the object. */
   freed(obj: PyObject): void {
-    if (obj.kind === Kind.List && this.listFreelist < LIST_DICT_FREELIST) return void this.listFreelist++;
-    if (obj.kind === Kind.Dict && this.dictFreelist < LIST_DICT_FREELIST) return void this.dictFreelist++;
-    if (obj.kind === Kind.Tuple) {
-      const n = obj.capacity;
-      if (n === 0) return;
-      if (n <= TUPLE_MAXSAVESIZE && this.tupleFreelists[n]! < TUPLE_FREELIST) return void this.tupleFreelists[n]!++;
+    const sizes = this.freelistSizes;
+    switch (KINDS[obj.kind].freelist) {
+      case Freelist.List:
+        if (this.listFreelist < sizes.list) return void this.listFreelist++;
+        break;
+      case Freelist.Dict:
+        if (this.dictFreelist < sizes.dict) return void this.dictFreelist++;
+        break;
+      case Freelist.Tuple: {
+        const n = obj.tupleLength;
+        if (n === 0) return;
+        if (n <= sizes.tupleMaxSaveSize && this.tupleFreelists[n]! < sizes.tuple) return void this.tupleFreelists[n]!++;
+        break;
+      }
     }
     if (this.count[0] > 0) this.count[0]--;
   }
@@ -335,7 +350,7 @@ export class Collector {
       const next = node.gcNext!;
       const obj = node as PyObject;
       survivors++;
-      if (obj.kind === kind && !this.holdsMaybeTracked(kind === Kind.Tuple ? obj.items! : obj.fieldValues)) {
+      if (obj.kind === kind && !this.holdsMaybeTracked(untrackCandidates(obj))) {
         this.untrack(obj);
         survivors--;
       }
@@ -346,7 +361,7 @@ export class Collector {
 
   /** Any of the values could be part of a cycle (_PyObject_GC_MAY_BE_TRACKED). */
   private holdsMaybeTracked(values: readonly (PyObject | null | undefined)[]): boolean {
-    for (let i = 0; i < values.length; i++) if (this.heap.mayBeTracked(values[i] ?? null)) return true;
+    for (let i = 0; i < values.length; i++) if (mayBeTracked(values[i])) return true;
     return false;
   }
 
@@ -476,7 +491,7 @@ export class Collector {
   /** Generation-2 collections free the list, dict and tuple freelists (each PyObject_GC_Del). */
   private clearFreelists(): void {
     let freed = this.listFreelist + this.dictFreelist;
-    for (let n = 1; n <= TUPLE_MAXSAVESIZE; n++) {
+    for (let n = 1; n <= this.freelistSizes.tupleMaxSaveSize; n++) {
       freed += this.tupleFreelists[n]!;
       this.tupleFreelists[n] = 0;
     }
@@ -486,41 +501,12 @@ export class Collector {
   }
 
   /** tp_traverse(obj, visit, arg): calls the visitor on each object `obj` references, in
-   * CPython's order. The visitor is a constant rather than a function, so that V8 inlines one
-   * specialised loop into each step instead of calling through a pointer per reference. */
+   * CPython's order (layout.ts). The visitor is a constant rather than a function, so that V8
+   * inlines one specialised loop into each step instead of calling through a pointer per reference. */
   private traverse(obj: PyObject, visit: Visit, arg: GcNode): void {
-    switch (obj.kind) {
-      case Kind.Instance: {
-        const dict = obj.dict;
-        if (dict !== null) return this.visit(dict, visit, arg);
-        return this.visitValues(obj.fieldValues, visit, arg);
-      }
-      case Kind.Function: {
-        const dict = obj.dict;
-        if (dict !== null) this.visit(dict, visit, arg);
-        return;
-      }
-      case Kind.Dict:
-        return this.visitValues(obj.fieldValues, visit, arg);
-      case Kind.List:
-      case Kind.Tuple: {
-        const items = obj.items!;
-        for (let i = items.length - 1; i >= 0; i--) {
-          const item = items[i]!;
-          if (item !== null) this.visit(item, visit, arg);
-        }
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private visitValues(values: (PyObject | null | undefined)[], visit: Visit, arg: GcNode): void {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v !== undefined && v !== null) this.visit(v, visit, arg);
-    }
+    const referents = this.referents;
+    const n = traverse(obj, referents);
+    for (let i = 0; i < n; i++) this.visit(referents[i]!, visit, arg);
   }
 
   /** The visitprocs. Atomic objects are never collecting, so each passes over them as CPython's

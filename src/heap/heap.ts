@@ -1,22 +1,35 @@
 // The heap: objects, strong references, reference counting and deallocation in CPython's order.
 // Deallocation never recurses on data: a cascade runs on an explicit stack of deallocator frames that
-// reproduces the order of CPython's recursive tp_dealloc calls, trashcan included.
-import { FinalizerKind, Kind, NO_VALUES, PyObject } from './object.js';
+// reproduces the order of CPython's recursive tp_dealloc calls, trashcan included. What each kind of
+// object holds, and in which order it drops it, is src/heap/layout.ts; what the collector makes of
+// allocations and frees goes through the hooks of src/heap/hooks.ts.
+import type { VersionModel } from '../cpython/versions.js';
+import type { CallbackRecord } from '../model/report.js';
+import { appendEntry, clearEntries, compactEntries, deleteEntry, findEntry, keyCount } from './dicts.js';
 import { Frame } from './frames.js';
-import { dictLog2For, dictSize, dictUsable, EMPTY_DICT_SIZE, listResize, type PyClass } from './types.js';
-import type { Collector } from '../gc/collector.js';
+import type { CollectorHooks } from './hooks.js';
 import { freedEvent, IdTable, UNKNOWN } from './ids.js';
+import { FinalizerKind, Kind } from './kind.js';
+import {
+  detachForClear,
+  dictKeysSize,
+  dictLog2For,
+  dictUsable,
+  KINDS,
+  listResize,
+  mayBeTracked,
+  POINTER_SIZE,
+  SET_MINSIZE,
+  setGrownSlots,
+  setNeedsResize,
+  setTableSize,
+  takeDeallocReference,
+} from './layout.js';
+import { NO_VALUES, PyObject } from './object.js';
+import type { PyClass, TypeRegistry } from './types.js';
 
 /** The object table is compacted once more than half of it, and more than this many slots, are null. */
 const COMPACT_AT = 4096;
-
-export interface CallbackEntry {
-  event: number;
-  kind: 'finalizer' | 'weakref';
-  id: string;
-  label?: string;
-  during: 'refcount' | 'gc';
-}
 
 /** Raised when a finalizer cannot do what the workload says (e.g. resurrect into a missing list). */
 export class HeapError extends Error {
@@ -48,18 +61,7 @@ export interface MemoryModel {
   readonly rss: number;
 }
 
-/** Where CPython versions differ in deallocation. */
-export interface DeallocModel {
-  /** A trashcan deallocator entered at this nesting or deeper is deposited for later. */
-  trashcanDepositDepth: number;
-  /** When a trashcan deallocator ends at this nesting or shallower, deposited objects are destroyed. */
-  trashcanDestroyDepth: number;
-  /** 3.13's PyObject_ClearWeakRefs always builds the (weakref, callback) tuple; 3.11/3.12 first drop
-   * callback-less weakrefs at the head of the list and build it only for two or more. */
-  weakrefTupleAlways: boolean;
-}
-
-export class Heap {
+export class Heap<G extends CollectorHooks = CollectorHooks> {
   /** Objects by handle, in allocation order; a freed object's slot is null until the table is
    * compacted (its memory is released at once). */
   readonly objects: (PyObject | null)[] = [];
@@ -74,8 +76,10 @@ export class Heap {
   readonly frames: Frame[];
   /** gc.garbage: a root list. */
   readonly garbage: PyObject[] = [];
-  readonly callbacks: CallbackEntry[] = [];
-  gc!: Collector;
+  readonly callbacks: CallbackRecord[] = [];
+  /** The cyclic collector, built by the heap's creator from the heap itself. */
+  readonly gc: G;
+  private readonly dealloc: VersionModel['dealloc'];
   /** Optional model of resident memory (`--memory-model pymalloc`). */
   memory: MemoryModel | null = null;
 
@@ -113,13 +117,16 @@ export class Heap {
   constructor(
     baseline: number,
     moduleFile: string,
-    private readonly model: DeallocModel,
+    readonly types: TypeRegistry,
+    makeCollector: (heap: Heap<G>) => G,
   ) {
     this.liveBytes = baseline;
     this.highWater = baseline;
     this.sampleHigh = baseline;
     this.peakBytes = baseline;
     this.frames = [new Frame('<module>', moduleFile, null)];
+    this.dealloc = types.version.dealloc;
+    this.gc = makeCollector(this);
   }
 
   /** The live workload object with this id, the event that freed it, or undefined for an id never used. */
@@ -151,7 +158,8 @@ export class Heap {
   /** Creates an object and accounts for it with the collector (which may collect first, as
    * CPython's allocator does) and tracks it when its type is tracked at creation. */
   allocate(id: string, cls: PyClass, size: number, file: string, line: number, implicit = false, tupleItems = 0): PyObject {
-    if (cls.kind !== Kind.Atomic) this.gc.allocating(cls.kind, tupleItems);
+    const layout = KINDS[cls.kind];
+    if (layout.gc) this.gc.allocating(cls.kind, tupleItems);
     if (this.holes > COMPACT_AT && this.holes > this.objects.length >>> 1) this.compact();
     const obj = new PyObject(this.objects.length, id, cls.kind, cls, size, this.event, file, line);
     obj.implicit = implicit;
@@ -163,14 +171,20 @@ export class Heap {
     this.grow(size);
     this.allocatedBytes += size;
     this.memory?.allocate(obj);
-    if (cls.kind === Kind.Instance && cls.usable > 1) cls.usable--; // init_inline_values
-    if (cls.kind === Kind.List || cls.kind === Kind.Tuple) obj.items = [];
-    if (cls.kind === Kind.Dict) {
-      obj.fieldNames = [];
-      obj.fieldValues = [];
+    switch (layout.storage) {
+      case 'attributes':
+        if (cls.kind === Kind.Instance && cls.usable > 1) cls.usable--; // init_inline_values
+        break;
+      case 'entries':
+        obj.fieldNames = [];
+        obj.fieldValues = [];
+        break;
+      case 'items':
+        obj.items = [];
+        if (layout.uniqueItems) obj.setSlots = SET_MINSIZE;
+        break;
     }
-    // Dicts start untracked (they track themselves when they store a container); the rest at once.
-    if (cls.kind !== Kind.Atomic && cls.kind !== Kind.Dict) this.gc.track(obj);
+    if (layout.trackedAtCreation) this.gc.track(obj);
     return obj;
   }
 
@@ -189,7 +203,7 @@ export class Heap {
     }
   }
 
-  /** The object's memory changed (resize events, list and dict growth). */
+  /** The object's memory changed (resize events, list, dict and set growth). */
   resize(obj: PyObject, newSize: number): void {
     const oldSize = obj.size;
     const delta = newSize - oldSize;
@@ -217,13 +231,6 @@ export class Heap {
     const base = this.stackObj.length;
     this.beginDealloc(obj);
     this.runDeallocators(base);
-  }
-
-  /** `_PyObject_GC_MAY_BE_TRACKED`: could this value make a dict or tuple holding it need tracking? */
-  mayBeTracked(value: PyObject | null): boolean {
-    if (value === null || value.kind === Kind.Atomic) return false;
-    if (value.kind === Kind.Tuple) return value.tracked;
-    return true;
   }
 
   /** `a.f = v` / `d[k] = v`: stores a new reference, then drops the replaced value. */
@@ -256,7 +263,7 @@ export class Heap {
   /** The value of a field, `undefined` when it is not set. */
   getField(obj: PyObject, name: string): PyObject | null | undefined {
     if (obj.kind === Kind.Dict) {
-      const i = obj.fieldNames!.indexOf(name);
+      const i = findEntry(obj, name);
       return i < 0 ? undefined : obj.fieldValues[i];
     }
     if (obj.dict !== null) return this.getField(obj.dict, name);
@@ -268,12 +275,9 @@ export class Heap {
   /** `del a.f` / `del d[k]`. Returns false when the field is not set. */
   deleteField(obj: PyObject, name: string): boolean {
     if (obj.kind === Kind.Dict) {
-      const i = obj.fieldNames!.indexOf(name);
+      const i = findEntry(obj, name);
       if (i < 0) return false;
-      const old = obj.fieldValues[i]!;
-      obj.fieldNames!.splice(i, 1);
-      obj.fieldValues.splice(i, 1);
-      this.decref(old);
+      this.decref(deleteEntry(obj, i));
       return true;
     }
     if (obj.dict !== null) return this.deleteField(obj.dict, name);
@@ -286,46 +290,73 @@ export class Heap {
     return true;
   }
 
-  /** `lst.append(v)`: list_resize, then the new reference. */
-  appendItem(list: PyObject, value: PyObject | null): void {
-    const items = list.items!;
-    this.setListCapacity(list, listResize(list.capacity, items.length, items.length + 1));
+  /** `lst.append(v)` (list_resize, then the new reference) or `s.add(v)`. */
+  appendItem(container: PyObject, value: PyObject | null): void {
+    if (KINDS[container.kind].uniqueItems) return this.addToSet(container, value, true);
+    const items = container.items!;
+    this.setListAllocated(container, listResize(container.listAllocated, items.length, items.length + 1));
     this.incref(value);
     items.push(value);
   }
 
-  /** `lst.remove(v)` by identity. Returns false when the list does not hold it. */
-  removeItem(list: PyObject, value: PyObject | null): boolean {
-    const items = list.items!;
+  /** `lst.remove(v)` or `s.remove(v)` by identity. Returns false when the container does not hold it. */
+  removeItem(container: PyObject, value: PyObject | null): boolean {
+    const items = container.items!;
     const i = items.indexOf(value);
     if (i < 0) return false;
     items.splice(i, 1);
-    this.setListCapacity(list, listResize(list.capacity, items.length + 1, items.length));
+    // A set keeps a dummy in the slot (its fill stays); a list shrinks by list_resize.
+    if (container.kind === Kind.List) this.setListAllocated(container, listResize(container.listAllocated, items.length + 1, items.length));
     this.decref(value);
     return true;
   }
 
-  /** Items set at creation (`[a, b]`, `(a, b)`): the references were taken by the caller. */
+  /** Items set at creation (`[a, b]`, `(a, b)`, `{a, b}`): the references were taken by the caller. */
   initItems(obj: PyObject, values: readonly (PyObject | null)[]): void {
-    obj.items = values.slice(); // exactly as long as the items, like CPython's own allocation
-    if (obj.kind === Kind.List) {
-      this.setListCapacity(obj, values.length);
-    } else {
-      obj.capacity = values.length; // a tuple's length decides its freelist
-      if (!obj.implicit) this.resize(obj, obj.size + 8 * values.length);
+    switch (obj.kind) {
+      case Kind.List:
+        obj.items = values.slice(); // exactly as long as the items, like CPython's own allocation
+        this.setListAllocated(obj, values.length);
+        return;
+      case Kind.Tuple:
+        obj.items = values.slice();
+        obj.tupleLength = values.length; // a tuple's length decides its freelist
+        if (!obj.implicit) this.resize(obj, obj.size + POINTER_SIZE * values.length);
+        return;
+      default:
+        // BUILD_SET / frozenset(iterable): one set_add per item.
+        for (let i = 0; i < values.length; i++) this.addToSet(obj, values[i] ?? null, false);
     }
   }
 
-  private setListCapacity(list: PyObject, capacity: number): void {
-    if (capacity !== list.capacity) this.resize(list, list.size + 8 * (capacity - list.capacity));
-    list.capacity = capacity;
+  /** set_add_entry: a new item fills a slot; past 60% full the table grows to 4 × the items. An
+   * item already there (by identity) changes nothing. `incref`: the reference is not the caller's yet. */
+  private addToSet(set: PyObject, value: PyObject | null, incref: boolean): void {
+    const items = set.items!;
+    if (items.includes(value)) {
+      if (!incref) this.decref(value); // the caller's reference was for the item the set already has
+      return;
+    }
+    if (incref) this.incref(value);
+    items.push(value);
+    set.setFill++;
+    if (setNeedsResize(set.setFill, set.setSlots)) {
+      const slots = setGrownSlots(items.length);
+      this.resize(set, set.size + setTableSize(slots) - setTableSize(set.setSlots));
+      set.setSlots = slots;
+      set.setFill = items.length;
+    }
+  }
+
+  private setListAllocated(list: PyObject, allocated: number): void {
+    if (allocated !== list.listAllocated) this.resize(list, list.size + POINTER_SIZE * (allocated - list.listAllocated));
+    list.listAllocated = allocated;
   }
 
   private dictSet(dict: PyObject, key: string, value: PyObject | null): void {
     // MAINTAIN_TRACKING: a dict starts tracking itself when it stores something that may be tracked.
-    if (!dict.tracked && this.mayBeTracked(value)) this.gc.track(dict);
-    const names = dict.fieldNames!;
-    const i = names.indexOf(key);
+    if (!dict.tracked && mayBeTracked(value)) this.gc.track(dict);
+    const i = findEntry(dict, key);
     this.incref(value);
     if (i >= 0) {
       const old = dict.fieldValues[i]!;
@@ -333,24 +364,20 @@ export class Heap {
       this.decref(old);
       return;
     }
-    if (dict.entries >= dictUsable(dict.capacity)) {
-      // insertion_resize: a table for three times the keys in use (deleted entries are dropped).
-      const log2 = dict.capacity === 0 ? 3 : dictLog2For(names.length * 3);
-      this.resize(dict, dict.size + dictSize(log2) - dictSize(dict.capacity));
-      dict.capacity = log2;
-      dict.entries = names.length;
+    if (dict.dictEntries >= dictUsable(dict.dictLog2)) {
+      // insertion_resize: a table for three times the keys in use (dummy entries are dropped).
+      const log2 = dict.dictLog2 === 0 ? 3 : dictLog2For(keyCount(dict) * 3);
+      this.resize(dict, dict.size + dictKeysSize(log2) - dictKeysSize(dict.dictLog2));
+      dict.dictLog2 = log2;
+      compactEntries(dict);
     }
-    names.push(key);
-    dict.fieldValues.push(value);
-    dict.entries++;
+    appendEntry(dict, key, value);
+    dict.liveEntries++;
   }
 
   /** The class's key table is full: the instance gets a real `__dict__` (make_dict_from_instance_attributes). */
   private materializeDict(obj: PyObject, file: string, line: number): void {
-    const dict = this.allocate(`${obj.id}.__dict__`, this.gc.dictClass, EMPTY_DICT_SIZE, file, line, true);
-    dict.owner = obj;
-    obj.dict = dict;
-    dict.refcount = 1;
+    const dict = this.allocateDict(obj, file, line);
     const keys = obj.cls.keys;
     const values = obj.fieldValues;
     obj.fieldValues = NO_VALUES;
@@ -364,10 +391,17 @@ export class Heap {
 
   /** A function's `__dict__` is created on its first attribute (PyDict_New: untracked at first). */
   private createFunctionDict(fn: PyObject, file: string, line: number): void {
-    const dict = this.allocate(`${fn.id}.__dict__`, this.gc.dictClass, EMPTY_DICT_SIZE, file, line, true);
-    dict.owner = fn;
-    fn.dict = dict;
+    this.allocateDict(fn, file, line);
+  }
+
+  /** An object's own `__dict__`: an implicit dict its owner holds the one reference to. */
+  private allocateDict(owner: PyObject, file: string, line: number): PyObject {
+    const dictClass = this.types.dict;
+    const dict = this.allocate(`${owner.id}.__dict__`, dictClass, dictClass.size, file, line, true);
+    dict.owner = owner;
+    owner.dict = dict;
     dict.refcount = 1;
+    return dict;
   }
 
   /** `weakref.ref(target, cb)`: the new weakref goes to the head of the referent's list, so callbacks
@@ -424,7 +458,7 @@ export class Heap {
   }
 
   private logCallback(kind: 'finalizer' | 'weakref', id: string, label: string | undefined): void {
-    const entry: CallbackEntry = { event: this.event, kind, id, during: this.gc.collecting ? 'gc' : 'refcount' };
+    const entry: CallbackRecord = { event: this.event, kind, id, during: this.gc.collecting ? 'gc' : 'refcount' };
     if (label !== undefined) entry.label = label;
     this.callbacks.push(entry);
   }
@@ -433,13 +467,13 @@ export class Heap {
   private clearWeakrefsOnDealloc(obj: PyObject): void {
     const list = obj.weakrefs;
     if (list === null || list.length === 0) return;
-    if (!this.model.weakrefTupleAlways) {
+    if (!this.dealloc.weakrefTupleAlways) {
       // The callback-less references at the head of the list (where CPython keeps its basic ref and
       // proxy) are removed first, at most two, and do not count.
       for (let i = 0; i < 2 && list.length > 0 && !list[0]!.hasCallback; i++) this.clearWeakref(list[0]!);
       if (list.length === 0) return;
     }
-    if (list.length === 1 && !this.model.weakrefTupleAlways) {
+    if (list.length === 1 && !this.dealloc.weakrefTupleAlways) {
       const wr = list[0]!;
       const label = wr.callback;
       wr.callback = null;
@@ -450,9 +484,9 @@ export class Heap {
     }
     // Several weakrefs: CPython keeps them alive in a tuple (weakref, callback) × n while calling.
     const count = list.length;
-    const tuple = this.allocate(`<weakrefs of ${obj.id}>`, this.gc.tupleClass, 0, obj.allocFile, obj.allocLine, true, 2 * count);
+    const tuple = this.allocate(`<weakrefs of ${obj.id}>`, this.types.tuple, 0, obj.allocFile, obj.allocLine, true, 2 * count);
     tuple.refcount = 1;
-    tuple.capacity = 2 * count;
+    tuple.tupleLength = 2 * count;
     const items = tuple.items!;
     const labels: (string | null)[] = [];
     for (let i = 0; i < count && list.length > 0; i++) {
@@ -482,21 +516,16 @@ export class Heap {
   /** The refcount reached zero: enter the type's deallocator (or deposit it in the trashcan). */
   private beginDealloc(obj: PyObject): void {
     if (obj.tracked) this.gc.untrack(obj);
-    if (usesTrashcan(obj.kind)) {
-      if (this.trashNesting >= this.model.trashcanDepositDepth) {
+    const layout = KINDS[obj.kind];
+    if (layout.trashcan) {
+      if (this.trashNesting >= this.dealloc.trashcanDepositDepth) {
         this.trashLater.push(obj);
         return;
       }
       this.trashNesting++;
     }
     this.stackObj.push(obj);
-    this.stackPhase.push(
-      obj.kind === Kind.Instance
-        ? Phase.Finalize
-        : obj.kind === Kind.Function || obj.kind === Kind.Weakref
-          ? Phase.ClearWeakrefs
-          : Phase.DropReferences,
-    );
+    this.stackPhase.push(layout.subtypeDealloc ? Phase.Finalize : layout.weakrefs || obj.kind === Kind.Weakref ? Phase.ClearWeakrefs : Phase.DropReferences);
     this.stackIndex.push(0);
   }
 
@@ -548,7 +577,7 @@ export class Heap {
           }
           break;
         case Phase.DropReferences: {
-          const child = this.takeNextReference(obj, top);
+          const child = takeDeallocReference(obj, this.stackIndex, top);
           if (child === undefined) {
             phases[top] = Phase.Free;
           } else if (child !== null && --child.refcount === 0) {
@@ -581,55 +610,14 @@ export class Heap {
     this.stackObj.pop();
     this.stackPhase.pop();
     this.stackIndex.pop();
-    if (!usesTrashcan(obj.kind)) return;
+    if (!KINDS[obj.kind].trashcan) return;
     this.trashNesting--;
-    if (this.trashLater.length > 0 && this.trashNesting <= this.model.trashcanDestroyDepth) {
+    if (this.trashLater.length > 0 && this.trashNesting <= this.dealloc.trashcanDestroyDepth) {
       this.trashNesting++;
       this.stackObj.push(obj);
       this.stackPhase.push(Phase.DestroyChain);
       this.stackIndex.push(0);
     }
-  }
-
-  /** The next reference a deallocator drops, in CPython's order; `undefined` when none is left. */
-  private takeNextReference(obj: PyObject, top: number): PyObject | null | undefined {
-    switch (obj.kind) {
-      case Kind.Instance:
-      case Kind.Function:
-        if (obj.dict !== null) {
-          const dict = obj.dict;
-          obj.dict = null;
-          return dict;
-        }
-        if (obj.kind === Kind.Instance) return this.takeNextValue(obj, top); // _PyObject_FreeInstanceAttributes
-        return undefined;
-      case Kind.Dict:
-        return this.takeNextValue(obj, top); // free_keys_object: entries in insertion order
-      case Kind.List:
-      case Kind.Tuple: {
-        // list_dealloc / tupledealloc: items last first.
-        const items = obj.items!;
-        return items.length === 0 ? undefined : items.pop();
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  /** The next set value of an instance's key table or a dict's entries, in order. */
-  private takeNextValue(obj: PyObject, top: number): PyObject | null | undefined {
-    const values = obj.fieldValues;
-    let i = this.stackIndex[top]!;
-    while (i < values.length) {
-      const v = values[i];
-      values[i++] = undefined;
-      if (v !== undefined) {
-        this.stackIndex[top] = i;
-        return v;
-      }
-    }
-    this.stackIndex[top] = i;
-    return undefined;
   }
 
   /** The memory goes back; a GC object leaves the collector's count unless its freelist keeps it. */
@@ -639,7 +627,7 @@ export class Heap {
     this.memory?.free(obj);
     this.freedBytes += obj.size;
     const pass = this.gc.freeingPass;
-    if (obj.kind !== Kind.Atomic) this.gc.freed(obj);
+    if (KINDS[obj.kind].gc) this.gc.freed(obj);
     if (pass >= 0) this.onGcFreed?.(obj, pass);
     this.objects[obj.handle] = null;
     this.holes++;
@@ -668,56 +656,34 @@ export class Heap {
   // ---------------------------------------------------------------------------------------------
   // Used by the collector
 
-  /** tp_clear: breaks the object's references in CPython's order (tuples have none). */
+  /** tp_clear: breaks the object's references in CPython's order (layout.ts `detachForClear`);
+   * an emptied container gives its table back. */
   clearReferences(obj: PyObject): void {
-    switch (obj.kind) {
-      case Kind.Instance:
-      case Kind.Function:
-        if (obj.dict !== null) {
-          const dict = obj.dict;
-          obj.dict = null;
-          this.decref(dict);
-          return;
-        }
-        if (obj.kind === Kind.Instance) {
-          // _PyObject_ClearInstanceAttributes: Py_CLEAR of each inline value in key-table order.
-          const values = obj.fieldValues;
-          for (let i = 0; i < values.length; i++) {
-            const v = values[i];
-            if (v === undefined) continue;
-            values[i] = undefined;
-            this.decref(v);
-          }
-        }
-        return;
-      case Kind.Dict: {
-        // PyDict_Clear: the dict is emptied first, then the old entries dropped in order.
-        const values = obj.fieldValues;
-        obj.fieldValues = [];
-        obj.fieldNames = [];
-        obj.entries = 0;
-        const keyTable = dictSize(obj.capacity) - EMPTY_DICT_SIZE;
-        obj.capacity = 0;
-        this.resize(obj, obj.size - keyTable);
-        for (const v of values) if (v !== undefined) this.decref(v);
-        return;
-      }
-      case Kind.List: {
-        // _list_clear: the list is emptied first, then its items dropped last first.
-        const items = obj.items!;
-        obj.items = [];
-        this.setListCapacity(obj, 0);
-        for (let i = items.length - 1; i >= 0; i--) this.decref(items[i]!);
-        return;
-      }
-      case Kind.Weakref:
-        this.clearWeakref(obj);
-        obj.hasCallback = false;
-        obj.callback = null;
-        return;
-      default:
-        return;
+    if (obj.kind === Kind.Weakref) {
+      this.clearWeakref(obj);
+      obj.hasCallback = false;
+      obj.callback = null;
+      return;
     }
+    const dropped: (PyObject | null)[] = [];
+    const n = detachForClear(obj, dropped);
+    switch (obj.kind) {
+      case Kind.Dict:
+        clearEntries(obj);
+        this.resize(obj, obj.size - dictKeysSize(obj.dictLog2));
+        obj.dictLog2 = 0;
+        break;
+      case Kind.List:
+        this.setListAllocated(obj, 0);
+        break;
+      case Kind.Set:
+      case Kind.FrozenSet:
+        this.resize(obj, obj.size - setTableSize(obj.setSlots));
+        obj.setSlots = SET_MINSIZE;
+        obj.setFill = 0;
+        break;
+    }
+    for (let i = 0; i < n; i++) this.decref(dropped[i]!);
   }
 
   /** Appends to gc.garbage (a new reference). */
@@ -731,11 +697,6 @@ export class Heap {
     const saved = this.garbage.splice(0);
     for (let i = saved.length - 1; i >= 0; i--) this.decref(saved[i]!);
   }
-}
-
-/** Deallocators that use Py_TRASHCAN_BEGIN (subtype_dealloc, list, tuple, dict). */
-function usesTrashcan(kind: Kind): boolean {
-  return kind === Kind.Instance || kind === Kind.List || kind === Kind.Tuple || kind === Kind.Dict;
 }
 
 /** A copy of an instance's values with room for `length` (V8 would give a growing array 16 spare

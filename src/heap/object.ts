@@ -1,29 +1,7 @@
 // One simulated Python object. Fields are monomorphic (every object has every field) so V8 keeps a
 // single hidden class; the collector's intrusive list links live here like CPython's PyGC_Head.
+import { Kind } from './kind.js';
 import type { PyClass } from './types.js';
-
-/** How an object's references are laid out and which CPython deallocator and clearer it has. */
-export const enum Kind {
-  /** An instance of `object` or a workload class: attributes in the class's shared key table. */
-  Instance,
-  List,
-  Dict,
-  Tuple,
-  Function,
-  Weakref,
-  /** str, bytes, int, float, bytearray and `tracked: false` classes: no references, not a GC type. */
-  Atomic,
-}
-
-export const enum FinalizerKind {
-  None,
-  /** A Python `__del__` (tp_finalize, PEP 442). */
-  Del,
-  /** A `__del__` that appends self to a module-level list. */
-  Resurrect,
-  /** A C `tp_del`: makes its cycle uncollectable. */
-  Legacy,
-}
 
 /** A node of a doubly linked generation list. List heads are plain nodes; objects extend them. */
 export class GcNode {
@@ -52,6 +30,7 @@ class RareState {
   callback: string | null = null;
   owner: PyObject | null = null;
   external = 0;
+  keyIndex: Map<string, number> | null = null;
 }
 
 export class PyObject extends GcNode {
@@ -67,14 +46,13 @@ export class PyObject extends GcNode {
 
   /** Instance (inline values, by key-table index), dict (by insertion order: `fieldNames`). */
   fieldValues: (PyObject | null | undefined)[] = NO_VALUES;
-  /** Dict keys in insertion order, parallel to fieldValues (deleted keys are removed). */
+  /** Dict keys in entry order, parallel to fieldValues (a deleted key leaves undefined in both). */
   fieldNames: string[] | null = null;
-  /** List and tuple items. */
+  /** List, tuple, set and frozenset items. */
   items: (PyObject | null)[] | null = null;
-  /** List capacity (list_resize), or a dict's key table as log2 of its slots (0: the empty table). */
-  capacity = 0;
-  /** Dict: entries used in the key table (dk_nentries; deleted keys keep theirs until a resize). */
-  entries = 0;
+  // The size of a container's storage, read through the accessors below that name it per kind.
+  private allocated = 0;
+  private used = 0;
 
   /** Allocation site: the event index and its source position. */
   readonly allocEvent: number;
@@ -99,6 +77,61 @@ export class PyObject extends GcNode {
   /** How the object's references are laid out (its type's kind). */
   get kind(): Kind {
     return this.flags >>> KIND_SHIFT;
+  }
+
+  /** A list's item slots (ob_alloc, grown by list_resize). */
+  get listAllocated(): number {
+    return this.allocated;
+  }
+  set listAllocated(n: number) {
+    this.allocated = n;
+  }
+
+  /** A dict's key table as log2 of its slots (0: the shared empty table). */
+  get dictLog2(): number {
+    return this.allocated;
+  }
+  set dictLog2(n: number) {
+    this.allocated = n;
+  }
+
+  /** A dict's entries used in its key table (dk_nentries: a deleted key leaves a dummy entry that
+   * counts until a resize compacts the table). */
+  get dictEntries(): number {
+    return this.fieldNames!.length;
+  }
+
+  /** A dict's keys in use (ma_used). */
+  get liveEntries(): number {
+    return this.used;
+  }
+  set liveEntries(n: number) {
+    this.used = n;
+  }
+
+  /** A tuple's length at creation (its items are dropped one by one as it dies; its freelist is
+   * chosen by this length). */
+  get tupleLength(): number {
+    return this.allocated;
+  }
+  set tupleLength(n: number) {
+    this.allocated = n;
+  }
+
+  /** A set's hash-table slots (mask + 1; PySet_MINSIZE while it uses its smalltable). */
+  get setSlots(): number {
+    return this.allocated;
+  }
+  set setSlots(n: number) {
+    this.allocated = n;
+  }
+
+  /** A set's filled slots: its items and the dummies discarded items left (so->fill). */
+  get setFill(): number {
+    return this.used;
+  }
+  set setFill(n: number) {
+    this.used = n;
   }
 
   private get more(): RareState {
@@ -143,6 +176,14 @@ export class PyObject extends GcNode {
   }
   set owner(owner: PyObject | null) {
     if (owner !== null || this.rare !== null) this.more.owner = owner;
+  }
+
+  /** A large dict's key → entry index (src/heap/dicts.ts). */
+  get keyIndex(): Map<string, number> | null {
+    return this.rare === null ? null : this.rare.keyIndex;
+  }
+  set keyIndex(index: Map<string, number> | null) {
+    if (index !== null || this.rare !== null) this.more.keyIndex = index;
   }
 
   /** References from C code (`incref` without `decref`): part of refcount, explained by no object. */

@@ -1,7 +1,11 @@
-// Built-in types, workload classes and their CPython sizes (64-bit `sys.getsizeof`), per version.
-import { FinalizerKind, Kind } from './object.js';
-import type { Finalizer, PythonVersion, TypeDecl } from '../workload/schema.js';
+// Built-in types and workload classes: what kind of object each type name makes, and its size.
+// Workload strings are keys here: every lookup goes through a Map, so a class may be called
+// `constructor` or `__proto__` like any other.
+import type { VersionModel } from '../cpython/versions.js';
+import type { Finalizer, TypeDecl } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
+import { FinalizerKind, Kind } from './kind.js';
+import { KINDS } from './layout.js';
 
 /** A class's shared key table starts with this many usable slots (CPython SHARED_KEYS_MAX_SIZE). */
 const SHARED_KEYS_MAX_SIZE = 30;
@@ -24,67 +28,34 @@ export class PyClass {
   ) {}
 
   get supportsWeakrefs(): boolean {
-    return this.kind === Kind.Instance || this.kind === Kind.Function;
+    return KINDS[this.kind].weakrefs;
   }
 }
 
-const ATOMIC_SIZES: Record<string, [number, number]> = {
-  str: [49, 41],
-  bytes: [33, 33],
-  int: [28, 28],
-  float: [24, 24],
-  bytearray: [56, 56],
-};
+/** Built-in type names and the kind of object each makes. */
+const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
+  ['list', Kind.List],
+  ['dict', Kind.Dict],
+  ['tuple', Kind.Tuple],
+  ['set', Kind.Set],
+  ['frozenset', Kind.FrozenSet],
+  ['function', Kind.Function],
+  ['weakref', Kind.Weakref],
+  ['str', Kind.Atomic],
+  ['bytes', Kind.Atomic],
+  ['int', Kind.Atomic],
+  ['float', Kind.Atomic],
+  ['bytearray', Kind.Atomic],
+]);
 
-const BUILTIN_KINDS: Record<string, Kind> = {
-  list: Kind.List,
-  dict: Kind.Dict,
-  tuple: Kind.Tuple,
-  function: Kind.Function,
-  weakref: Kind.Weakref,
-};
-
-export interface SizeModel {
-  instance: number;
-  function: number;
-}
-
-export function sizeModel(python: PythonVersion): SizeModel {
-  return python === '3.11' ? { instance: 56, function: 152 } : { instance: 48, function: 160 };
-}
-
-export const LIST_BASE_SIZE = 56;
-export const TUPLE_BASE_SIZE = 40;
-export const WEAKREF_SIZE = 80;
-export const EMPTY_DICT_SIZE = 64;
-
-/** list_resize: the capacity CPython allocates when a list of `allocated` slots becomes `newSize` long. */
-export function listResize(allocated: number, size: number, newSize: number): number {
-  if (allocated >= newSize && newSize >= allocated >> 1) return allocated;
-  let newAllocated = (newSize + (newSize >> 3) + 6) & ~3;
-  if (newSize - size > newAllocated - newSize) newAllocated = (newSize + 3) & ~3;
-  return newSize === 0 ? 0 : newAllocated;
-}
-
-/** sys.getsizeof of a string-keyed dict whose key table has 2**log2 slots (0 = the empty table). */
-export function dictSize(log2: number): number {
-  if (log2 === 0) return EMPTY_DICT_SIZE;
-  const slots = 1 << log2;
-  const indexBytes = slots <= 0xff ? 1 : slots <= 0xffff ? 2 : slots <= 0xffffffff ? 4 : 8;
-  return EMPTY_DICT_SIZE + 32 + slots * indexBytes + dictUsable(log2) * 16;
-}
-
-/** USABLE_FRACTION: entries a key table of 2**log2 slots holds before it must grow. */
-export function dictUsable(log2: number): number {
-  return log2 === 0 ? 0 : Math.floor(((1 << log2) * 2) / 3);
-}
-
-/** calculate_log2_keysize: the smallest table (at least 8 slots) with room for `minSize`. */
-export function dictLog2For(minSize: number): number {
-  let log2 = 3;
-  while (1 << log2 < minSize) log2++;
-  return log2;
-}
+/** The size of an atomic built-in, per version. */
+const ATOMIC_SIZE: ReadonlyMap<string, (v: VersionModel) => number> = new Map([
+  ['str', (v: VersionModel) => v.sizes.str],
+  ['bytes', (v: VersionModel) => v.sizes.bytes],
+  ['int', (v: VersionModel) => v.sizes.int],
+  ['float', (v: VersionModel) => v.sizes.float],
+  ['bytearray', (v: VersionModel) => v.sizes.bytearray],
+]);
 
 function finalizerKind(f: Finalizer | undefined): { kind: FinalizerKind; name: string | null } {
   if (f === undefined) return { kind: FinalizerKind.None, name: null };
@@ -98,13 +69,21 @@ export class TypeRegistry {
   private readonly classes = new Map<string, PyClass>();
   /** The classes of allocations without a finalizer of their own, by type name alone. */
   private readonly byName = new Map<string, PyClass>();
-  readonly sizes: SizeModel;
+  private readonly decls: ReadonlyMap<string, TypeDecl>;
+  /** The built-in classes the interpreter itself allocates (materialised `__dict__`s, argument and
+   * weakref-callback tuples). */
+  readonly dict: PyClass;
+  readonly tuple: PyClass;
+  readonly weakref: PyClass;
 
   constructor(
-    readonly python: PythonVersion,
-    private readonly decls: Record<string, TypeDecl>,
+    readonly version: VersionModel,
+    decls: Record<string, TypeDecl>,
   ) {
-    this.sizes = sizeModel(python);
+    this.decls = new Map(Object.entries(decls));
+    this.dict = this.resolve('dict');
+    this.tuple = this.resolve('tuple');
+    this.weakref = this.resolve('weakref');
   }
 
   /** The class for an allocation of `typeName` with an optional per-event finalizer. */
@@ -113,7 +92,7 @@ export class TypeRegistry {
       const known = this.byName.get(typeName);
       if (known !== undefined) return known;
     }
-    const decl = this.decls[typeName];
+    const decl = this.decls.get(typeName);
     const fin = finalizerKind(eventFinalizer ?? decl?.finalizer);
     const key = `${typeName}\u0000${fin.kind}\u0000${fin.name ?? ''}`;
     let cls = this.classes.get(key);
@@ -127,36 +106,21 @@ export class TypeRegistry {
     return cls;
   }
 
-  /** Whether instances of the type may carry a finalizer (only workload classes can). */
+  /** Whether the type is built in (only workload classes can carry a finalizer). */
   isBuiltin(typeName: string): boolean {
-    return typeName in BUILTIN_KINDS || typeName in ATOMIC_SIZES;
+    return BUILTIN_KINDS.has(typeName);
   }
 
   private kindOf(typeName: string, decl: TypeDecl | undefined): Kind {
-    const builtin = BUILTIN_KINDS[typeName];
+    const builtin = BUILTIN_KINDS.get(typeName);
     if (builtin !== undefined) return builtin;
-    if (typeName in ATOMIC_SIZES || decl?.tracked === false) return Kind.Atomic;
+    if (decl?.tracked === false) return Kind.Atomic;
     return Kind.Instance;
   }
 
   private defaultSize(typeName: string, kind: Kind): number {
-    switch (kind) {
-      case Kind.Instance:
-        return this.sizes.instance;
-      case Kind.List:
-        return LIST_BASE_SIZE;
-      case Kind.Dict:
-        return EMPTY_DICT_SIZE;
-      case Kind.Tuple:
-        return TUPLE_BASE_SIZE;
-      case Kind.Function:
-        return this.sizes.function;
-      case Kind.Weakref:
-        return WEAKREF_SIZE;
-      case Kind.Atomic: {
-        const sizes = ATOMIC_SIZES[typeName];
-        return sizes === undefined ? this.sizes.instance : this.python === '3.11' ? sizes[0] : sizes[1];
-      }
-    }
+    const atomic = ATOMIC_SIZE.get(typeName);
+    if (atomic !== undefined) return atomic(this.version);
+    return KINDS[kind].emptySize(this.version);
   }
 }

@@ -139,7 +139,7 @@ export class Pymalloc implements MemoryModel {
     let pool = this.usedpools[size]!;
     if (pool !== NONE) {
       // pymalloc_pool_extend / the freeblock list: the pool at the front serves; a full pool leaves.
-      if (++this.count[pool] === CAPACITY[size]) this.unlinkUsed(pool);
+      if (++this.count[pool]! === CAPACITY[size]) this.unlinkUsed(pool);
       return pool;
     }
     pool = this.allocateFromNewPool(size);
@@ -208,10 +208,10 @@ export class Pymalloc implements MemoryModel {
       this.freepools[a] = this.poolNext[pool]!;
     } else {
       pool = a * MAX_POOLS_IN_ARENA + this.carvedPools[a]!;
-      this.carvedPools[a]++;
+      this.carvedPools[a]!++;
       this.residentPools++;
     }
-    if (--this.nfreepools[a] === 0) {
+    if (--this.nfreepools[a]! === 0) {
       const next = this.nextarena[a]!;
       this.usableArenas = next;
       if (next !== NONE) this.prevarena[next] = NONE;

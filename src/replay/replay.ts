@@ -4,16 +4,19 @@ import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
 import type { PlainEvent, PythonVersion } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
-import type { Report } from '../report/model.js';
-import { Heap, HeapError, type DeallocModel } from '../heap/heap.js';
+import type { Report } from '../model/report.js';
+import { versionModel } from '../cpython/versions.js';
+import { Heap, HeapError } from '../heap/heap.js';
 import { Frame } from '../heap/frames.js';
-import { Kind, type PyObject } from '../heap/object.js';
+import { Kind } from '../heap/kind.js';
+import { KINDS } from '../heap/layout.js';
+import type { PyObject } from '../heap/object.js';
 import { TypeRegistry } from '../heap/types.js';
 import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
 import { buildReport } from '../analysis/report.js';
-import { gcFreedTally } from '../analysis/leaks.js';
+import { SiteTallies } from '../analysis/sites.js';
 import { Pymalloc } from '../memory/pymalloc.js';
 import { takeSnapshot, type Snapshot } from '../analysis/snapshots.js';
 
@@ -41,22 +44,6 @@ const DOLLAR = 0x24;
 /** No fields, no items: shared by the many events that have none. */
 const NONE: readonly never[] = Object.freeze([]);
 
-/** Deallocation per version. The trashcan: 3.11/3.12 defer at 50 nested deallocations and destroy
- * the deposited objects when the outermost one ends; 3.13 defers only near its C recursion limit
- * (10,000 less a headroom of 50) and destroys them after unwinding 50 levels, which keeps the
- * recursive order (test/trashcan.test.ts). The weakref tuple: see DeallocModel. */
-const DEALLOC: Record<PythonVersion, DeallocModel> = {
-  '3.11': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
-  '3.12': { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },
-  '3.13': { trashcanDepositDepth: 9950, trashcanDestroyDepth: 9899, weakrefTupleAlways: true },
-};
-
-const DEFAULT_THRESHOLD: Record<PythonVersion, [number, number, number]> = {
-  '3.11': [700, 10, 10],
-  '3.12': [700, 10, 10],
-  '3.13': [2000, 10, 10],
-};
-
 export async function replayWorkload(workload: LoadedWorkload, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   const replay = new Replay(workload, options);
   const events = workload.events;
@@ -71,14 +58,15 @@ export async function replayWorkload(workload: LoadedWorkload, options: ReplayOp
 /** The state of one replay: heap, collector and observers, advanced one event at a time. */
 export class Replay {
   readonly python: PythonVersion;
-  readonly heap: Heap;
+  readonly heap: Heap<Collector>;
   readonly gc: Collector;
   readonly types: TypeRegistry;
   private readonly lines: LineSampler;
   private readonly timeline: Timeline;
   private readonly sourceFile: string;
   private readonly sourceLines: string[];
-  private readonly gcFreed: ReturnType<typeof gcFreedTally>;
+  /** Objects the cyclic collector freed, tallied by allocating line as they go. */
+  private readonly gcFreed: SiteTallies;
   private readonly baseline: number;
   private current: SourcedEvent | null = null;
   private previousIterations: { var: string; index: number }[] = [];
@@ -99,24 +87,26 @@ export class Replay {
     this.python = options.python ?? header.python;
     this.sourceFile = header.source?.file ?? workload.file;
     this.sourceLines = header.source?.lines ?? [];
-    this.types = new TypeRegistry(this.python, header.types);
+    const version = versionModel(this.python);
+    this.types = new TypeRegistry(version, header.types);
     this.baseline = parseSize(header.baseline);
-    this.heap = new Heap(this.baseline, this.sourceFile, DEALLOC[this.python]);
-    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
     const gcConfig = header.gc;
-    const threshold = [...DEFAULT_THRESHOLD[this.python]] as [number, number, number];
+    const threshold: [number, number, number] = [...version.gc.threshold];
     gcConfig?.threshold?.forEach((v, i) => (threshold[i] = v));
-    this.gc = new Collector(this.heap, this.types, {
-      python: this.python,
-      enabled: gcConfig?.enabled ?? true,
-      threshold,
-      saveall: (gcConfig?.debug ?? []).includes('saveall'),
-    });
-    this.heap.gc = this.gc;
+    this.heap = new Heap(this.baseline, this.sourceFile, this.types, (heap) =>
+      new Collector(heap, {
+        version,
+        enabled: gcConfig?.enabled ?? true,
+        threshold,
+        saveall: (gcConfig?.debug ?? []).includes('saveall'),
+      }),
+    );
+    this.gc = this.heap.gc;
+    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
     this.lines = new LineSampler(this.heap, this.baseline);
-    this.gcFreed = gcFreedTally(this.lineText);
-    this.heap.onGcFreed = this.gcFreed.record;
+    this.gcFreed = new SiteTallies(this.lineText);
+    this.heap.onGcFreed = (obj, pass) => this.gcFreed.add(obj, pass);
     this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
   }
 
@@ -327,13 +317,13 @@ export class Replay {
     const names = ev.fields === undefined ? NONE : Object.keys(ev.fields);
     if (names.length > 0) {
       if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
-      if (cls.kind === Kind.List || cls.kind === Kind.Tuple) {
+      if (KINDS[cls.kind].storage === 'items') {
         this.fail(`'${ev.id}' is a ${cls.name}: it takes items, not fields (field '${names[0]}')`, 'Omit "field" to append an item');
       }
       if (cls.kind === Kind.Weakref) this.fail(`'${ev.id}' is a weakref: it takes no fields`, 'Store references in a container or a class instance');
       for (let i = 0; i < names.length; i++) this.requireFieldName(cls.kind, names[i]!);
     }
-    if (ev.items !== undefined && ev.items.length > 0 && cls.kind !== Kind.List && cls.kind !== Kind.Tuple) {
+    if (ev.items !== undefined && ev.items.length > 0 && KINDS[cls.kind].storage !== 'items') {
       if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
     }
@@ -353,12 +343,14 @@ export class Replay {
     obj.refcount = 1; // the evaluation stack's reference
     // A tuple cannot exist without its items (BUILD_TUPLE fills it before anything else runs);
     // a list or dict display is modelled as an empty one that then receives its items.
-    if (cls.kind === Kind.Tuple) heap.initItems(obj, items); // steals the stack's references
+    // A frozenset is built by its constructor call, which returns it filled.
+    const filledAtCreation = cls.kind === Kind.Tuple || cls.kind === Kind.FrozenSet;
+    if (filledAtCreation) heap.initItems(obj, items); // steals the stack's references
     this.gc.safePoint(); // 3.12+: the constructor returned
 
-    if (cls.kind === Kind.List) {
-      heap.initItems(obj, items);
-    } else if (cls.kind !== Kind.Tuple) {
+    if (KINDS[cls.kind].storage === 'items') {
+      if (!filledAtCreation) heap.initItems(obj, items);
+    } else {
       for (let i = 0; i < names.length; i++) heap.setField(obj, names[i]!, values[i] ?? null, frame.file, frame.line ?? 0);
       if (cls.kind === Kind.Dict) for (let i = 0; i < stacked.length; i++) heap.decref(stacked[i] ?? null);
     }
@@ -371,7 +363,7 @@ export class Replay {
     this.requireNewId(ev.id);
     const target = this.resolve(ev.to);
     if (!target.cls.supportsWeakrefs) {
-      this.fail(`cannot create weak reference to '${target.cls.kind === Kind.Instance ? target.typeName : target.cls.name}' object`, 'Weak references can point to class instances and functions');
+      this.fail(`cannot create weak reference to '${target.cls.kind === Kind.Instance ? target.typeName : target.cls.name}' object`, 'Weak references can point to class instances, functions and sets');
     }
     const into = ev.into === undefined ? null : this.container(ev.into.obj);
     if (into !== null) {
@@ -382,7 +374,7 @@ export class Replay {
     // (a GC allocation unless the tuple freelist has one) that holds the target while it runs.
     heap.incref(target);
     const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, null]);
-    const weakrefClass = this.types.resolve('weakref');
+    const weakrefClass = this.types.weakref;
     const wr = heap.allocate(ev.id, weakrefClass, weakrefClass.size, frame.file, frame.line ?? 0);
     wr.refcount = 1;
     heap.attachWeakref(wr, target, ev.callback);
@@ -396,7 +388,7 @@ export class Replay {
    * references its items had on the evaluation stack. The caller drops it when the call is done. */
   private argumentTuple(items: (PyObject | null)[]): PyObject {
     const heap = this.heap;
-    const tuple = heap.allocate('<arguments>', this.gc.tupleClass, 0, heap.file, heap.line ?? 0, true, items.length);
+    const tuple = heap.allocate('<arguments>', this.types.tuple, 0, heap.file, heap.line ?? 0, true, items.length);
     tuple.refcount = 1;
     heap.initItems(tuple, items);
     return tuple;
@@ -471,7 +463,7 @@ export class Replay {
   }
 
   private requireFields(obj: PyObject, field: string): void {
-    if (obj.kind === Kind.List || obj.kind === Kind.Tuple) {
+    if (KINDS[obj.kind].storage === 'items') {
       this.fail(`'${obj.id}' is a ${obj.typeName}: it takes items, not fields (field '${field}')`, 'Omit "field" to append an item');
     }
     this.requireFieldName(obj.kind, field);
@@ -484,8 +476,9 @@ export class Replay {
   }
 
   private requireItems(obj: PyObject, appending: boolean): void {
-    if (obj.kind === Kind.List) return;
-    if (obj.kind === Kind.Tuple && appending) this.fail(`'${obj.id}' is a tuple: its items are set only when it is created`, 'Give the items in the tuple\'s "alloc"');
+    const layout = KINDS[obj.kind];
+    if (layout.mutableItems) return;
+    if (layout.storage === 'items' && appending) this.fail(`'${obj.id}' is a ${obj.typeName}: its items are set only when it is created`, `Give the items in the ${obj.typeName}'s "alloc"`);
     this.fail(`'${obj.id}' is a ${this.describe(obj.kind, obj.typeName)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
   }
 
@@ -545,7 +538,7 @@ export class Replay {
       timeline: this.timeline.points(),
       passLocations: this.passLocations,
       snapshots: this.snapshots,
-      gcFreed: this.gcFreed.sites,
+      gcFreed: this.gcFreed,
     });
     const memory = heap.memory;
     if (memory instanceof Pymalloc) {

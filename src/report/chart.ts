@@ -2,7 +2,7 @@
 // Columns are evenly spaced in time; a column shows the *max* of the samples that fall in it, so
 // the peak is always drawn however many samples are merged.
 import asciichart from 'asciichart';
-import type { Report, TimelinePoint } from './model.js';
+import type { Report, TimelinePoint } from '../model/report.js';
 import { chooseUnit, formatBytes, type RenderOptions, type Unit } from './units.js';
 
 export interface ChartSize {

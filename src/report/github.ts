@@ -2,7 +2,7 @@
 // `::error` at every line that allocated a leaked object (so the pull request shows it beside the
 // code), a passing one with leaks its limits allow gets `::warning`s, and peak/final failures are
 // reported at the line of the peak. Each result's text line is printed too, for the job log.
-import type { CheckResult, LeakSite, LimitName } from './model.js';
+import type { CheckResult, LeakSite, LimitName } from '../model/report.js';
 import { figureText, renderCheckLine } from './checkText.js';
 import { typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';

@@ -1,5 +1,5 @@
 // `--format json`: the Report itself, for machines (SPEC §7). Bytes everywhere, no units.
-import type { Report } from './model.js';
+import type { Report } from '../model/report.js';
 
 export function renderJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;

@@ -1,7 +1,7 @@
 // `memprof check --format junit`: a JUnit XML report, one test case per workload, for the test
 // views of CI services. A limit exceeded is a <failure>; an invalid workload or an internal error is
 // an <error>. No timings: the document depends on the workloads only.
-import type { CheckReport, CheckResult } from './model.js';
+import type { CheckReport, CheckResult } from '../model/report.js';
 import { figureText, leakDetails, renderCheckLine, workloadTitle } from './checkText.js';
 import type { RenderOptions } from './units.js';
 

@@ -1,8 +1,8 @@
 // The leak sections of `memprof run` (text and Markdown): live objects by class, leaked cycles,
 // leaked objects by allocating line, lines whose objects only the cyclic collector freed, reachable
 // objects with their retention paths (--show-reachable), and snapshots in tracemalloc's style.
-import type { GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotStat, TypeCount } from './model.js';
-import { LEAK_CLASSES } from './model.js';
+import type { GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotStat, TypeCount } from '../model/report.js';
+import { LEAK_CLASSES } from '../model/report.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
 import { markdownTable, table, title } from './sections.js';
 

@@ -1,7 +1,7 @@
 // memory_profiler's line-by-line table, character for character (memory_profiler 0.61
 // `show_results`): the same row template, the same `=` rule, the same empty cells for lines that
 // never ran. Only the unit differs: memory_profiler always prints MiB, we print the table's unit.
-import type { FunctionReport, LineReport, Report } from './model.js';
+import type { FunctionReport, LineReport, Report } from '../model/report.js';
 import { chooseUnit, formatMemCell, type RenderOptions, type Unit } from './units.js';
 
 /** Python's `'{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'`; with a memory model, its RSS column

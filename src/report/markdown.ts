@@ -3,7 +3,7 @@
 import { formatTime, renderChart } from './chart.js';
 import { functionLines, sourceText, tableUnit } from './lineTable.js';
 import { hasLiveObjects, renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
-import type { FunctionReport, Report } from './model.js';
+import type { FunctionReport, Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
 import { markdownTable } from './sections.js';
 

@@ -4,7 +4,7 @@
 import { formatTime, renderChart } from './chart.js';
 import { renderLineTable } from './lineTable.js';
 import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
-import type { Report } from './model.js';
+import type { Report } from '../model/report.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
 import { table, title } from './sections.js';
 

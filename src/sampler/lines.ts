@@ -1,7 +1,7 @@
 // Per-line statistics as memory_profiler reports them, but exact: every line execution's memory
 // before and after, its peak, and the bytes it allocated and freed.
 import type { Heap } from '../heap/heap.js';
-import type { LineReport } from '../report/model.js';
+import type { LineReport } from '../model/report.js';
 
 /** A line's statistics as the report shows them, before the report adds the line's text. */
 export type LineStat = Omit<LineReport, 'content'>;

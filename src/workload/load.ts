@@ -284,7 +284,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
-function issueErrors(
+export function issueErrors(
   issues: readonly z.core.$ZodIssue[],
   input: unknown,
   file: string,

@@ -1,0 +1,367 @@
+// One table of the object kinds the heap models, mirroring CPython's type slots: for each kind its
+// size rule, whether it is a GC type, tp_traverse (the references the collector visits), tp_clear
+// (what the collector breaks) and tp_dealloc (the order a dying object drops its references).
+// The collector, the deallocator, the leak analysis and the export all read kinds from here;
+// adding a kind is an entry in KINDS and a case in the three walks below.
+//
+// Storage: an object holds references as
+//   - attributes: `fieldValues` indexed by its class's shared key table (instances), or a
+//     materialised `__dict__` object (`obj.dict`);
+//   - entries: `fieldNames`/`fieldValues` in insertion order, deleted keys removed (dicts);
+//   - items: `items` in index order (lists, tuples; sets and frozensets in insertion order,
+//     memprof's stand-in for their hash-table order).
+import type { VersionModel } from '../cpython/versions.js';
+import { Kind } from './kind.js';
+import type { PyObject } from './object.js';
+
+export type Storage = 'attributes' | 'entries' | 'items' | 'none';
+
+/** Which freelist a freed object of the kind may go to (and an allocation may come from). */
+export const enum Freelist {
+  None,
+  List,
+  Dict,
+  Tuple,
+}
+
+export interface KindLayout {
+  /** The built-in type's name as Python prints it (instances print their class's name). */
+  readonly typeName: string;
+  /** Py_TPFLAGS_HAVE_GC: allocations move count0, the collector may track it. */
+  readonly gc: boolean;
+  /** Tracked from creation (`PyObject_GC_Track` in the constructor). Dicts start untracked and
+   * track themselves when they store something that may be tracked (MAINTAIN_TRACKING). */
+  readonly trackedAtCreation: boolean;
+  /** The deallocator uses Py_TRASHCAN_BEGIN (subtype_dealloc, list, tuple, dict, set). */
+  readonly trashcan: boolean;
+  /** tp_weaklistoffset ≠ 0: `weakref.ref` accepts it. */
+  readonly weakrefs: boolean;
+  readonly storage: Storage;
+  /** Items can be added or removed after creation (`append`, `add`, `remove`, `discard`). */
+  readonly mutableItems: boolean;
+  /** Items are unique (a set adds an item it holds already as a no-op). */
+  readonly uniqueItems: boolean;
+  readonly freelist: Freelist;
+  /** subtype_dealloc: calls tp_finalize (`__del__`) and `tp_del` before anything else. */
+  readonly subtypeDealloc: boolean;
+  /** `sys.getsizeof` of a new, empty object of the kind. */
+  emptySize(v: VersionModel): number;
+}
+
+const builtin = (typeName: string, storage: Storage, more: Partial<KindLayout> & Pick<KindLayout, 'emptySize'>): KindLayout => ({
+  typeName,
+  gc: true,
+  trackedAtCreation: true,
+  trashcan: false,
+  weakrefs: false,
+  storage,
+  mutableItems: false,
+  uniqueItems: false,
+  freelist: Freelist.None,
+  subtypeDealloc: false,
+  ...more,
+});
+
+export const KINDS: Readonly<Record<Kind, KindLayout>> = {
+  [Kind.Instance]: builtin('object', 'attributes', { trashcan: true, weakrefs: true, subtypeDealloc: true, emptySize: (v) => v.sizes.instance }),
+  [Kind.List]: builtin('list', 'items', { trashcan: true, mutableItems: true, freelist: Freelist.List, emptySize: (v) => v.sizes.list }),
+  [Kind.Dict]: builtin('dict', 'entries', { trackedAtCreation: false, trashcan: true, freelist: Freelist.Dict, emptySize: (v) => v.sizes.dict }),
+  [Kind.Tuple]: builtin('tuple', 'items', { trashcan: true, freelist: Freelist.Tuple, emptySize: (v) => v.sizes.tuple }),
+  [Kind.Set]: builtin('set', 'items', { trashcan: true, weakrefs: true, mutableItems: true, uniqueItems: true, emptySize: (v) => v.sizes.set }),
+  [Kind.FrozenSet]: builtin('frozenset', 'items', { trashcan: true, weakrefs: true, uniqueItems: true, emptySize: (v) => v.sizes.set }),
+  // A function's attributes live in a separate `__dict__` object, created by the first store.
+  [Kind.Function]: builtin('function', 'attributes', { weakrefs: true, emptySize: (v) => v.sizes.function }),
+  [Kind.Weakref]: builtin('weakref', 'none', { emptySize: (v) => v.sizes.weakref }),
+  [Kind.Atomic]: builtin('object', 'none', { gc: false, trackedAtCreation: false, emptySize: (v) => v.sizes.instance }),
+};
+
+export function layoutOf(kind: Kind): KindLayout {
+  return KINDS[kind];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size rules
+
+/** Bytes per item slot of a list's or tuple's item array (a PyObject pointer). */
+export const POINTER_SIZE = 8;
+/** Bytes per entry of a set's hash table (setentry: key and hash). */
+const SET_ENTRY_SIZE = 16;
+/** PySet_MINSIZE: the smalltable inside the set object. */
+export const SET_MINSIZE = 8;
+
+/** list_resize: the capacity CPython allocates when a list of `allocated` slots becomes `newSize` long. */
+export function listResize(allocated: number, size: number, newSize: number): number {
+  if (allocated >= newSize && newSize >= allocated >> 1) return allocated;
+  let newAllocated = (newSize + (newSize >> 3) + 6) & ~3;
+  if (newSize - size > newAllocated - newSize) newAllocated = (newSize + 3) & ~3;
+  return newSize === 0 ? 0 : newAllocated;
+}
+
+/** The bytes a string-keyed dict's key table of 2**log2 slots adds to the empty dict (0 = no table):
+ * the header, the index array (1-8 bytes per slot) and USABLE_FRACTION entries of 16 bytes. */
+export function dictKeysSize(log2: number): number {
+  if (log2 === 0) return 0;
+  const slots = 1 << log2;
+  const indexBytes = slots <= 0xff ? 1 : slots <= 0xffff ? 2 : slots <= 0xffffffff ? 4 : 8;
+  return 32 + slots * indexBytes + dictUsable(log2) * 16;
+}
+
+/** USABLE_FRACTION: entries a key table of 2**log2 slots holds before it must grow. */
+export function dictUsable(log2: number): number {
+  return log2 === 0 ? 0 : Math.floor(((1 << log2) * 2) / 3);
+}
+
+/** calculate_log2_keysize: the smallest table (at least 8 slots) with room for `minSize`. */
+export function dictLog2For(minSize: number): number {
+  let log2 = 3;
+  while (1 << log2 < minSize) log2++;
+  return log2;
+}
+
+/** The bytes a set's table of `slots` entries adds to the set object (none for the smalltable). */
+export function setTableSize(slots: number): number {
+  return slots === SET_MINSIZE ? 0 : slots * SET_ENTRY_SIZE;
+}
+
+/** set_table_resize: the table size for at least `minused` entries. */
+export function setSlotsFor(minused: number): number {
+  let slots = SET_MINSIZE;
+  while (slots <= minused) slots *= 2;
+  return slots;
+}
+
+/** set_add_entry: after filling one more slot, does the table of `slots` entries grow? */
+export function setNeedsResize(fill: number, slots: number): boolean {
+  return fill * 5 >= (slots - 1) * 3;
+}
+
+/** The table size set_add_entry resizes to when `used` entries are in use. */
+export function setGrownSlots(used: number): number {
+  return setSlotsFor(used > 50000 ? used * 2 : used * 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The walks: tp_traverse, tp_clear, tp_dealloc
+
+/**
+ * tp_traverse: writes the objects `obj` references into `out`, in CPython's order, and returns how
+ * many. An instance visits its materialised `__dict__` or its values in key-table order; a function
+ * its `__dict__`; a dict its values in entry order; lists and tuples their items last first
+ * (list_traverse, tupletraverse); sets their items in table order. None is no reference, and a
+ * weakref's referent is none either.
+ */
+export function traverse(obj: PyObject, out: PyObject[]): number {
+  switch (obj.kind) {
+    case Kind.Instance:
+      if (obj.dict !== null) {
+        out[0] = obj.dict;
+        return 1;
+      }
+      return valuesInto(obj.fieldValues, out);
+    case Kind.Function:
+      if (obj.dict !== null) {
+        out[0] = obj.dict;
+        return 1;
+      }
+      return 0;
+    case Kind.Dict:
+      return valuesInto(obj.fieldValues, out);
+    case Kind.List:
+    case Kind.Tuple: {
+      const items = obj.items!;
+      let n = 0;
+      for (let i = items.length - 1; i >= 0; i--) {
+        const item = items[i]!;
+        if (item !== null) out[n++] = item;
+      }
+      return n;
+    }
+    case Kind.Set:
+    case Kind.FrozenSet:
+      return valuesInto(obj.items!, out);
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The references in reading order, for paths shown to people: like `traverse` but a list's or
+ * tuple's items first to last, so that of equally short paths the one through `[0]` is found.
+ */
+export function referencesInReadingOrder(obj: PyObject, out: PyObject[]): number {
+  if (obj.kind === Kind.List || obj.kind === Kind.Tuple) return valuesInto(obj.items!, out);
+  return traverse(obj, out);
+}
+
+function valuesInto(values: readonly (PyObject | null | undefined)[], out: PyObject[]): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== undefined && v !== null) out[n++] = v;
+  }
+  return n;
+}
+
+/**
+ * tp_clear: takes away the references the collector breaks, writing them into `out` in the order
+ * they are dropped, and returns how many (None included, as null). An instance drops its
+ * `__dict__`, or each value in key-table order (_PyObject_ClearInstanceAttributes); a function its
+ * `__dict__`; a dict and a set are emptied first, then their old entries dropped in order
+ * (PyDict_Clear, set_clear_internal); a list is emptied, then its items dropped last first
+ * (_list_clear); a weakref is cleared. Tuples have no tp_clear. The table size the emptied
+ * container keeps is the caller's to set.
+ */
+export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number {
+  switch (obj.kind) {
+    case Kind.Instance:
+    case Kind.Function: {
+      if (obj.dict !== null) {
+        out[0] = obj.dict;
+        obj.dict = null;
+        return 1;
+      }
+      if (obj.kind === Kind.Function) return 0;
+      const values = obj.fieldValues;
+      let n = 0;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (v === undefined) continue;
+        values[i] = undefined;
+        out[n++] = v;
+      }
+      return n;
+    }
+    case Kind.Dict: {
+      const values = obj.fieldValues;
+      obj.fieldValues = [];
+      obj.fieldNames = [];
+      let n = 0;
+      for (let i = 0; i < values.length; i++) if (values[i] !== undefined) out[n++] = values[i]!;
+      return n;
+    }
+    case Kind.List: {
+      const items = obj.items!;
+      obj.items = [];
+      let n = 0;
+      for (let i = items.length - 1; i >= 0; i--) out[n++] = items[i]!;
+      return n;
+    }
+    case Kind.Set:
+    case Kind.FrozenSet: {
+      const items = obj.items!;
+      obj.items = [];
+      for (let i = 0; i < items.length; i++) out[i] = items[i]!;
+      return items.length;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Whether the kind's tp_clear takes anything away (tuples, weakrefs and atomics have none of note). */
+export function hasClear(kind: Kind): boolean {
+  return kind !== Kind.Tuple && kind !== Kind.Atomic;
+}
+
+/**
+ * tp_dealloc, one reference at a time: takes the next reference a dying object drops and returns it
+ * (null for None), or undefined when none is left. `cursor` is the deallocator's progress through
+ * the object's values (kept by the caller between calls); the returned cursor is written back
+ * through `at`. Order: an instance's or function's `__dict__`, else an instance's values in
+ * key-table order (_PyObject_FreeInstanceAttributes); a dict's entries in order (free_keys_object);
+ * list and tuple items last first (list_dealloc, tupledealloc); set items in table order
+ * (set_dealloc).
+ */
+export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[], at: number): PyObject | null | undefined {
+  switch (obj.kind) {
+    case Kind.Instance:
+    case Kind.Function:
+      if (obj.dict !== null) {
+        const dict = obj.dict;
+        obj.dict = null;
+        return dict;
+      }
+      if (obj.kind === Kind.Instance) return takeNextValue(obj.fieldValues, cursor, at);
+      return undefined;
+    case Kind.Dict:
+      return takeNextValue(obj.fieldValues, cursor, at);
+    case Kind.List:
+    case Kind.Tuple: {
+      const items = obj.items!;
+      return items.length === 0 ? undefined : items.pop();
+    }
+    case Kind.Set:
+    case Kind.FrozenSet:
+      return takeNextValue(obj.items!, cursor, at);
+    default:
+      return undefined;
+  }
+}
+
+/** The next value not taken yet (each taken slot is emptied), from `cursor[at]` on. */
+function takeNextValue(values: (PyObject | null | undefined)[], cursor: Int32Array | number[], at: number): PyObject | null | undefined {
+  let i = cursor[at]!;
+  while (i < values.length) {
+    const v = values[i];
+    values[i++] = undefined;
+    if (v !== undefined) {
+      cursor[at] = i;
+      return v;
+    }
+  }
+  cursor[at] = i;
+  return undefined;
+}
+
+/** `_PyObject_GC_MAY_BE_TRACKED`: could this value make a dict or tuple holding it need tracking? */
+export function mayBeTracked(value: PyObject | null | undefined): boolean {
+  if (value === null || value === undefined || value.kind === Kind.Atomic) return false;
+  if (value.kind === Kind.Tuple) return value.tracked;
+  return true;
+}
+
+/** The references that decide whether an untracked-capable container holds anything trackable. */
+export function untrackCandidates(obj: PyObject): readonly (PyObject | null | undefined)[] {
+  return obj.kind === Kind.Tuple ? obj.items! : obj.fieldValues;
+}
+
+// ---------------------------------------------------------------------------------------------
+// How a reference is spelled
+
+/**
+ * How `holder` refers to `target`, as Python code would spell the access: `.next`, `['k']`, `[3]`,
+ * `{…}` for a set's member. A materialised `__dict__` is not shown: the instance → dict hop is `''`
+ * and the dict's key is an attribute (`.name`).
+ */
+export function referenceLabel(holder: PyObject, target: PyObject): string {
+  switch (holder.kind) {
+    case Kind.Instance:
+    case Kind.Function:
+      if (holder.dict === target) return '';
+      if (holder.kind === Kind.Instance) {
+        const values = holder.fieldValues;
+        for (let i = 0; i < values.length; i++) if (values[i] === target) return `.${holder.cls.keys[i]!}`;
+      }
+      return '.?';
+    case Kind.Dict: {
+      const i = holder.fieldValues.indexOf(target);
+      const key = holder.fieldNames![i] ?? '?';
+      return holder.implicit && holder.owner !== null ? `.${key}` : `[${pythonString(key)}]`;
+    }
+    case Kind.List:
+    case Kind.Tuple:
+      return `[${holder.items!.indexOf(target)}]`;
+    case Kind.Set:
+    case Kind.FrozenSet:
+      return '{…}';
+    default:
+      return '?';
+  }
+}
+
+/** `repr()` of a str key, as Python prints it (single quotes unless the key holds one). */
+export function pythonString(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  const body = s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+  return `${quote}${quote === "'" ? body.replace(/'/g, "\\'") : body}${quote}`;
+}

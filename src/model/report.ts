@@ -1,0 +1,268 @@
+// The report document: what a replay observed, as `memprof run --format json` writes it and every
+// renderer reads it. The zod schemas are its one definition: TypeScript types come from z.infer,
+// `memprof schema --report` prints their JSON Schema, and `memprof plot report.json` validates a
+// saved report with them before drawing it. Numbers are bytes and counts (docs/reports.md).
+import { z } from 'zod';
+
+export const REPORT_VERSION = 1;
+
+const count = z.number().int().nonnegative();
+/** Bytes: whole, never above 2^53 − 1, so that every sum stays exact. */
+const bytes = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A change in bytes (an increment may be negative). */
+const byteChange = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const clock = z.number().nonnegative().finite();
+const line = z.number().int().positive();
+
+export const sourceRefSchema = z.object({ file: z.string(), line });
+
+export const lineReportSchema = z.object({
+  file: z.string(),
+  function: z.string().describe('`<module>` for the module frame'),
+  line,
+  content: z.string().describe('the source text of the line'),
+  occurrences: count.describe('executions of the line'),
+  memUsage: bytes.describe('the highest memory right after any execution of the line'),
+  increment: byteChange.describe('Σ (memory after − memory before) over its executions'),
+  peak: bytes.describe('the highest memory from the start to the end of any execution'),
+  allocated: bytes.describe('bytes allocated during its executions'),
+  freed: bytes.describe('bytes freed during its executions'),
+  rss: bytes.optional().describe('--memory-model pymalloc: the highest modelled RSS right after any execution'),
+});
+
+export const functionReportSchema = z.object({
+  file: z.string(),
+  function: z.string(),
+  firstLine: line,
+  lastLine: line,
+});
+
+export const gcStatsSchema = z.object({ collections: count, collected: count, uncollectable: count });
+
+export const gcPassSchema = z.object({
+  event: z.number().int().min(-1).describe('index (after expansion) of the event during which the pass ran'),
+  file: z.string(),
+  line: line.nullable(),
+  t: clock,
+  generation: z.number().int().min(0).max(2),
+  trigger: z.enum(['collect', 'threshold']).describe('gc.collect(), or an allocation that crossed threshold 0'),
+  collected: count,
+  uncollectable: count,
+  result: count.describe('what gc.collect() returned: collected + uncollectable'),
+  examined: count.describe('objects in the collected generations when the pass started'),
+  survivors: count.describe('objects moved to the next generation'),
+  bytesAfter: bytes.describe('memory right after the pass'),
+});
+
+export const callbackRecordSchema = z.object({
+  event: z.number().int().min(-1),
+  kind: z.enum(['finalizer', 'weakref']),
+  id: z.string().describe('the object finalized, or the weakref whose callback ran'),
+  label: z.string().optional().describe("the weakref's callback label"),
+  during: z.enum(['refcount', 'gc']),
+});
+
+export const timelinePointSchema = z.object({
+  t: clock,
+  bytes: bytes.describe('memory at the end of the bucket'),
+  min: bytes,
+  max: bytes,
+  rss: bytes.optional().describe('--memory-model pymalloc: the highest modelled RSS in the bucket'),
+});
+
+export const leakClassTotalsSchema = z.object({
+  objects: count.describe('workload objects (implicit `__dict__`s are not counted)'),
+  bytes: bytes.describe('their bytes, implicit `__dict__`s included'),
+});
+
+export const LEAK_CLASSES = ['reachable', 'frozen', 'uncollectable', 'external', 'cyclic'] as const;
+export const leakClassNameSchema = z.enum(LEAK_CLASSES);
+
+export const typeCountSchema = z.object({ type: z.string(), objects: count, bytes });
+
+export const siteCountSchema = z.object({ file: z.string(), line: z.number().int().nonnegative(), content: z.string(), objects: count, bytes });
+
+export const leakSiteSchema = siteCountSchema.extend({ types: z.array(typeCountSchema).describe('by bytes, largest first') });
+
+export const reachableSiteSchema = leakSiteSchema.extend({
+  retention: z.string().describe('a shortest path from a root name: `cache → .entries[3] → Node@cache.py:12`'),
+});
+
+export const cycleStepSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  file: z.string(),
+  line: z.number().int().nonnegative(),
+  via: z.string().describe("the reference that leaves the object: `.next`, `['key']`, `[3]`"),
+});
+
+export const leakedCycleSchema = z.object({
+  objects: count,
+  bytes,
+  firstEvent: z.number().int().min(-1).describe('the event that allocated its first object'),
+  ids: z.array(z.string()).describe('its first objects, in allocation order (at most 50)'),
+  types: z.array(typeCountSchema),
+  lines: z.array(siteCountSchema).describe('the allocating lines, by bytes'),
+  path: z.string().nullable().describe('an example cycle: `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`'),
+  pathLength: count.describe('objects on the example cycle; `steps` keeps the first 4 and the last 3'),
+  steps: z.array(cycleStepSchema),
+});
+
+export const gcFreedSiteSchema = leakSiteSchema.extend({
+  passes: z.array(count).describe('indices into gc.passes of the collections that freed them'),
+});
+
+export const leaksReportSchema = z.object({
+  reachable: leakClassTotalsSchema.extend({ sites: z.array(reachableSiteSchema) }),
+  frozen: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema) }),
+  uncollectable: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema) }),
+  external: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema) }),
+  cyclic: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema), cycles: z.array(leakedCycleSchema) }),
+  gcFreedBySite: z.array(gcFreedSiteSchema).describe('objects the cyclic collector freed, by allocating line'),
+});
+
+const snapshotStat = { bytes, objects: count, bytesDiff: byteChange, objectsDiff: z.number().int() };
+
+export const snapshotLineStatSchema = z.object({ file: z.string(), line: z.number().int().nonnegative(), content: z.string(), ...snapshotStat });
+export const snapshotTypeStatSchema = z.object({ type: z.string(), ...snapshotStat });
+export const snapshotStatSchema = z.object(snapshotStat);
+
+export const snapshotReportSchema = z.object({
+  label: z.string(),
+  event: z.number().int().min(-1),
+  t: clock,
+  file: z.string(),
+  line: line.nullable(),
+  memoryBytes: bytes.describe('the memory figure at the snapshot (baseline included)'),
+  objects: count,
+  bytes,
+  classes: z.object({ reachable: leakClassTotalsSchema, frozen: leakClassTotalsSchema, uncollectable: leakClassTotalsSchema, external: leakClassTotalsSchema, cyclic: leakClassTotalsSchema }),
+  cycles: count,
+  byLine: z.array(snapshotLineStatSchema).describe("tracemalloc's compare_to order: largest |size change| first"),
+  byType: z.array(snapshotTypeStatSchema),
+});
+
+export const LIMIT_NAMES = ['leakedObjects', 'leakedBytes', 'cycles', 'uncollectable', 'peakBytes', 'finalBytes'] as const;
+export const limitNameSchema = z.enum(LIMIT_NAMES);
+
+export const limitViolationSchema = z.object({ limit: limitNameSchema, value: z.number().int().nonnegative(), max: z.number().int().nonnegative() });
+
+export const summaryReportSchema = z.object({
+  baselineBytes: bytes,
+  peakBytes: bytes,
+  peakEvent: z.number().int().min(-1).describe('the event at which the peak was first reached (-1 before any event)'),
+  peakLine: sourceRefSchema.nullable(),
+  peakT: clock,
+  finalBytes: bytes,
+  allocatedBytes: bytes,
+  freedBytes: bytes,
+  objectsAllocated: count,
+  objectsFreed: count,
+  objectsLive: count,
+});
+
+export const memoryModelReportSchema = z.object({
+  model: z.literal('pymalloc'),
+  peakRss: bytes.describe('modelled RSS (baseline included): resident pools of live arenas plus blocks over 512 bytes'),
+  finalRss: bytes,
+  arenasAllocatedTotal: count,
+  arenasReclaimed: count,
+  arenasHighwater: count,
+  arenasInUse: count,
+});
+
+const generationTriple = z.tuple([count, count, count]);
+
+export const reportSchema = z
+  .object({
+    tool: z.literal('memprof'),
+    version: z.string(),
+    reportVersion: z.literal(REPORT_VERSION),
+    workload: z.object({
+      name: z.string(),
+      file: z.string(),
+      python: z.string(),
+      events: count,
+      memoryModel: z.enum(['live', 'pymalloc']),
+    }),
+    summary: summaryReportSchema,
+    memory: memoryModelReportSchema.optional(),
+    sources: z.array(z.object({ file: z.string(), lines: z.array(z.string()) })).default([]).describe('the traced source text per file (lines[k] is line k+1)'),
+    functions: z.array(functionReportSchema),
+    lines: z.array(lineReportSchema),
+    gc: z.object({
+      threshold: generationTriple,
+      count: generationTriple.describe('gc.get_count() at the end'),
+      enabled: z.boolean(),
+      stats: z.tuple([gcStatsSchema, gcStatsSchema, gcStatsSchema]).describe('gc.get_stats() since the trace started'),
+      passes: z.array(gcPassSchema),
+      garbage: z.array(z.string()).describe('gc.garbage by id (an implicit `__dict__` is `<id>.__dict__`)'),
+    }),
+    callbacks: z.array(callbackRecordSchema).describe('finalizers and weakref callbacks in the order they ran'),
+    leaks: leaksReportSchema.optional().describe('every live workload object at the end in exactly one class'),
+    timeline: z.array(timelinePointSchema),
+    snapshots: z.array(snapshotReportSchema),
+    limits: z.object({ violations: z.array(limitViolationSchema) }),
+  })
+  .meta({ id: 'memprof-report', description: 'the report of one replay (memprof run --format json)' });
+
+export type SourceRef = z.infer<typeof sourceRefSchema>;
+export type LineReport = z.infer<typeof lineReportSchema>;
+export type FunctionReport = z.infer<typeof functionReportSchema>;
+export type GcStats = z.infer<typeof gcStatsSchema>;
+export type GcPass = z.infer<typeof gcPassSchema>;
+export type CallbackRecord = z.infer<typeof callbackRecordSchema>;
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+export type LeakClassTotals = z.infer<typeof leakClassTotalsSchema>;
+export type LeakClassName = z.infer<typeof leakClassNameSchema>;
+export type TypeCount = z.infer<typeof typeCountSchema>;
+export type SiteCount = z.infer<typeof siteCountSchema>;
+export type LeakSite = z.infer<typeof leakSiteSchema>;
+export type ReachableSite = z.infer<typeof reachableSiteSchema>;
+export type CycleStep = z.infer<typeof cycleStepSchema>;
+export type LeakedCycle = z.infer<typeof leakedCycleSchema>;
+export type GcFreedSite = z.infer<typeof gcFreedSiteSchema>;
+export type LeaksReport = z.infer<typeof leaksReportSchema>;
+export type SnapshotStat = z.infer<typeof snapshotStatSchema>;
+export type SnapshotLineStat = z.infer<typeof snapshotLineStatSchema>;
+export type SnapshotTypeStat = z.infer<typeof snapshotTypeStatSchema>;
+export type SnapshotReport = z.infer<typeof snapshotReportSchema>;
+export type LimitName = z.infer<typeof limitNameSchema>;
+export type LimitViolation = z.infer<typeof limitViolationSchema>;
+export type SummaryReport = z.infer<typeof summaryReportSchema>;
+export type MemoryModelReport = z.infer<typeof memoryModelReportSchema>;
+export type Report = z.infer<typeof reportSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// memprof check
+
+export const checkStatusSchema = z.enum(['pass', 'fail', 'invalid', 'error']);
+export type CheckStatus = z.infer<typeof checkStatusSchema>;
+
+const limitValues = z.object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, z.number().int().nonnegative().optional()])) as Record<(typeof LIMIT_NAMES)[number], z.ZodOptional<z.ZodNumber>>);
+
+export const checkResultSchema = z.object({
+  file: z.string().describe('the workload file as named on the command line (or found by a glob)'),
+  name: z.string().describe("the workload's `name`, else its file"),
+  status: checkStatusSchema,
+  figures: z.object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, z.number().int().nonnegative()])) as Record<(typeof LIMIT_NAMES)[number], z.ZodNumber>).nullable().describe('the figures limits apply to; null when the workload could not be replayed'),
+  limits: limitValues.describe('the limits applied'),
+  violations: z.array(limitViolationSchema),
+  peakLine: sourceRefSchema.nullable(),
+  leaks: leaksReportSchema.nullable(),
+  problems: z.array(z.string()).describe('why the workload is invalid (one line per problem), or the internal error'),
+});
+
+export const checkReportSchema = z
+  .object({
+    tool: z.literal('memprof'),
+    version: z.string(),
+    checkVersion: z.literal(1),
+    exitCode: z.number().int().min(0).max(3),
+    summary: z.object({ workloads: count, passed: count, failed: count, invalid: count, errors: count }),
+    results: z.array(checkResultSchema).describe('in the order the files were named'),
+  })
+  .meta({ id: 'memprof-check', description: 'the results of memprof check --format json' });
+
+export type CheckResult = z.infer<typeof checkResultSchema>;
+export type CheckReport = z.infer<typeof checkReportSchema>;
