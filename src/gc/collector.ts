@@ -32,6 +32,9 @@ export type PassRecord = Omit<GcPass, 'file' | 'line' | 't'>;
 
 export interface CollectorConfig {
   version: VersionModel;
+  /** false for a recorded trace: automatic collections run only where the real run ran them
+   * (`runRecordedCollection`), since the trace cannot see every allocation that counted. */
+  automatic: boolean;
   enabled: boolean;
   threshold: [number, number, number];
   saveall: boolean;
@@ -68,6 +71,9 @@ export class Collector implements CollectorHooks {
   private pythonCalls = 0;
 
   private readonly schedulesOnly: boolean;
+  private readonly automatic: boolean;
+  /** Allocations a recorded trace could not see, as the recorded counts revealed them. */
+  hiddenAllocations = 0;
 
   constructor(
     private readonly heap: Heap,
@@ -77,6 +83,7 @@ export class Collector implements CollectorHooks {
     this.enabled = config.enabled;
     this.saveall = config.saveall;
     this.schedulesOnly = config.version.gc.schedulesCollection;
+    this.automatic = config.automatic;
     this.freelistSizes = config.version.freelists;
     this.tupleFreelists = new Array<number>(this.freelistSizes.tupleMaxSaveSize + 1).fill(0);
   }
@@ -99,7 +106,7 @@ export class Collector implements CollectorHooks {
         break;
     }
     this.count[0]++;
-    if (this.count[0] > this.threshold[0] && this.enabled && this.threshold[0] !== 0 && !this.collecting) {
+    if (this.count[0] > this.threshold[0] && this.enabled && this.threshold[0] !== 0 && !this.collecting && this.automatic) {
       if (this.schedulesOnly) {
         this.pending = true; // _Py_ScheduleGC
       } else {
@@ -108,6 +115,25 @@ export class Collector implements CollectorHooks {
         this.collecting = false;
       }
     }
+  }
+
+  /**
+   * A recorded trace says the real run started an automatic collection here, with these counts
+   * (`gc.get_count()` as it started). The counts are taken as the real run had them — what they
+   * exceed the model's by is allocations the trace could not see — and the collection the model
+   * would run at these counts runs. Returns the index of its pass, or -1 when the model's rule
+   * picks no generation.
+   */
+  runRecordedCollection(count: readonly [number, number, number]): number {
+    this.hiddenAllocations += Math.max(0, count[0] - this.count[0]);
+    for (let i = 0; i < NUM_GENERATIONS; i++) this.count[i] = count[i]!;
+    if (this.collecting) return -1;
+    const pass = this.passes.length;
+    this.pending = false;
+    this.collecting = true;
+    this.collectGenerations();
+    this.collecting = false;
+    return this.passes.length > pass ? pass : -1;
   }
 
   /** 3.12+: an eval-breaker check (a constructor call returned, a Python function starts, a

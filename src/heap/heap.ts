@@ -5,7 +5,7 @@
 // allocations and frees goes through the hooks of src/heap/hooks.ts.
 import type { VersionModel } from '../cpython/versions.js';
 import type { CallbackRecord } from '../model/report.js';
-import { appendEntry, clearEntries, compactEntries, deleteEntry, findEntry, keyCount } from './dicts.js';
+import { appendEntry, clearEntries, compactEntries, deleteEntry, findEntry, type DictKey } from './dicts.js';
 import { Frame } from './frames.js';
 import type { CollectorHooks } from './hooks.js';
 import { freedEvent, IdTable, UNKNOWN } from './ids.js';
@@ -277,7 +277,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     if (obj.kind === Kind.Dict) {
       const i = findEntry(obj, name);
       if (i < 0) return false;
-      this.decref(deleteEntry(obj, i));
+      this.dropEntry(obj, i);
       return true;
     }
     if (obj.dict !== null) return this.deleteField(obj.dict, name);
@@ -353,26 +353,107 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     list.listAllocated = allocated;
   }
 
-  private dictSet(dict: PyObject, key: string, value: PyObject | null): void {
+  /** `d[k] = v` with a key object (an int, a tuple, an instance, a str the trace counts). */
+  setKey(dict: PyObject, key: PyObject, value: PyObject | null): void {
+    this.dictSet(dict, key, value);
+  }
+
+  /** The value stored under a key object, `undefined` when there is none. */
+  getKey(dict: PyObject, key: PyObject): PyObject | null | undefined {
+    const i = findEntry(dict, key);
+    return i < 0 ? undefined : dict.fieldValues[i];
+  }
+
+  /** `del d[k]` with a key object. Returns false when the key is not there. */
+  deleteKey(dict: PyObject, key: PyObject): boolean {
+    const i = findEntry(dict, key);
+    if (i < 0) return false;
+    this.dropEntry(dict, i);
+    return true;
+  }
+
+  /** delitem_common: the entry becomes a dummy; its value goes, then its key. */
+  private dropEntry(dict: PyObject, i: number): void {
+    const { key, value } = deleteEntry(dict, i);
+    this.decref(value);
+    this.decref(key);
+  }
+
+  private dictSet(dict: PyObject, key: DictKey, value: PyObject | null): void {
+    const keyObject = typeof key === 'string' ? null : key;
     // MAINTAIN_TRACKING: a dict starts tracking itself when it stores something that may be tracked.
-    if (!dict.tracked && mayBeTracked(value)) this.gc.track(dict);
+    if (!dict.tracked && (mayBeTracked(value) || mayBeTracked(keyObject))) this.gc.track(dict);
     const i = findEntry(dict, key);
     this.incref(value);
     if (i >= 0) {
+      // An existing key keeps its key object; only the value is replaced.
       const old = dict.fieldValues[i]!;
       dict.fieldValues[i] = value;
       this.decref(old);
       return;
     }
-    if (dict.dictEntries >= dictUsable(dict.dictLog2)) {
-      // insertion_resize: a table for three times the keys in use (dummy entries are dropped).
-      const log2 = dict.dictLog2 === 0 ? 3 : dictLog2For(keyCount(dict) * 3);
-      this.resize(dict, dict.size + dictKeysSize(log2) - dictKeysSize(dict.dictLog2));
+    const unicode = dict.unicodeKeys && (keyObject === null || (keyObject.kind === Kind.Atomic && keyObject.typeName === 'str'));
+    if (dict.dictEntries >= dictUsable(dict.dictLog2) || unicode !== dict.unicodeKeys) {
+      // insertion_resize: a table for three times the keys in use (dummy entries are dropped); the
+      // first key that is not a str also rebuilds a str-keys table as a general one.
+      const log2 = dict.dictLog2 === 0 ? 3 : dictLog2For(dict.liveEntries * 3);
+      this.resize(dict, dict.size + dictKeysSize(log2, unicode) - dictKeysSize(dict.dictLog2, dict.unicodeKeys));
       dict.dictLog2 = log2;
       compactEntries(dict);
     }
+    this.incref(keyObject);
     appendEntry(dict, key, value);
-    dict.liveEntries++;
+    dict.unicodeKeys = unicode;
+  }
+
+  // List operations by index (recorded traces: `lst[i] = v`, `insert`, `del lst[i:j]`, `sort`).
+
+  /** `lst[i] = v`: the new reference is stored, then the old item dropped (list_ass_item). */
+  setItem(list: PyObject, index: number, value: PyObject | null): void {
+    const items = list.items!;
+    this.incref(value);
+    const old = items[index]!;
+    items[index] = value;
+    this.decref(old);
+  }
+
+  /** `lst.insert(i, v)`: list_resize for one more, then the item takes position i. */
+  insertItem(list: PyObject, index: number, value: PyObject | null): void {
+    const items = list.items!;
+    this.setListAllocated(list, listResize(list.listAllocated, items.length, items.length + 1));
+    this.incref(value);
+    items.splice(index, 0, value);
+  }
+
+  /** `del lst[start:stop]` (list_ass_slice): the list shrinks by list_resize, then the removed items
+   * are dropped last first. */
+  deleteItems(list: PyObject, start: number, stop: number): void {
+    const items = list.items!;
+    const removed = items.splice(start, stop - start);
+    this.setListAllocated(list, listResize(list.listAllocated, items.length + removed.length, items.length));
+    for (let i = removed.length - 1; i >= 0; i--) this.decref(removed[i]!);
+  }
+
+  /** The list's items replaced as a whole (sort, reverse, slice assignment, extend, `*=`): the new
+   * references are taken, the item array resized by list_resize, then the old items dropped last
+   * first. A permutation changes no refcount in the end. */
+  setItems(list: PyObject, values: readonly (PyObject | null)[]): void {
+    const old = list.items!;
+    for (let i = 0; i < values.length; i++) this.incref(values[i] ?? null);
+    list.items = values.slice();
+    if (values.length !== old.length) this.setListAllocated(list, listResize(list.listAllocated, old.length, values.length));
+    for (let i = old.length - 1; i >= 0; i--) this.decref(old[i]!);
+  }
+
+  /** `lst.clear()`, `d.clear()`, `s.clear()`: the container's tp_clear. */
+  clearContainer(container: PyObject): void {
+    this.clearReferences(container);
+  }
+
+  /** An instance's reference to its type object (a recorded class). */
+  setTypeObject(obj: PyObject, type: PyObject): void {
+    this.incref(type);
+    obj.typeObject = type;
   }
 
   /** The class's key table is full: the instance gets a real `__dict__` (make_dict_from_instance_attributes). */
@@ -669,8 +750,8 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     const n = detachForClear(obj, dropped);
     switch (obj.kind) {
       case Kind.Dict:
+        this.resize(obj, obj.size - dictKeysSize(obj.dictLog2, obj.unicodeKeys));
         clearEntries(obj);
-        this.resize(obj, obj.size - dictKeysSize(obj.dictLog2));
         obj.dictLog2 = 0;
         break;
       case Kind.List:

@@ -97,13 +97,14 @@ export function listResize(allocated: number, size: number, newSize: number): nu
   return newSize === 0 ? 0 : newAllocated;
 }
 
-/** The bytes a string-keyed dict's key table of 2**log2 slots adds to the empty dict (0 = no table):
- * the header, the index array (1-8 bytes per slot) and USABLE_FRACTION entries of 16 bytes. */
-export function dictKeysSize(log2: number): number {
+/** The bytes a dict's key table of 2**log2 slots adds to the empty dict (0 = no table): the header,
+ * the index array (1-8 bytes per slot) and USABLE_FRACTION entries, 16 bytes each in a str-keys
+ * table (PyDictUnicodeEntry) and 24 in a general one (PyDictKeyEntry keeps the hash). */
+export function dictKeysSize(log2: number, unicode = true): number {
   if (log2 === 0) return 0;
   const slots = 1 << log2;
   const indexBytes = slots <= 0xff ? 1 : slots <= 0xffff ? 2 : slots <= 0xffffffff ? 4 : 8;
-  return 32 + slots * indexBytes + dictUsable(log2) * 16;
+  return 32 + slots * indexBytes + dictUsable(log2) * (unicode ? 16 : 24);
 }
 
 /** USABLE_FRACTION: entries a key table of 2**log2 slots holds before it must grow. */
@@ -152,12 +153,18 @@ export function setGrownSlots(used: number): number {
  */
 export function traverse(obj: PyObject, out: PyObject[]): number {
   switch (obj.kind) {
-    case Kind.Instance:
+    case Kind.Instance: {
+      let n: number;
       if (obj.dict !== null) {
         out[0] = obj.dict;
-        return 1;
+        n = 1;
+      } else {
+        n = valuesInto(obj.fieldValues, out);
       }
-      return valuesInto(obj.fieldValues, out);
+      const type = obj.typeObject;
+      if (type !== null) out[n++] = type;
+      return n;
+    }
     case Kind.Function:
       if (obj.dict !== null) {
         out[0] = obj.dict;
@@ -165,7 +172,7 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
       }
       return 0;
     case Kind.Dict:
-      return valuesInto(obj.fieldValues, out);
+      return obj.unicodeKeys ? valuesInto(obj.fieldValues, out) : entriesInto(obj, out);
     case Kind.List:
     case Kind.Tuple: {
       const items = obj.items!;
@@ -191,6 +198,21 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
 export function referencesInReadingOrder(obj: PyObject, out: PyObject[]): number {
   if (obj.kind === Kind.List || obj.kind === Kind.Tuple) return valuesInto(obj.items!, out);
   return traverse(obj, out);
+}
+
+/** dict_traverse of a table that is not DK_IS_UNICODE: each entry's value, then its key. */
+function entriesInto(dict: PyObject, out: PyObject[]): number {
+  const values = dict.fieldValues;
+  const keys = dict.fieldKeys;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === undefined) continue;
+    if (v !== null) out[n++] = v;
+    const k = keys?.[i];
+    if (k !== undefined) out[n++] = k;
+  }
+  return n;
 }
 
 function valuesInto(values: readonly (PyObject | null | undefined)[], out: PyObject[]): number {
@@ -232,11 +254,16 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
       return n;
     }
     case Kind.Dict: {
+      // free_keys_object: each entry's key, then its value. The caller empties the dict.
       const values = obj.fieldValues;
-      obj.fieldValues = [];
-      obj.fieldNames = [];
+      const keys = obj.fieldKeys;
       let n = 0;
-      for (let i = 0; i < values.length; i++) if (values[i] !== undefined) out[n++] = values[i]!;
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] === undefined) continue;
+        const k = keys?.[i];
+        if (k !== undefined) out[n++] = k;
+        out[n++] = values[i]!;
+      }
       return n;
     }
     case Kind.List: {
@@ -268,23 +295,34 @@ export function hasClear(kind: Kind): boolean {
  * (null for None), or undefined when none is left. `cursor` is the deallocator's progress through
  * the object's values (kept by the caller between calls); the returned cursor is written back
  * through `at`. Order: an instance's or function's `__dict__`, else an instance's values in
- * key-table order (_PyObject_FreeInstanceAttributes); a dict's entries in order (free_keys_object);
+ * key-table order (_PyObject_FreeInstanceAttributes), and last an instance's type object
+ * (subtype_dealloc); a dict's entries in order, each key before its value (free_keys_object);
  * list and tuple items last first (list_dealloc, tupledealloc); set items in table order
  * (set_dealloc).
  */
 export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[], at: number): PyObject | null | undefined {
   switch (obj.kind) {
-    case Kind.Instance:
+    case Kind.Instance: {
+      if (obj.dict !== null) {
+        const dict = obj.dict;
+        obj.dict = null;
+        return dict;
+      }
+      const value = takeNextValue(obj.fieldValues, cursor, at);
+      if (value !== undefined) return value;
+      const type = obj.typeObject;
+      obj.typeObject = null;
+      return type ?? undefined;
+    }
     case Kind.Function:
       if (obj.dict !== null) {
         const dict = obj.dict;
         obj.dict = null;
         return dict;
       }
-      if (obj.kind === Kind.Instance) return takeNextValue(obj.fieldValues, cursor, at);
       return undefined;
     case Kind.Dict:
-      return takeNextValue(obj.fieldValues, cursor, at);
+      return obj.fieldKeys === null ? takeNextValue(obj.fieldValues, cursor, at) : takeNextEntryPart(obj, cursor, at);
     case Kind.List:
     case Kind.Tuple: {
       const items = obj.items!;
@@ -296,6 +334,33 @@ export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[
     default:
       return undefined;
   }
+}
+
+/** A dict with key objects: each entry's key, then its value. The cursor counts halves of entries
+ * (2i: entry i's key is next, 2i + 1: its value). */
+function takeNextEntryPart(dict: PyObject, cursor: Int32Array | number[], at: number): PyObject | null | undefined {
+  const values = dict.fieldValues;
+  const keys = dict.fieldKeys!;
+  let c = cursor[at]!;
+  while (c >> 1 < values.length) {
+    const i = c >> 1;
+    const keyNext = (c & 1) === 0;
+    c++;
+    if (values[i] === undefined) continue; // a dummy entry
+    if (keyNext) {
+      const key = keys[i];
+      if (key === undefined) continue;
+      keys[i] = undefined;
+      cursor[at] = c;
+      return key;
+    }
+    const value = values[i];
+    values[i] = undefined;
+    cursor[at] = c;
+    return value;
+  }
+  cursor[at] = c;
+  return undefined;
 }
 
 /** The next value not taken yet (each taken slot is emptied), from `cursor[at]` on. */

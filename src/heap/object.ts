@@ -16,6 +16,8 @@ const UNREACHABLE = 4;
 const FINALIZED = 8;
 const IMPLICIT = 16;
 const HAS_CALLBACK = 32;
+/** A dict whose keys are all str (DK_IS_UNICODE); cleared by the first key of another type. */
+const NON_UNICODE_KEYS = 64;
 const KIND_SHIFT = 8;
 
 /** The field array of objects that have no field yet (never written: replaced on first store). */
@@ -30,7 +32,9 @@ class RareState {
   callback: string | null = null;
   owner: PyObject | null = null;
   external = 0;
-  keyIndex: Map<string, number> | null = null;
+  keyIndex: Map<string | PyObject, number> | null = null;
+  keys: (PyObject | undefined)[] | null = null;
+  typeObject: PyObject | null = null;
 }
 
 export class PyObject extends GcNode {
@@ -178,11 +182,36 @@ export class PyObject extends GcNode {
     if (owner !== null || this.rare !== null) this.more.owner = owner;
   }
 
+  /** A dict's key objects, parallel to fieldNames, once it has one (src/heap/dicts.ts). */
+  get fieldKeys(): (PyObject | undefined)[] | null {
+    return this.rare === null ? null : this.rare.keys;
+  }
+  set fieldKeys(keys: (PyObject | undefined)[] | null) {
+    if (keys !== null || this.rare !== null) this.more.keys = keys;
+  }
+
+  /** An instance's type object, when the trace has it (a recorded class): held like any reference,
+   * visited last and dropped last (subtype_traverse, subtype_dealloc). */
+  get typeObject(): PyObject | null {
+    return this.rare === null ? null : this.rare.typeObject;
+  }
+  set typeObject(type: PyObject | null) {
+    if (type !== null || this.rare !== null) this.more.typeObject = type;
+  }
+
+  /** A dict all of whose keys are str: a DK_IS_UNICODE table (16-byte entries, keys not visited). */
+  get unicodeKeys(): boolean {
+    return (this.flags & NON_UNICODE_KEYS) === 0;
+  }
+  set unicodeKeys(on: boolean) {
+    this.setFlag(NON_UNICODE_KEYS, !on);
+  }
+
   /** A large dict's key → entry index (src/heap/dicts.ts). */
-  get keyIndex(): Map<string, number> | null {
+  get keyIndex(): Map<string | PyObject, number> | null {
     return this.rare === null ? null : this.rare.keyIndex;
   }
-  set keyIndex(index: Map<string, number> | null) {
+  set keyIndex(index: Map<string | PyObject, number> | null) {
     if (index !== null || this.rare !== null) this.more.keyIndex = index;
   }
 

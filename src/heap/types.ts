@@ -15,7 +15,8 @@ export class PyClass {
   /** Field names in the order first set on any instance: the shared key table (traversal order). */
   readonly keys: string[] = [];
   readonly keyIndex = new Map<string, number>();
-  /** dk_usable of the shared keys: instance creation and new names consume it. */
+  /** dk_usable of the shared keys: instance creation and new names consume it. A class with fixed
+   * slots has no shared key table: its slots are its keys, and it never runs out. */
   usable = SHARED_KEYS_MAX_SIZE;
 
   constructor(
@@ -25,7 +26,16 @@ export class PyClass {
     readonly finalizer: FinalizerKind,
     /** For a resurrecting finalizer: the module-level name of the list it appends self to. */
     readonly resurrectName: string | null,
-  ) {}
+    /** `__slots__`, or a built-in type's fields: references in this order, never a `__dict__`. */
+    slots: readonly string[] | null = null,
+  ) {
+    if (slots === null) return;
+    for (const name of slots) {
+      this.keyIndex.set(name, this.keys.length);
+      this.keys.push(name);
+    }
+    this.usable = Infinity;
+  }
 
   get supportsWeakrefs(): boolean {
     return KINDS[this.kind].weakrefs;
@@ -99,7 +109,7 @@ export class TypeRegistry {
     if (cls === undefined) {
       const kind = this.kindOf(typeName, decl);
       const size = decl?.size !== undefined ? parseSize(decl.size) : this.defaultSize(typeName, kind);
-      cls = new PyClass(typeName, kind, size, fin.kind, fin.name);
+      cls = new PyClass(typeName, kind, size, fin.kind, fin.name, decl?.slots ?? null);
       this.classes.set(key, cls);
     }
     if (eventFinalizer === undefined) this.byName.set(typeName, cls);

@@ -173,6 +173,50 @@ export const memoryModelReportSchema = z.object({
 
 const generationTriple = z.tuple([count, count, count]);
 
+const whereSchema = { event: z.number().int().min(-1), file: z.string(), line: line.nullable() };
+const passFigures = z.object({ generation: z.number().int().min(0).max(2), collected: count, uncollectable: count });
+const census = z.object({ objects: count, bytes });
+
+/** A recorded trace (`memprof record`): every figure the real run observed beside the model's. */
+export const recordedComparisonSchema = z.object({
+  interpreter: z.string().describe('the interpreter that ran the program'),
+  script: z.string(),
+  exitCode: z.number().int(),
+  figures: count.describe('figures compared'),
+  equal: count.describe('of which the model agrees with the real run'),
+  collects: z
+    .array(z.object({ ...whereSchema, real: count, model: count, equal: z.boolean() }))
+    .describe('each gc.collect(): what it returned in the real run and in the replay'),
+  automatic: z
+    .array(
+      z.object({
+        ...whereSchema,
+        count: generationTriple.describe('gc.get_count() in the real run as the collection started'),
+        real: passFigures.nullable(),
+        model: passFigures.nullable().describe('the pass the model ran at these counts; null when its rule picked none'),
+        equal: z.boolean(),
+      }),
+    )
+    .describe('each automatic collection of the real run'),
+  hiddenAllocations: count.describe('allocations the trace could not see, from the counts the real run reported'),
+  census: z
+    .object({
+      real: census,
+      model: census,
+      equal: z.boolean(),
+      byType: z.array(z.object({ type: z.string(), real: census, model: census, equal: z.boolean() })),
+    })
+    .nullable()
+    .describe('the traced objects alive at the end, by type'),
+  count: z.object({ real: generationTriple, model: generationTriple, equal: z.boolean() }).nullable().describe('gc.get_count() at the end'),
+  stats: z
+    .object({ real: z.array(gcStatsSchema), model: z.array(gcStatsSchema), equal: z.boolean() })
+    .nullable()
+    .describe('gc.get_stats() since the start'),
+  notes: z.array(z.string()),
+});
+export type RecordedComparison = z.infer<typeof recordedComparisonSchema>;
+
 export const reportSchema = z
   .object({
     tool: z.literal('memprof'),
@@ -203,6 +247,7 @@ export const reportSchema = z
     timeline: z.array(timelinePointSchema),
     snapshots: z.array(snapshotReportSchema),
     limits: z.object({ violations: z.array(limitViolationSchema) }),
+    recorded: recordedComparisonSchema.optional().describe('a trace recorded by memprof record: the real run beside the model'),
   })
   .meta({ id: 'memprof-report', description: 'the report of one replay (memprof run --format json)' });
 

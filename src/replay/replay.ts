@@ -17,6 +17,7 @@ import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
 import { buildReport } from '../analysis/report.js';
 import { SiteTallies } from '../analysis/sites.js';
+import { RecordedRun } from '../analysis/recorded.js';
 import { Pymalloc } from '../memory/pymalloc.js';
 import { takeSnapshot, type Snapshot } from '../analysis/snapshots.js';
 
@@ -65,6 +66,10 @@ export class Replay {
   private readonly timeline: Timeline;
   private readonly sourceFile: string;
   private readonly sourceLines: string[];
+  /** Source text of the files a recorded trace names besides `source.file`. */
+  private readonly otherSources = new Map<string, string[]>();
+  /** A recorded trace: what the real run observed, and what the replay makes of it. */
+  private readonly recorded: RecordedRun | null;
   /** Objects the cyclic collector freed, tallied by allocating line as they go. */
   private readonly gcFreed: SiteTallies;
   private readonly baseline: number;
@@ -87,6 +92,8 @@ export class Replay {
     this.python = options.python ?? header.python;
     this.sourceFile = header.source?.file ?? workload.file;
     this.sourceLines = header.source?.lines ?? [];
+    for (const source of header.sources ?? []) this.otherSources.set(source.file, source.lines);
+    this.recorded = header.recorded === undefined ? null : new RecordedRun(header.recorded);
     const version = versionModel(this.python);
     this.types = new TypeRegistry(version, header.types);
     this.baseline = parseSize(header.baseline);
@@ -96,6 +103,7 @@ export class Replay {
     this.heap = new Heap(this.baseline, this.sourceFile, this.types, (heap) =>
       new Collector(heap, {
         version,
+        automatic: gcConfig?.automatic !== 'recorded',
         enabled: gcConfig?.enabled ?? true,
         threshold,
         saveall: (gcConfig?.debug ?? []).includes('saveall'),
@@ -112,7 +120,7 @@ export class Replay {
 
   /** The source text of a line of the traced program ('' when unknown). */
   private readonly lineText = (file: string, line: number): string =>
-    file === this.sourceFile ? (this.sourceLines[line - 1] ?? '') : '';
+    (file === this.sourceFile ? this.sourceLines : this.otherSources.get(file))?.[line - 1] ?? '';
 
   /** Long-lived objects as a full collection left them: reachable (held from outside the model),
    * in generation 2, and long_lived_total counts them. They are not workload objects. */
@@ -209,6 +217,10 @@ export class Replay {
         if (ev.field !== undefined) {
           this.requireFields(from, ev.field);
           heap.setField(from, ev.field, to, frame.file, frame.line ?? 0);
+        } else if (ev.key !== undefined) {
+          heap.setKey(this.dict(from), this.resolve(ev.key), to);
+        } else if (ev.index !== undefined) {
+          heap.setItem(from, this.itemIndex(from, ev.index, false), to);
         } else {
           this.requireItems(from, true);
           heap.appendItem(from, to);
@@ -220,6 +232,14 @@ export class Replay {
         if (ev.field !== undefined) {
           this.requireFields(from, ev.field);
           if (!heap.deleteField(from, ev.field)) this.fail(`'${from.id}' has no field '${ev.field}'`, 'Unref only a field that is set');
+        } else if (ev.key !== undefined) {
+          const key = this.resolve(ev.key);
+          if (!heap.deleteKey(this.dict(from), key)) this.fail(`'${from.id}' has no key '${key.id}'`, 'Unref only a key the dict holds');
+        } else if (ev.index !== undefined) {
+          const start = this.itemIndex(from, ev.index, false);
+          const stop = ev.stop === undefined ? start + 1 : this.itemIndex(from, ev.stop, true);
+          if (stop < start) this.fail(`"stop" ${stop} is before "index" ${start}`, 'Give a slice whose stop is not before its start');
+          heap.deleteItems(from, start, stop);
         } else if (ev.to !== undefined) {
           this.requireItems(from, true);
           const to = this.resolve(ev.to);
@@ -275,9 +295,34 @@ export class Replay {
       case 'snapshot':
         this.snapshots.push(takeSnapshot(heap, this.gc, ev.label, this.clock));
         return;
-      case 'gc.collect':
-        this.gc.collect(ev.generation);
+      case 'insert': {
+        const list = this.list(ev.from);
+        heap.insertItem(list, this.itemIndex(list, ev.index, true), this.resolveNullable(ev.to));
         return;
+      }
+      case 'setitems': {
+        const list = this.list(ev.from);
+        heap.setItems(list, ev.items.map((r) => this.resolveNullable(r)));
+        return;
+      }
+      case 'clear': {
+        const container = this.container(ev.from);
+        if (KINDS[container.kind].storage === 'attributes' || container.kind === Kind.Tuple || container.kind === Kind.FrozenSet) {
+          this.fail(`'${container.id}' is a ${container.typeName}: it has no clear()`, 'Clear a list, dict or set');
+        }
+        heap.clearContainer(container);
+        return;
+      }
+      case 'gc.collect': {
+        const result = this.gc.collect(ev.generation);
+        if (ev.observed !== undefined) this.recorded?.collect(this.where(), ev.observed, result);
+        return;
+      }
+      case 'gc.auto': {
+        const pass = this.gc.runRecordedCollection(ev.count);
+        this.recorded?.automatic(this.where(), ev.count, ev.observed ?? null, pass < 0 ? null : this.gc.passes[pass]!);
+        return;
+      }
       case 'gc.enable':
         this.gc.enabled = true;
         return;
@@ -306,6 +351,12 @@ export class Replay {
     }
   }
 
+  /** Where the event being replayed is: for the comparisons of a recorded trace. */
+  private where(): { event: number; file: string; line: number | null } {
+    const frame = this.heap.currentFrame;
+    return { event: this.heap.event, file: frame.file, line: frame.line };
+  }
+
   private alloc(ev: Extract<PlainEvent, { op: 'alloc' }>, frame: Frame): void {
     const heap = this.heap;
     this.requireNewId(ev.id);
@@ -329,6 +380,13 @@ export class Replay {
     }
     const values = names.length === 0 ? NONE : names.map((name) => this.resolveNullable(ev.fields![name]!));
     const items = ev.items === undefined || ev.items.length === 0 ? NONE : ev.items.map((r) => this.resolveNullable(r));
+    if (ev.entries !== undefined && ev.entries.length > 0 && cls.kind !== Kind.Dict) {
+      this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a dict takes "entries"`, 'Give "fields" or "items"');
+    }
+    const keys = ev.entries === undefined ? NONE : ev.entries.map(([key]) => this.resolve(key));
+    const keyed = ev.entries === undefined ? NONE : ev.entries.map(([, value]) => this.resolveNullable(value));
+    const type = ev.class === undefined ? null : this.resolve(ev.class);
+    if (type !== null && cls.kind !== Kind.Instance) this.fail(`'${ev.id}' is a ${cls.name}: only a class instance takes a "class"`, 'Omit "class"');
     const into = ev.into === undefined ? null : this.container(ev.into.obj);
     if (into !== null) {
       if (ev.into!.field !== undefined) this.requireFields(into, ev.into!.field);
@@ -336,11 +394,12 @@ export class Replay {
     }
 
     // Items of a display ([a, b], (a, b), {'k': v}) sit on the evaluation stack while it is created.
-    const stacked = cls.kind === Kind.Dict ? values : items;
+    const stacked = cls.kind === Kind.Dict ? [...values, ...keys, ...keyed] : items;
     for (let i = 0; i < stacked.length; i++) heap.incref(stacked[i] ?? null);
     const size = ev.size !== undefined ? parseSize(ev.size) : cls.size;
     const obj = heap.allocate(ev.id, cls, size, frame.file, frame.line ?? 0, false, items.length);
     obj.refcount = 1; // the evaluation stack's reference
+    if (type !== null) heap.setTypeObject(obj, type);
     // A tuple cannot exist without its items (BUILD_TUPLE fills it before anything else runs);
     // a list or dict display is modelled as an empty one that then receives its items.
     // A frozenset is built by its constructor call, which returns it filled.
@@ -352,6 +411,7 @@ export class Replay {
       if (!filledAtCreation) heap.initItems(obj, items);
     } else {
       for (let i = 0; i < names.length; i++) heap.setField(obj, names[i]!, values[i] ?? null, frame.file, frame.line ?? 0);
+      for (let i = 0; i < keys.length; i++) heap.setKey(obj, keys[i]!, keyed[i] ?? null);
       if (cls.kind === Kind.Dict) for (let i = 0; i < stacked.length; i++) heap.decref(stacked[i] ?? null);
     }
     this.store(obj, ev.as, ev.global === true, ev.into, into, frame);
@@ -462,6 +522,27 @@ export class Replay {
     return obj;
   }
 
+  private dict(obj: PyObject): PyObject {
+    if (obj.kind !== Kind.Dict) this.fail(`'${obj.id}' is a ${obj.typeName}: only a dict takes object keys`, 'Give a "field" for an attribute');
+    return obj;
+  }
+
+  private list(ref: string): PyObject {
+    const obj = this.resolve(ref);
+    if (obj.kind !== Kind.List) this.fail(`'${obj.id}' is a ${obj.typeName}, not a list`, 'Insert and replace items of a list');
+    return obj;
+  }
+
+  /** A list position: an existing item's, or with `end` also the one past the last. */
+  private itemIndex(list: PyObject, index: number, end: boolean): number {
+    if (list.kind !== Kind.List) this.fail(`'${list.id}' is a ${list.typeName}: only a list takes an "index"`, 'Give a "field" or a "key"');
+    const length = list.items!.length;
+    if (index > length || (!end && index === length)) {
+      this.fail(`index ${index} is out of range for '${list.id}' (${length} items)`, 'Refer to an item the list holds');
+    }
+    return index;
+  }
+
   private requireFields(obj: PyObject, field: string): void {
     if (KINDS[obj.kind].storage === 'items') {
       this.fail(`'${obj.id}' is a ${obj.typeName}: it takes items, not fields (field '${field}')`, 'Omit "field" to append an item');
@@ -540,6 +621,7 @@ export class Replay {
       snapshots: this.snapshots,
       gcFreed: this.gcFreed,
     });
+    if (this.recorded !== null) report.recorded = this.recorded.finish(heap, this.gc.count, this.gc.stats, this.gc.hiddenAllocations);
     const memory = heap.memory;
     if (memory instanceof Pymalloc) {
       report.workload.memoryModel = 'pymalloc';

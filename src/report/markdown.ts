@@ -6,6 +6,7 @@ import { hasLiveObjects, renderLeakSectionsMarkdown, renderSnapshotsMarkdown, ty
 import type { FunctionReport, Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
 import { markdownTable } from './sections.js';
+import { comparisonRows } from './recorded.js';
 
 /** A table cell: pipes escaped (GFM splits cells on them even inside code spans). */
 
@@ -61,6 +62,11 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
       [[codeSpan(workload.file), workload.events, `CPython ${workload.python}`, workload.memoryModel]],
     )}\n`,
   );
+
+  if (report.recorded !== undefined) {
+    const c = comparisonRows(report.recorded, plain);
+    sections.push(`## ${c.title}\n\n${markdownTable(c.head, c.aligns, c.rows)}\n${c.notes.map((n) => `\n${n}\n`).join('')}`);
+  }
 
   sections.push('## Line by line\n');
   for (const fn of report.functions) sections.push(lineTable(report, fn, plain));

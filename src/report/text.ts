@@ -7,6 +7,7 @@ import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } f
 import type { Report } from '../model/report.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
 import { table, title } from './sections.js';
+import { comparisonRows } from './recorded.js';
 
 /** `name: value` lines with the values in one column. */
 function fields(pairs: [string, string][]): string {
@@ -134,8 +135,16 @@ function memoryModelFields(report: Report, bytes: (n: number) => string): [strin
   ];
 }
 
+/** A recorded trace: what the real run observed beside the model's figures. */
+export function renderRecorded(report: Report, options: RenderOptions): string {
+  const c = comparisonRows(report.recorded!, options);
+  const notes = c.notes.map((n) => `  ${n}\n`).join('');
+  return `${title(c.title, options)}\n${table(c.head, c.aligns, c.rows, options)}\n${notes}`;
+}
+
 export function renderText(report: Report, options: LeakRenderOptions): string {
   const sections: string[] = [renderHeader(report, options)];
+  if (report.recorded !== undefined) sections.push(renderRecorded(report, options));
   for (const fn of report.functions) sections.push(renderLineTable(report, fn, options));
   sections.push(renderGc(report, options));
   if (report.callbacks.length > 0) sections.push(renderCallbacks(report, options));

@@ -64,22 +64,55 @@ const allocEvent = z.strictObject({
   into: intoSchema.optional().describe('store the new object into another object'),
   global: z.boolean().optional().describe('with as: bind in the module frame'),
   finalizer: finalizerSchema.optional(),
+  entries: z
+    .array(z.tuple([refSchema, nullableRef]))
+    .optional()
+    .describe('dict entries whose keys are objects (`{1: a, obj: b}`): [key, value] pairs, in order'),
+  class: refSchema.optional().describe('the type object of a class instance, when the trace has it (a recorded class): the instance holds a reference to it, as CPython instances of heap types do'),
 });
+
+const indexSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const refEvent = z.strictObject({
   op: z.literal('ref'),
   ...common,
   from: refSchema,
   to: nullableRef,
-  field: z.string().optional(),
+  field: z.string().optional().describe('`a.f = b` / `d["f"] = b`: the attribute or str key to store into'),
+  key: refSchema.optional().describe('`d[k] = b` with an object key `k`'),
+  index: indexSchema.optional().describe('`lst[i] = b`: replaces item i'),
 });
 
 const unrefEvent = z.strictObject({
   op: z.literal('unref'),
   ...common,
   from: refSchema,
-  field: z.string().optional(),
-  to: refSchema.optional(),
+  field: z.string().optional().describe('`del a.f` / `del d["f"]`'),
+  to: refSchema.optional().describe('`lst.remove(b)` / `s.discard(b)`: the first item that is b'),
+  key: refSchema.optional().describe('`del d[k]` with an object key `k`'),
+  index: indexSchema.optional().describe('`del lst[i]` / `lst.pop(i)`'),
+  stop: indexSchema.optional().describe('with index: `del lst[index:stop]`'),
+});
+
+const insertEvent = z.strictObject({
+  op: z.literal('insert'),
+  ...common,
+  from: refSchema.describe('the list'),
+  index: indexSchema.describe('the position the new item takes (`lst.insert(i, b)`)'),
+  to: nullableRef,
+});
+
+const setItemsEvent = z.strictObject({
+  op: z.literal('setitems'),
+  ...common,
+  from: refSchema.describe('the list'),
+  items: z.array(nullableRef).describe('all its items afterwards: `lst.sort()`, `lst.reverse()`, `lst[a:b] = …`, `lst.extend(…)`, `lst *= n`'),
+});
+
+const clearEvent = z.strictObject({
+  op: z.literal('clear'),
+  ...common,
+  from: refSchema.describe('`lst.clear()`, `d.clear()`, `s.clear()`: the container is emptied and its table given back'),
 });
 
 const bindEvent = z.strictObject({
@@ -135,11 +168,34 @@ const resizeEvent = z.strictObject({
 const lineEvent = z.strictObject({ op: z.literal('line'), ...common });
 const snapshotEvent = z.strictObject({ op: z.literal('snapshot'), ...common, label: z.string().min(1) });
 
+const generationCounts = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]);
+
 const gcCollectEvent = z.strictObject({
   op: z.literal('gc.collect'),
   ...common,
   generation: z.number().int().min(0).max(2).default(2),
+  observed: z
+    .strictObject({
+      result: z.number().int().nonnegative().describe('what gc.collect() returned in the recorded run'),
+      count: generationCounts.optional().describe('gc.get_count() just before the call'),
+    })
+    .optional()
+    .describe('a recorded trace: what the real run saw'),
 });
+
+const gcAutoEvent = z.strictObject({
+  op: z.literal('gc.auto'),
+  ...common,
+  count: generationCounts.describe('gc.get_count() as the collection started: the allocation count, including the allocations the trace cannot see'),
+  observed: z
+    .strictObject({
+      generation: z.number().int().min(0).max(2),
+      collected: z.number().int().nonnegative(),
+      uncollectable: z.number().int().nonnegative(),
+    })
+    .optional()
+    .describe('what the recorded run collected in this pass'),
+}).describe('a recorded trace: an automatic collection started here in the real run');
 const gcEnableEvent = z.strictObject({ op: z.literal('gc.enable'), ...common });
 const gcDisableEvent = z.strictObject({ op: z.literal('gc.disable'), ...common });
 const gcSetThresholdEvent = z.strictObject({
@@ -188,6 +244,10 @@ const plainEvents = [
   gcFreezeEvent,
   gcUnfreezeEvent,
   gcGarbageClearEvent,
+  insertEvent,
+  setItemsEvent,
+  clearEvent,
+  gcAutoEvent,
 ] as const;
 
 export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>
@@ -216,6 +276,10 @@ export type PythonVersion = z.infer<typeof pythonVersionSchema>;
 
 export const typeDeclSchema = z.strictObject({
   size: sizeSchema.optional(),
+  slots: z
+    .array(z.string())
+    .optional()
+    .describe("the type's fixed slots in traversal order (`__slots__` classes, and the built-in types a recorder describes: function, cell, generator, type…): no shared key table, no `__dict__`"),
   tracked: z.boolean().optional().describe('false: an atomic type that holds no references'),
   finalizer: finalizerSchema.optional(),
 });
@@ -231,10 +295,42 @@ export const limitsSchema = z.strictObject({
 
 export const gcConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  automatic: z
+    .enum(['model', 'recorded'])
+    .default('model')
+    .describe('model: automatic collections run when the modelled allocation count crosses threshold 0; recorded: they run where "gc.auto" events say the real run ran them (a recorded trace cannot see every allocation)'),
   threshold: z.array(z.number().int().nonnegative()).min(1).max(3).optional(),
   debug: z.array(z.literal('saveall')).default([]),
   startupObjects: z.number().int().nonnegative().default(0),
 });
+
+const typeFigures = z.strictObject({ type: z.string(), objects: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
+
+/** What `memprof record` observed of the real run, for the replay to compare itself with. */
+export const recordedSchema = z
+  .strictObject({
+    interpreter: z.string().describe('"CPython 3.11.7"'),
+    executable: z.string(),
+    script: z.string(),
+    argv: z.array(z.string()),
+    exitCode: z.number().int(),
+    events: z.number().int().nonnegative().describe('events in the trace'),
+    profiled: z
+      .array(z.strictObject({ file: z.string(), function: z.string(), line: z.number().int().positive() }))
+      .describe('functions decorated with @profile: the ones tabulated (all traced code when empty)'),
+    census: z
+      .strictObject({ objects: z.number().int().nonnegative(), bytes: z.number().int().nonnegative(), byType: z.array(typeFigures) })
+      .optional()
+      .describe('the traced objects alive at the end of the real run'),
+    count: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional().describe('gc.get_count() at the end'),
+    stats: z
+      .array(z.strictObject({ collections: z.number().int().nonnegative(), collected: z.number().int().nonnegative(), uncollectable: z.number().int().nonnegative() }))
+      .length(3)
+      .optional()
+      .describe('gc.get_stats() since the start'),
+    notes: z.array(z.string()).default([]).describe('what the recording could not follow (threads, forks, …)'),
+  })
+  .describe('a trace recorded from a real program by memprof record: what the real run observed');
 
 export const headerSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -249,9 +345,14 @@ export const headerSchema = z.strictObject({
       lines: z.array(z.string()).default([]),
     })
     .optional(),
+  sources: z
+    .array(z.strictObject({ file: z.string().min(1), lines: z.array(z.string()) }))
+    .optional()
+    .describe('the source text of more files than `source` (a recorded program and the modules it imported)'),
   gc: gcConfigSchema.optional(),
   types: z.record(z.string(), typeDeclSchema).default({}),
   limits: limitsSchema.optional(),
+  recorded: recordedSchema.optional(),
 });
 
 export const workloadSchema = headerSchema.extend({
