@@ -103,7 +103,9 @@ function functionRanges(lines: LineStat[], sourceFile: string, sourceLines: stri
   }
   for (const r of ranges.values()) {
     if (r.file !== sourceFile || r.function === '<module>') continue;
-    const def = new RegExp(`^\\s*(async\\s+)?def\\s+${escapeRegExp(r.function)}\\s*\\(`);
+    // A method is named by its qualified name (`Node.__init__`); its `def` line by its own name.
+    const name = r.function.slice(r.function.lastIndexOf('.') + 1);
+    const def = new RegExp(`^\\s*(async\\s+)?def\\s+${escapeRegExp(name)}\\s*\\(`);
     for (let line = r.firstLine; line >= 1; line--) {
       if (def.test(sourceLines[line - 1] ?? '')) {
         r.firstLine = line;

@@ -9,6 +9,9 @@ export class Frame {
   private readonly seen = new Set<string>();
   /** The caller's line execution stays open while the callee runs (memory_profiler's reading). */
   line: number | null = null;
+  /** References the evaluation stack holds until the frame's line execution ends: values in flight
+   * a recorded trace names (`hold`, an allocation's `hold`, a call's `args`, a return's `keep`). */
+  readonly held: PyObject[] = [];
 
   constructor(
     readonly functionName: string,

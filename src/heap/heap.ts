@@ -119,6 +119,8 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     moduleFile: string,
     readonly types: TypeRegistry,
     makeCollector: (heap: Heap<G>) => G,
+    /** Sizes come from the trace only (a recorded trace measured them): see `modelledResize`. */
+    private readonly recordedSizes = false,
   ) {
     this.liveBytes = baseline;
     this.highWater = baseline;
@@ -201,6 +203,13 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
         this.peakClock = this.clock;
       }
     }
+  }
+
+  /** A size CPython's own rule gives the object (list_resize, a dict's or set's new table). A
+   * recorded trace says every size the real run measured instead (`resize` events), and there the
+   * rules only keep the counts that decide later growth. */
+  private modelledResize(obj: PyObject, newSize: number): void {
+    if (!this.recordedSizes) this.resize(obj, newSize);
   }
 
   /** The object's memory changed (resize events, list, dict and set growth). */
@@ -321,7 +330,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
       case Kind.Tuple:
         obj.items = values.slice();
         obj.tupleLength = values.length; // a tuple's length decides its freelist
-        if (!obj.implicit) this.resize(obj, obj.size + POINTER_SIZE * values.length);
+        if (!obj.implicit) this.modelledResize(obj, obj.size + POINTER_SIZE * values.length);
         return;
       default:
         // BUILD_SET / frozenset(iterable): one set_add per item.
@@ -342,14 +351,14 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     set.setFill++;
     if (setNeedsResize(set.setFill, set.setSlots)) {
       const slots = setGrownSlots(items.length);
-      this.resize(set, set.size + setTableSize(slots) - setTableSize(set.setSlots));
+      this.modelledResize(set, set.size + setTableSize(slots) - setTableSize(set.setSlots));
       set.setSlots = slots;
       set.setFill = items.length;
     }
   }
 
   private setListAllocated(list: PyObject, allocated: number): void {
-    if (allocated !== list.listAllocated) this.resize(list, list.size + POINTER_SIZE * (allocated - list.listAllocated));
+    if (allocated !== list.listAllocated) this.modelledResize(list, list.size + POINTER_SIZE * (allocated - list.listAllocated));
     list.listAllocated = allocated;
   }
 
@@ -397,7 +406,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
       // insertion_resize: a table for three times the keys in use (dummy entries are dropped); the
       // first key that is not a str also rebuilds a str-keys table as a general one.
       const log2 = dict.dictLog2 === 0 ? 3 : dictLog2For(dict.liveEntries * 3);
-      this.resize(dict, dict.size + dictKeysSize(log2, unicode) - dictKeysSize(dict.dictLog2, dict.unicodeKeys));
+      this.modelledResize(dict, dict.size + dictKeysSize(log2, unicode) - dictKeysSize(dict.dictLog2, dict.unicodeKeys));
       dict.dictLog2 = log2;
       compactEntries(dict);
     }
@@ -750,7 +759,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     const n = detachForClear(obj, dropped);
     switch (obj.kind) {
       case Kind.Dict:
-        this.resize(obj, obj.size - dictKeysSize(obj.dictLog2, obj.unicodeKeys));
+        this.modelledResize(obj, obj.size - dictKeysSize(obj.dictLog2, obj.unicodeKeys));
         clearEntries(obj);
         obj.dictLog2 = 0;
         break;
@@ -759,7 +768,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
         break;
       case Kind.Set:
       case Kind.FrozenSet:
-        this.resize(obj, obj.size - setTableSize(obj.setSlots));
+        this.modelledResize(obj, obj.size - setTableSize(obj.setSlots));
         obj.setSlots = SET_MINSIZE;
         obj.setFill = 0;
         break;

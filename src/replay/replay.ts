@@ -40,6 +40,8 @@ export interface ReplayOutcome {
   aliveIds: string[];
 }
 
+/** The id a recorded trace gives every object it does not follow. */
+const EXTERNAL = '@external';
 /** `$name` refers to a bound name rather than an object id. */
 const DOLLAR = 0x24;
 /** No fields, no items: shared by the many events that have none. */
@@ -70,6 +72,8 @@ export class Replay {
   private readonly otherSources = new Map<string, string[]>();
   /** A recorded trace: what the real run observed, and what the replay makes of it. */
   private readonly recorded: RecordedRun | null;
+  /** A recorded trace's `@external`: every object outside the trace that a traced one refers to. */
+  private external: PyObject | null = null;
   /** Objects the cyclic collector freed, tallied by allocating line as they go. */
   private readonly gcFreed: SiteTallies;
   private readonly baseline: number;
@@ -108,10 +112,12 @@ export class Replay {
         threshold,
         saveall: (gcConfig?.debug ?? []).includes('saveall'),
       }),
+      header.recorded !== undefined,
     );
     this.gc = this.heap.gc;
     if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
+    if (header.recorded !== undefined) this.external = this.createExternal();
     this.lines = new LineSampler(this.heap, this.baseline);
     this.gcFreed = new SiteTallies(this.lineText);
     this.heap.onGcFreed = (obj, pass) => this.gcFreed.add(obj, pass);
@@ -137,6 +143,16 @@ export class Replay {
     this.gc.count.fill(0);
   }
 
+  /** `@external` stands for every object a recorded trace does not follow (modules, code, classes
+   * and functions of untraced files, the interpreter's own objects): a GC object the interpreter
+   * holds, frozen as the start-up `gc.freeze()` left it, outside every memory figure. */
+  private createExternal(): PyObject {
+    const obj = this.heap.allocate(EXTERNAL, this.types.resolve('<external>'), 0, this.sourceFile, 0, true);
+    obj.refcount = 1;
+    this.gc.freeze();
+    return obj;
+  }
+
   step(se: SourcedEvent): void {
     this.current = se;
     this.events++;
@@ -144,6 +160,8 @@ export class Replay {
     const heap = this.heap;
     heap.event = se.index;
     const frame = heap.currentFrame;
+    const lineBefore = frame.line;
+    const fileBefore = frame.file;
 
     if (ev.op !== 'call' && ev.file !== undefined) frame.file = ev.file;
     if (ev.line !== undefined) frame.line = ev.line;
@@ -158,7 +176,10 @@ export class Replay {
     heap.clock = this.clock;
 
     if (frame.line !== null) {
-      this.lines.enter(heap.frames.length - 1, frame.file, frame.functionName, frame.line, ev.op === 'line' || this.startsIteration(se));
+      const force = ev.op === 'line' || this.startsIteration(se);
+      // The line's execution ends: what its evaluation stack still held goes, and counts to it.
+      if (frame.held.length > 0 && (force || frame.line !== lineBefore || frame.file !== fileBefore)) this.releaseHeld(frame);
+      this.lines.enter(heap.frames.length - 1, frame.file, frame.functionName, frame.line, force);
     }
     this.previousIterations = se.iterations;
 
@@ -274,11 +295,15 @@ export class Replay {
         return;
       }
       case 'call': {
+        if (ev.args !== undefined) for (const arg of ev.args) this.hold(frame, this.resolve(arg));
         const callee = new Frame(ev.function, ev.file ?? frame.file, frame.line);
         heap.frames.push(callee);
         this.gc.safePoint(); // RESUME checks the eval breaker
         return;
       }
+      case 'hold':
+        this.hold(frame, this.resolve(ev.id));
+        return;
       case 'return':
         return this.return(ev, frame);
       case 'weakref':
@@ -415,6 +440,7 @@ export class Replay {
       if (cls.kind === Kind.Dict) for (let i = 0; i < stacked.length; i++) heap.decref(stacked[i] ?? null);
     }
     this.store(obj, ev.as, ev.global === true, ev.into, into, frame);
+    if (ev.hold === true) this.hold(frame, obj);
     heap.decref(obj);
   }
 
@@ -472,11 +498,25 @@ export class Replay {
     for (const name of frame.order) {
       if (frame.names.has(name)) heap.decref(frame.unbind(name) ?? null);
     }
+    this.releaseHeld(frame);
     this.lines.end(heap.frames.length - 1);
     heap.frames.pop();
     const caller = heap.currentFrame;
     if (ev.as !== undefined) this.bind(caller, ev.as, value);
+    if (ev.keep === true && value !== null) this.hold(caller, value);
     heap.decref(value);
+  }
+
+  /** The frame's evaluation stack takes a reference until its line execution ends. */
+  private hold(frame: Frame, obj: PyObject): void {
+    this.heap.incref(obj);
+    frame.held.push(obj);
+  }
+
+  /** The line execution ended: the evaluation stack lets go, last pushed first. */
+  private releaseHeld(frame: Frame): void {
+    const held = frame.held;
+    while (held.length > 0) this.heap.decref(held.pop()!);
   }
 
   /** `name = value`: the new reference first, then the old value is dropped. */
@@ -491,6 +531,7 @@ export class Replay {
 
   private resolveNullable(ref: string | null): PyObject | null {
     if (ref === null) return null;
+    if (ref === EXTERNAL && this.external !== null) return this.external;
     if (ref.charCodeAt(0) === DOLLAR) {
       const name = ref.slice(1);
       const heap = this.heap;

@@ -69,6 +69,7 @@ const allocEvent = z.strictObject({
     .optional()
     .describe('dict entries whose keys are objects (`{1: a, obj: b}`): [key, value] pairs, in order'),
   class: refSchema.optional().describe('the type object of a class instance, when the trace has it (a recorded class): the instance holds a reference to it, as CPython instances of heap types do'),
+  hold: z.boolean().optional().describe("the frame's evaluation stack holds the new object until the line's execution ends (a recorded trace allocates first, then stores)"),
 });
 
 const indexSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -136,14 +137,22 @@ const decrefEvent = z.strictObject({ op: z.literal('decref'), ...common, id: ref
 const callEvent = z.strictObject({
   op: z.literal('call'),
   ...common,
-  function: z.string().min(1),
+  function: z.string().min(1).describe("the callee's name"),
+  args: z.array(refSchema).optional().describe("the arguments, held by the caller's evaluation stack until the caller's line execution ends"),
 });
 
 const returnEvent = z.strictObject({
   op: z.literal('return'),
   ...common,
-  value: nullableRef.optional(),
-  as: nameSchema.optional(),
+  value: nullableRef.optional().describe('the return value, kept alive while the frame is left'),
+  as: nameSchema.optional().describe('bind the value to this name in the caller'),
+  keep: z.boolean().optional().describe("the caller's evaluation stack holds the value until the caller's line execution ends (where it goes is the caller's next events)"),
+});
+
+const holdEvent = z.strictObject({
+  op: z.literal('hold'),
+  ...common,
+  id: refSchema.describe("an object the frame's evaluation stack holds until the line's execution ends (a value in flight: a call's argument, an item just popped)"),
 });
 
 const weakrefEvent = z.strictObject({
@@ -248,6 +257,7 @@ const plainEvents = [
   setItemsEvent,
   clearEvent,
   gcAutoEvent,
+  holdEvent,
 ] as const;
 
 export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>

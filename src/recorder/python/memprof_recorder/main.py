@@ -1,0 +1,445 @@
+"""`memprof record`'s Python side: runs a program under the recorder and writes its trace.
+
+    python memprof_record.py --out TRACE [--include PATTERN]... [--progress] -- SCRIPT [ARGS...]
+
+The program starts as `python SCRIPT ARGS` would, in the sequence test/recorder/start.py
+describes (the oracles the recorder is tested against start it the same way): its code compiled,
+a fresh `__main__`, its directory first on sys.path, sys.argv, `profile` as a builtin and as
+`memory_profiler.profile`; then the recorder's set-up; then `gc.collect(); gc.freeze()`, so that
+the collector starts empty as memprof's model does; then the program runs. Its stdout, stderr and
+exit code are its own.
+"""
+import builtins
+import fnmatch
+import gc
+import os
+import platform
+import sys
+import traceback
+import types
+
+from . import objects as O
+from .recorder import Recorder
+from .trace import TraceFile
+from .tracer import Tracer
+
+_real_collect = gc.collect
+_real_freeze = gc.freeze
+
+
+def parse_args(argv):
+    out = None
+    include = []
+    progress = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == '--out':
+            out = argv[i + 1]
+            i += 2
+        elif arg == '--include':
+            include.append(argv[i + 1])
+            i += 2
+        elif arg == '--progress':
+            progress = True
+            i += 1
+        elif arg == '--':
+            i += 1
+            break
+        else:
+            break
+    if out is None or i >= len(argv):
+        sys.stderr.write('usage: memprof_record.py --out TRACE [--include PATTERN] -- SCRIPT [ARGS...]\n')
+        sys.exit(2)
+    return out, include, progress, argv[i], argv[i + 1:]
+
+
+class Files:
+    """Which source files are traced: those under the script's directory, or matching --include."""
+
+    def __init__(self, script, include):
+        self.root = os.path.dirname(os.path.realpath(script))
+        self.include = include
+        self.cache = {}
+
+    def __call__(self, filename):
+        traced = self.cache.get(filename)
+        if traced is None:
+            traced = self._decide(filename)
+            self.cache[filename] = traced
+        return traced
+
+    def _decide(self, filename):
+        if not filename or filename.startswith('<'):
+            return False
+        path = os.path.realpath(filename)
+        if self.include:
+            return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(filename, p) for p in self.include)
+        if os.sep + 'site-packages' + os.sep in path or os.sep + 'dist-packages' + os.sep in path:
+            return False
+        return path == self.root or path.startswith(self.root + os.sep)
+
+
+def preexisting_objects(code):
+    """Every object alive now, with what they reach, and the program's compiled code with its
+    constants: none of them is made by the program. They are kept alive, so that their addresses
+    never come to name a program object."""
+    keep = list(gc.get_objects())
+    codes = [code]
+    while codes:
+        c = codes.pop()
+        keep.append(c)
+        for const in c.co_consts:
+            keep.append(const)
+            if isinstance(const, types.CodeType):
+                codes.append(const)
+        keep.extend(c.co_names)
+        keep.extend(c.co_varnames)
+        keep.extend(c.co_cellvars)
+        keep.extend(c.co_freevars)
+        keep.extend((c.co_name, getattr(c, 'co_qualname', c.co_name), c.co_filename))
+    seen = set()
+    stack = []
+    for o in keep:
+        if id(o) not in seen:
+            seen.add(id(o))
+            stack.append(o)
+    referents = gc.get_referents
+    while stack:
+        for r in referents(stack.pop()):
+            rid = id(r)
+            if rid not in seen:
+                seen.add(rid)
+                keep.append(r)
+                stack.append(r)
+    # Interpreter singletons a program refers to without making them.
+    for v in list(range(-5, 257)) + [None, True, False, '', b'', (), Ellipsis, NotImplemented]:
+        if id(v) not in seen:
+            seen.add(id(v))
+            keep.append(v)
+    for c in range(256):
+        for v in (chr(c), bytes([c])):
+            if id(v) not in seen:
+                seen.add(id(v))
+                keep.append(v)
+    return seen, keep
+
+
+class ProfileDecorator:
+    """`@profile` (memory_profiler's): marks the function as one of those to tabulate and returns
+    it unchanged, so that the program runs as it would without it."""
+
+    def __init__(self, profiled):
+        self.profiled = profiled
+
+    def __call__(self, func=None, stream=None, precision=1, backend='psutil'):
+        if func is None:
+            return self
+        code = getattr(func, '__code__', None)
+        if code is not None:
+            self.profiled.append((code.co_filename, getattr(code, 'co_qualname', code.co_name), code.co_firstlineno))
+        return func
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    out, include, progress, script, args = parse_args(argv)
+    try:
+        with open(script, 'rb') as f:
+            source = f.read()
+    except OSError as e:
+        sys.stderr.write('memprof record: cannot read %s: %s\n' % (script, e.strerror))
+        return 2
+    try:
+        code = compile(source, script, 'exec')
+    except SyntaxError:
+        traceback.print_exc()
+        return 1
+
+    main_module = types.ModuleType('__main__')
+    main_module.__file__ = script
+    main_module.__builtins__ = builtins
+    namespace = main_module.__dict__
+    sys.modules['__main__'] = main_module
+    sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
+    sys.argv = [script] + list(args)
+
+    profiled = []
+    profile = ProfileDecorator(profiled)
+    stub = types.ModuleType('memory_profiler')
+    stub.profile = profile
+    sys.modules['memory_profiler'] = stub
+    builtins.profile = profile
+
+    files = Files(script, include)
+    trace = TraceFile(out)
+    classifier = O.Classifier(files)
+    version = '%d.%d' % sys.version_info[:2]
+    threshold = gc.get_threshold()
+    enabled = gc.isenabled()
+
+    preexisting, keep = preexisting_objects(code)
+    recorder = Recorder(trace, classifier, preexisting, namespace, version)
+    tracer = Tracer(recorder, files, code, namespace, _real_collect)
+    tracer.profiled = profiled
+    gc.collect = tracer.collect
+    gc.callbacks.append(tracer.gc_callback)
+    install = _settrace_install(tracer) if sys.version_info < (3, 12) else _monitoring_install(tracer)
+
+    _real_collect()
+    _real_freeze()
+    exit_code = 0
+    tracer.active = True
+    install()
+    try:
+        exec(code, namespace)
+    except SystemExit as e:
+        exit_code = _exit_code(e)
+    except BaseException:
+        _uninstall(tracer)
+        traceback.print_exc()
+        exit_code = 1
+    _uninstall(tracer)
+    end_count = gc.get_count()
+    tracer.active = False
+    tracer.busy = True
+    try:
+        header = build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, end_count)
+        trace.finish(header)
+    except BaseException:
+        trace.abandon()
+        raise
+    return exit_code
+
+
+def _exit_code(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracing: sys.settrace on 3.11, sys.monitoring on 3.12+
+
+
+def _settrace_install(tracer):
+    files = tracer.is_traced_file
+
+    def local(frame, event, arg):
+        if tracer.busy or tracer.collecting:
+            return local
+        was = gc.isenabled()
+        gc.disable()
+        tracer.busy = True
+        try:
+            if event == 'line':
+                tracer.on_line(frame, frame.f_lineno)
+            elif event == 'return':
+                tracer.on_return(frame, arg)
+        finally:
+            tracer.busy = False
+            if was:
+                gc.enable()
+        return local
+
+    def call(frame, event, arg):
+        if tracer.busy or tracer.collecting:
+            return None
+        if not files(frame.f_code.co_filename):
+            return None
+        was = gc.isenabled()
+        gc.disable()
+        tracer.busy = True
+        try:
+            tracer.on_call(frame)
+        finally:
+            tracer.busy = False
+            if was:
+                gc.enable()
+        return local
+
+    def install():
+        sys.settrace(call)
+
+    return install
+
+
+def _monitoring_install(tracer):
+    mon = sys.monitoring
+    tool = mon.PROFILER_ID
+    E = mon.events
+    files = tracer.is_traced_file
+    getframe = sys._getframe
+    local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_UNWIND | E.PY_RESUME
+    DISABLE = mon.DISABLE
+    enabled_codes = set()
+
+    def guard(fn):
+        def callback(*a):
+            if tracer.busy or tracer.collecting:
+                return None
+            was = gc.isenabled()
+            gc.disable()
+            tracer.busy = True
+            try:
+                return fn(*a)
+            finally:
+                tracer.busy = False
+                if was:
+                    gc.enable()
+        return callback
+
+    def py_start(code, offset):
+        if not files(code.co_filename):
+            return DISABLE
+        if id(code) not in enabled_codes:
+            enabled_codes.add(id(code))
+            mon.set_local_events(tool, code, local_events)
+        tracer.on_call(getframe(2))
+
+    def py_resume(code, offset):
+        tracer.on_call(getframe(2))
+
+    def line(code, lineno):
+        tracer.on_line(getframe(2), lineno)
+
+    def py_return(code, offset, value):
+        tracer.on_return(getframe(2), value)
+
+    def py_unwind(code, offset, exc):
+        tracer.on_return(getframe(2), None)
+
+    def install():
+        mon.use_tool_id(tool, 'memprof')
+        mon.register_callback(tool, E.PY_START, guard(py_start))
+        mon.register_callback(tool, E.PY_RESUME, guard(py_resume))
+        mon.register_callback(tool, E.LINE, guard(line))
+        mon.register_callback(tool, E.PY_RETURN, guard(py_return))
+        mon.register_callback(tool, E.PY_YIELD, guard(py_return))
+        mon.register_callback(tool, E.PY_UNWIND, guard(py_unwind))
+        mon.set_events(tool, E.PY_START)
+
+    return install
+
+
+def _uninstall(tracer):
+    if sys.version_info < (3, 12):
+        sys.settrace(None)
+    else:
+        mon = sys.monitoring
+        try:
+            mon.set_events(mon.PROFILER_ID, 0)
+            mon.free_tool_id(mon.PROFILER_ID)
+        except ValueError:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------
+# The end: what the real run observed
+
+
+def census(recorder, tracer, keep_ids):
+    """The traced objects alive at the end of the real run, by type: what the program's names and
+    namespaces reach, and the garbage no collection freed yet, among the objects the trace follows."""
+    roots = list(tracer.main_globals.values())
+    live_tracked = {}
+    for obj in gc.get_objects():
+        oid = id(obj)
+        if oid in recorder.label or recorder.orphans.get(oid) == type(obj).__name__:
+            live_tracked[oid] = obj
+    roots.extend(live_tracked.values())
+    for did in list(recorder.namespace_dicts):
+        pass
+    roots.extend(gc.garbage)
+    seen = set()
+    by_type = {}
+    objects = 0
+    total = 0
+    stack = [r for r in roots if r is not None]
+    classify = recorder.classifier.kind
+    while stack:
+        obj = stack.pop()
+        oid = id(obj)
+        if oid in seen:
+            continue
+        seen.add(oid)
+        kind = classify(obj, keep_ids)
+        if kind == O.EXTERNAL:
+            continue
+        name = type(obj).__name__
+        size = sys.getsizeof(obj)
+        entry = by_type.get(name)
+        if entry is None:
+            entry = by_type[name] = [0, 0]
+        entry[0] += 1
+        entry[1] += size
+        objects += 1
+        total += size
+        if kind == O.WEAKREF:
+            continue
+        for r in gc.get_referents(obj):
+            if id(r) not in seen:
+                stack.append(r)
+    return {
+        'objects': objects,
+        'bytes': total,
+        'byType': [{'type': t, 'objects': n, 'bytes': b} for t, (n, b) in sorted(by_type.items())],
+    }
+
+
+def build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, count):
+    gc.disable()
+    real_census = census(recorder, tracer, recorder.preexisting)
+    sources = []
+    seen_files = set()
+    for code in tracer.codes_seen.values():
+        seen_files.add(code.co_filename)
+    main_lines = _read_lines(script)
+    for filename in sorted(seen_files):
+        if filename == script:
+            continue
+        sources.append({'file': filename, 'lines': _read_lines(filename)})
+    types_ = {}
+    for name, slots in recorder.type_slots.items():
+        decl = {}
+        if slots:
+            decl['slots'] = slots
+        fin = recorder.finalizer_types.get(name)
+        if fin:
+            decl['finalizer'] = fin
+        if decl:
+            types_[name] = decl
+    header = {
+        'version': 1,
+        'name': os.path.basename(script),
+        'python': version,
+        'source': {'file': script, 'lines': main_lines},
+        'sources': sources,
+        'gc': {'enabled': enabled, 'threshold': list(threshold), 'automatic': 'recorded'},
+        'types': types_,
+        'recorded': {
+            'interpreter': '%s %s' % (platform.python_implementation(), platform.python_version()),
+            'executable': sys.executable,
+            'script': script,
+            'argv': list(args),
+            'exitCode': exit_code,
+            'events': recorder.trace.count,
+            'profiled': [{'file': f, 'function': fn, 'line': line} for f, fn, line in tracer.profiled],
+            'census': real_census,
+            'count': list(count),
+            'notes': tracer.notes,
+        },
+    }
+    return header
+
+
+def _read_lines(filename):
+    try:
+        with open(filename, 'r', encoding='utf-8', errors='replace') as f:
+            return f.read().splitlines()
+    except OSError:
+        return []

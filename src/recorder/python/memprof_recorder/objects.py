@@ -1,0 +1,148 @@
+"""What a real object is to the trace: its kind, its type's name, its size and its references.
+
+An object the trace follows is one the program made: not one that existed when recording began,
+and not a module, a code object, or a class or function of a file that is not traced (those are
+the interpreter's and the libraries', and a trace refers to all of them as `@external`).
+References are read without running the program's code where that can be avoided, and without
+ever making CPython create an instance's `__dict__` (reading `obj.__dict__`, `vars(obj)` or
+`dir(obj)` would create one, a real dict the collector would then count).
+"""
+import gc
+import sys
+import types
+import weakref
+
+get_referents = gc.get_referents
+getsizeof = sys.getsizeof
+
+EXTERNAL = 0
+ATOMIC = 1
+LIST = 2
+TUPLE = 3
+DICT = 4
+SET = 5
+FROZENSET = 6
+INSTANCE = 7
+GENERIC = 8
+WEAKREF = 9
+
+KIND_NAMES = ('external', 'atomic', 'list', 'tuple', 'dict', 'set', 'frozenset', 'instance', 'generic', 'weakref')
+
+# Py_TPFLAGS_HEAPTYPE: a class made by a class statement or type().
+_HEAPTYPE = 1 << 9
+
+_EXACT = {
+    list: LIST,
+    tuple: TUPLE,
+    dict: DICT,
+    set: SET,
+    frozenset: FROZENSET,
+    str: ATOMIC,
+    bytes: ATOMIC,
+    int: ATOMIC,
+    float: ATOMIC,
+    complex: ATOMIC,
+    bytearray: ATOMIC,
+    bool: EXTERNAL,
+    type(None): EXTERNAL,
+    type(NotImplemented): EXTERNAL,
+    type(Ellipsis): EXTERNAL,
+    types.ModuleType: EXTERNAL,
+    types.CodeType: EXTERNAL,
+    types.BuiltinFunctionType: EXTERNAL,
+    types.WrapperDescriptorType: EXTERNAL,
+    types.MethodWrapperType: EXTERNAL,
+    types.MethodDescriptorType: EXTERNAL,
+    types.ClassMethodDescriptorType: EXTERNAL,
+    types.GetSetDescriptorType: GENERIC,
+    types.MemberDescriptorType: GENERIC,
+    weakref.ref: WEAKREF,
+    range: ATOMIC,
+}
+
+# Base container types whose subclasses keep the base's layout (OrderedDict, defaultdict, Counter,
+# namedtuples, deque is generic).
+_CONTAINER_BASES = ((dict, DICT), (list, LIST), (tuple, TUPLE), (set, SET), (frozenset, FROZENSET))
+
+# The built-in types an object may be an instance of whose contents are never followed.
+_ATOMIC_BASES = (str, bytes, int, float, complex, bytearray)
+
+
+class Classifier:
+    """Decides which objects the trace follows, given which files are traced."""
+
+    def __init__(self, is_traced_file):
+        self.is_traced_file = is_traced_file
+        # id(type) -> kind, for types that live as long as the interpreter (not heap types).
+        self._static_kinds = {}
+
+    def kind(self, obj, preexisting):
+        """The kind of `obj` as the trace sees it (EXTERNAL: not followed)."""
+        if id(obj) in preexisting:
+            return EXTERNAL
+        tp = type(obj)
+        kind = _EXACT.get(tp)
+        if kind is not None:
+            return kind
+        if isinstance(obj, type):
+            module = sys.modules.get(getattr(obj, '__module__', None) or '')
+            filename = getattr(module, '__file__', None) if module is not None else None
+            if module is not None and module.__name__ == '__main__':
+                return GENERIC
+            return GENERIC if filename is not None and self.is_traced_file(filename) else EXTERNAL
+        if tp is types.FunctionType:
+            return GENERIC if self.is_traced_file(obj.__code__.co_filename) else EXTERNAL
+        if tp.__flags__ & _HEAPTYPE:
+            return self._heap_instance_kind(tp)
+        kind = self._static_kinds.get(id(tp))
+        if kind is None:
+            kind = self._static_kind(tp)
+            self._static_kinds[id(tp)] = kind
+        if kind == GENERIC and tp is types.MethodType:
+            return GENERIC
+        return kind
+
+    def _static_kind(self, tp):
+        if issubclass(tp, weakref.ref):
+            return WEAKREF
+        for base, kind in _CONTAINER_BASES:
+            if issubclass(tp, base):
+                return kind
+        if issubclass(tp, _ATOMIC_BASES):
+            return ATOMIC
+        if not (tp.__flags__ & (1 << 14)):  # not Py_TPFLAGS_HAVE_GC: holds nothing the collector sees
+            return ATOMIC
+        return GENERIC
+
+    def _heap_instance_kind(self, tp):
+        if issubclass(tp, weakref.ref):
+            return WEAKREF
+        if issubclass(tp, BaseException):
+            return GENERIC
+        for base, kind in _CONTAINER_BASES:
+            if issubclass(tp, base):
+                return kind
+        if issubclass(tp, _ATOMIC_BASES):
+            return ATOMIC
+        return INSTANCE
+
+
+def type_name(obj):
+    """The name a report shows for the object's type."""
+    return type(obj).__name__
+
+
+def slot_names(tp):
+    """The `__slots__` of a class and its bases, in CPython's order (each class's sorted), without
+    `__dict__` and `__weakref__`."""
+    names = []
+    for cls in reversed(tp.__mro__):
+        slots = cls.__dict__.get('__slots__')
+        if slots is None:
+            continue
+        if isinstance(slots, str):
+            slots = (slots,)
+        for name in sorted(slots):
+            if name not in ('__dict__', '__weakref__') and name not in names:
+                names.append(name)
+    return names

@@ -1,0 +1,733 @@
+"""The recorder: follows a program's heap as it runs and writes what changed as trace events.
+
+At every line boundary of traced code (and at calls, returns and collections) the objects the line
+could have changed are compared with a shadow of what the trace has said so far, and only the
+differences are written: allocations, stores and deletions of references, name bindings. Deaths
+are never written: memprof's model computes them, by reference counting and its collector.
+
+The shadow holds no reference to a program object between callbacks (that would change what
+CPython frees): it is a few dicts keyed by `id()` whose values are ints, strs and bytes, none of
+which the collector tracks. The recorder's own long-lived state is created before the start-up
+`gc.collect(); gc.freeze()`, so that it never counts in the program's collections.
+
+Shadow references count as the model's refcounts do (names, references between traced objects,
+references held from outside the trace): when an object's count reaches zero the model frees it,
+and so does the shadow. What only the cyclic collector frees is forgotten after each real
+collection: whatever no root reaches in the shadow is unreachable for the program too.
+"""
+import dis
+import gc
+import sys
+from array import array
+
+from . import objects as O
+from .trace import quote
+
+_getsizeof = sys.getsizeof
+_get_referents = gc.get_referents
+_MISSING = object()
+
+# CO_NEWLOCALS: a function's frame has locals of its own; a class body or a module's does not.
+_CO_NEWLOCALS = 0x2
+_CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200  # generator, coroutine, async generator
+
+# Containers rescanned in full when a line names them; larger ones look at their ends first.
+_FULL_SCAN = 4096
+
+
+class Recorder:
+    """The shadow of the traced heap, and the events that keep the model equal to it."""
+
+    def __init__(self, trace, classifier, preexisting, main_globals, python_version):
+        self.trace = trace
+        self.classifier = classifier
+        self.preexisting = preexisting
+        self.main_globals = main_globals
+        self.python = python_version
+        # Shadow objects, by id.
+        self.label = {}
+        self.kind = {}
+        self.tname = {}
+        self.size = {}
+        self.refs = {}  # ids of what the object references (array('q').tobytes()), -1 for None/external
+        self.names = {}  # instances: attribute names; dicts: key tokens; '\0'-joined, parallel to refs
+        self.cls = {}  # instance -> id of its traced class
+        self.rc = {}  # shadow refcount
+        self.external = {}  # references from outside the trace (module namespaces), by id
+        self.suspects = set()  # ids whose count fell but not to zero since the last collection
+        self.orphans = {}  # ids forgotten as unreachable (perhaps still alive until collected) -> type name
+        self.holders = {}  # ids the interpreter holds for the program (gc.garbage) -> 1
+        self.next_label = 0
+        # Frames the model has: id(frame) -> '\0'-joined names and their ids.
+        self.frame_names = {}
+        self.frame_values = {}
+        # What each model frame's evaluation stack holds until its line ends (ids as bytes).
+        self.frame_held = {}
+        # The model frame events go to now (set by the tracer).
+        self.current = 'main'
+        # Namespaces that are dicts in the trace: class bodies, imported modules (id(dict) -> 1).
+        self.namespace_dicts = {}
+        # Per (code, line): names the line reads or writes, and whether it reaches further.
+        self.line_info = {}
+        # Attribute names stored anywhere in traced code (candidates for an instance's names).
+        self.attr_names = {}
+        self.scanned_codes = set()
+        # Per class id: its attribute names in the order first seen (its shared-key order).
+        self.class_attrs = {}
+        # Types declared in the header: name -> slots.
+        self.type_slots = {}
+        self.finalizer_types = {}
+        # Work of one flush.
+        self._pending = []
+        self._pending_ids = {}
+        self._changes = []
+        self._batch = []
+
+    # ------------------------------------------------------------------------------------------
+    # Emitting
+
+    def emit(self, text):
+        self.trace.event(text)
+
+    def new_label(self):
+        self.next_label += 1
+        return 'o%d' % self.next_label
+
+    def ref_of(self, oid):
+        """The trace's reference for a shadow id (-1: None or an object outside the trace)."""
+        if oid < 0:
+            return 'null'
+        return '"%s"' % self.label[oid]
+
+    # ------------------------------------------------------------------------------------------
+    # Reading a real object
+
+    def describe(self, obj, kind):
+        """(names or None, referenced objects) of a real object, as the trace stores them."""
+        if kind == O.LIST or kind == O.TUPLE:
+            return None, list(obj)
+        if kind == O.DICT:
+            return self._dict_entries(obj)
+        if kind == O.SET or kind == O.FROZENSET:
+            return None, list(obj)
+        if kind == O.INSTANCE:
+            return self._attributes(obj)
+        if kind == O.GENERIC:
+            return None, [r for r in _get_referents(obj)]
+        if kind == O.WEAKREF:
+            target = obj()
+            return None, [target]
+        return None, []
+
+    def _dict_entries(self, d):
+        tokens = []
+        values = []
+        for key, value in dict.items(d):
+            if type(key) is str:
+                tokens.append('f' + key)
+            else:
+                k = self.classifier.kind(key, self.preexisting)
+                if k == O.EXTERNAL:
+                    tokens.append('f' + repr(key))
+                else:
+                    tokens.append(key)  # an object key: resolved to a label when emitted
+            values.append(value)
+        return tokens, values
+
+    def _attributes(self, obj):
+        """An instance's attributes that hold objects, by name, in its class's key order. Names come
+        from the class's slots and the attribute names stored in traced code; values are read
+        with object.__getattribute__, which never creates a __dict__."""
+        tp = type(obj)
+        order = self.class_attrs.get(id(tp))
+        if order is None:
+            order = [n for n in O.slot_names(tp)]
+            self.class_attrs[id(tp)] = order
+        referents = _get_referents(obj)
+        wanted = len(referents) - (1 if referents and referents[-1] is tp else 0)
+        found_names = []
+        found_values = []
+        seen = 0
+        getattribute = object.__getattribute__
+        for name in order:
+            try:
+                value = getattribute(obj, name)
+            except Exception:
+                continue
+            if not _held_by(referents, value):
+                continue
+            found_names.append(name)
+            found_values.append(value)
+            seen += 1
+        if seen < wanted:
+            for name in self.attr_names:
+                if name in order:
+                    continue
+                try:
+                    value = getattribute(obj, name)
+                except Exception:
+                    continue
+                if not _held_by(referents, value):
+                    continue
+                order.append(name)
+                found_names.append(name)
+                found_values.append(value)
+                seen += 1
+                if seen >= wanted:
+                    break
+        return found_names, found_values
+
+    # ------------------------------------------------------------------------------------------
+    # New objects
+
+    def known(self, obj):
+        return id(obj) in self.label
+
+    def discover(self, root):
+        """Queues `root` and every new object it reaches for allocation. Returns the shadow id of
+        `root`, or -1 when the trace does not follow it."""
+        rid = id(root)
+        if rid in self.label or rid in self._pending_ids:
+            return rid
+        kind = self.classifier.kind(root, self.preexisting)
+        if kind == O.EXTERNAL:
+            return -1
+        stack = [root]
+        self._pending_ids[rid] = kind
+        while stack:
+            obj = stack.pop()
+            oid = id(obj)
+            kind = self._pending_ids[oid]
+            names, refs = self.describe(obj, kind)
+            self._pending.append((obj, kind, names, refs))
+            if kind == O.INSTANCE:
+                self._queue(type(obj), stack)
+            if names is not None and kind == O.DICT:
+                for key in names:
+                    if type(key) is not str:
+                        self._queue(key, stack)
+            for ref in refs:
+                self._queue(ref, stack)
+        return rid
+
+    def _queue(self, obj, stack):
+        if obj is None:
+            return
+        oid = id(obj)
+        if oid in self.label or oid in self._pending_ids:
+            return
+        kind = self.classifier.kind(obj, self.preexisting)
+        if kind == O.EXTERNAL:
+            return
+        self._pending_ids[oid] = kind
+        stack.append(obj)
+
+    def emit_pending(self):
+        """Allocates the queued objects, what an object refers to first (post order), so that most
+        references go inline in the allocation. An object that refers back up a cycle is allocated
+        empty and filled afterwards; a tuple's items always exist before it. Every new object is
+        held by the frame until its line ends, so that none dies before the events that store it."""
+        pending = self._pending
+        if not pending:
+            return
+        by_id = {}
+        for entry in pending:
+            by_id[id(entry[0])] = entry
+        order = []
+        state = {}
+        for entry in pending:
+            start = id(entry[0])
+            if start in state:
+                continue
+            state[start] = 1
+            work = [(start, 0)]
+            while work:
+                cur, i = work.pop()
+                children = self._children(by_id[cur])
+                while i < len(children):
+                    child = children[i]
+                    i += 1
+                    if child in by_id and child not in state:
+                        state[child] = 1
+                        work.append((cur, i))
+                        work.append((child, 0))
+                        break
+                else:
+                    order.append(cur)
+        self._pending = []
+        self._pending_ids = {}
+        fill = []
+        for oid in order:
+            if oid in self.label:
+                continue
+            obj, kind, names, refs = by_id[oid]
+            if kind == O.TUPLE or kind == O.FROZENSET:
+                for child in self._children(by_id[oid]):
+                    if child in by_id and child not in self.label:
+                        fill.append(self._alloc_empty(by_id[child]))
+                self._alloc(obj, kind, names, refs)
+            elif all(c not in by_id or c in self.label for c in self._children(by_id[oid])):
+                self._alloc(obj, kind, names, refs)
+            else:
+                fill.append(self._alloc_empty(by_id[oid]))
+        for obj, kind, names, refs in fill:
+            self._change(obj, kind, names, refs)
+
+    def _children(self, entry):
+        """Ids of what a pending object refers to (its class first for an instance)."""
+        obj, kind, names, refs = entry
+        children = [id(r) for r in refs if r is not None]
+        if kind == O.INSTANCE:
+            children.insert(0, id(type(obj)))
+        elif kind == O.DICT:
+            children.extend(id(k) for k in names if type(k) is not str)
+        return children
+
+    def _shadow_new(self, obj, kind):
+        """A new object in the shadow, held by the current frame's stack as its `"hold": true`
+        allocation is in the model."""
+        oid = id(obj)
+        label = self.new_label()
+        self.label[oid] = label
+        self.kind[oid] = kind
+        tname = O.type_name(obj)
+        self.tname[oid] = tname
+        size = _getsizeof(obj)
+        self.size[oid] = size
+        self.rc[oid] = 1
+        self.refs[oid] = b''
+        self.names[oid] = ''
+        self.frame_held[self.current] = self.frame_held.get(self.current, b'') + array('q', (oid,)).tobytes()
+        return oid, label, tname, size
+
+    def hold(self, frame, oid):
+        """The frame's stack holds the object until the frame's line ends (the model's `hold`)."""
+        self.rc[oid] += 1
+        self.frame_held[frame] = self.frame_held.get(frame, b'') + array('q', (oid,)).tobytes()
+
+    def release_held(self, frame):
+        """The frame's line ended: what its stack held goes, last first."""
+        held = self.frame_held.pop(frame, None)
+        if held:
+            ids = array('q', held)
+            for i in range(len(ids) - 1, -1, -1):
+                self.release(ids[i])
+
+    def _alloc_empty(self, entry):
+        """Allocates a mutable object without its references; returns the entry to fill."""
+        obj, kind, names, refs = entry
+        oid, label, tname, size = self._shadow_new(obj, kind)
+        parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
+        self._class_ref(obj, kind, oid, parts)
+        parts.append(',"hold":true}')
+        self.emit(''.join(parts))
+        return entry
+
+    def _class_ref(self, obj, kind, oid, parts):
+        if kind != O.INSTANCE:
+            return
+        cid = id(type(obj))
+        if cid in self.label:
+            self.cls[oid] = cid
+            self.rc[cid] += 1
+            parts.append(',"class":"%s"' % self.label[cid])
+
+    def _alloc(self, obj, kind, names, refs):
+        """Allocates an object whose references all exist: they go inline."""
+        oid, label, tname, size = self._shadow_new(obj, kind)
+        if kind == O.WEAKREF:
+            tid = self._idof(refs[0]) if refs else -1
+            text = '{"op":"weakref","id":"%s","to":%s' % (label, '"@external"' if tid < 0 else self.ref_of(tid))
+            callback = getattr(obj, '__callback__', None)
+            if callback is not None:
+                text += ',"callback":%s' % quote(getattr(callback, '__qualname__', None) or type(callback).__name__)
+            self.emit(text + ',"hold":true}')
+            return
+        parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
+        self._class_ref(obj, kind, oid, parts)
+        stored_names, ids = self._stored(kind, names, refs)
+        if kind in (O.LIST, O.TUPLE, O.SET, O.FROZENSET):
+            if ids:
+                parts.append(',"items":[%s]' % ','.join(self.ref_of(i) for i in ids))
+        elif stored_names:
+            fields = []
+            entries = []
+            for name, rid in zip(stored_names, ids):
+                if kind == O.DICT and name[0] == 'k':
+                    entries.append('["%s",%s]' % (name[1:], self.ref_of(rid)))
+                else:
+                    fields.append('%s:%s' % (quote(name[1:] if kind == O.DICT else name), self.ref_of(rid)))
+            if fields:
+                parts.append(',"fields":{%s}' % ','.join(fields))
+            if entries:
+                parts.append(',"entries":[%s]' % ','.join(entries))
+        parts.append(',"hold":true}')
+        self.emit(''.join(parts))
+        self.refs[oid] = array('q', ids).tobytes()
+        self.names[oid] = '\0'.join(stored_names)
+        for rid in ids:
+            if rid >= 0:
+                self.rc[rid] += 1
+
+    def _stored(self, kind, names, refs):
+        """What the trace stores of a description: (names, shadow ids). Lists and tuples keep a place
+        for every item (None and objects outside the trace are null); sets keep traced items; dicts
+        keep every key (a str key or one outside the trace by its text, a traced key object by its
+        label); instances and generic objects keep the slots that hold traced objects."""
+        if kind == O.LIST or kind == O.TUPLE:
+            return [], [self._idof(r) for r in refs]
+        if kind == O.SET or kind == O.FROZENSET:
+            return [], [i for i in (self._idof(r) for r in refs) if i >= 0]
+        stored_names = []
+        ids = []
+        for i, ref in enumerate(refs):
+            rid = self._idof(ref)
+            if kind == O.DICT:
+                name = names[i]
+                if type(name) is not str:
+                    kid = id(name)
+                    if kid not in self.label:
+                        continue
+                    name = 'k' + self.label[kid]
+            else:
+                if rid < 0:
+                    continue
+                name = names[i] if names is not None else 'r%d' % i
+            stored_names.append(name)
+            ids.append(rid)
+        return stored_names, ids
+
+    def type_for(self, obj, kind, tname):
+        """The type name the trace allocates; the header declares what the model needs to know
+        about it besides its name (fixed slots, a finalizer)."""
+        if kind == O.INSTANCE and tname not in self.type_slots:
+            tp = type(obj)
+            slots = O.slot_names(tp)
+            self.type_slots[tname] = slots if slots and not _has_dict(tp) else None
+            if getattr(tp, '__del__', None) is not None:
+                self.finalizer_types[tname] = 'del'
+        return tname
+
+    # ------------------------------------------------------------------------------------------
+    # Shadow references
+
+    def release(self, oid):
+        """One shadow reference to `oid` went: at zero the model frees it, and what it held."""
+        rc = self.rc
+        stack = [oid]
+        while stack:
+            cur = stack.pop()
+            n = rc.get(cur)
+            if n is None:
+                continue
+            n -= 1
+            if n > 0 or self.external.get(cur, 0) > 0:
+                rc[cur] = n
+                self.suspects.add(cur)
+                continue
+            # Dead in the model: forget it and what it held.
+            for rid in array('q', self.refs.get(cur, b'')):
+                if rid >= 0 and self.kind.get(cur) != O.WEAKREF:
+                    stack.append(rid)
+            cid = self.cls.pop(cur, None)
+            if cid is not None:
+                stack.append(cid)
+            self.forget(cur)
+
+    def forget(self, oid):
+        self.label.pop(oid, None)
+        self.kind.pop(oid, None)
+        self.tname.pop(oid, None)
+        self.size.pop(oid, None)
+        self.refs.pop(oid, None)
+        self.names.pop(oid, None)
+        self.rc.pop(oid, None)
+        self.cls.pop(oid, None)
+        self.suspects.discard(oid)
+
+    def after_collection(self):
+        """A real collection ran: whatever no root reaches in the shadow is unreachable for the
+        program too. The model frees it with its own collector (now, or when its generation is
+        collected): the shadow forgets it, so that a new object at its address is seen as new."""
+        if not self.suspects:
+            return
+        self.suspects.clear()
+        reached = set()
+        stack = []
+        for values in self.frame_values.values():
+            for rid in array('q', values):
+                if rid >= 0 and rid not in reached:
+                    reached.add(rid)
+                    stack.append(rid)
+        for rid in self.external:
+            if rid in self.label and rid not in reached:
+                reached.add(rid)
+                stack.append(rid)
+        for rid in self.holders:
+            if rid in self.label and rid not in reached:
+                reached.add(rid)
+                stack.append(rid)
+        refs = self.refs
+        kinds = self.kind
+        cls = self.cls
+        while stack:
+            cur = stack.pop()
+            if kinds.get(cur) == O.WEAKREF:
+                continue
+            for rid in array('q', refs.get(cur, b'')):
+                if rid >= 0 and rid not in reached:
+                    reached.add(rid)
+                    stack.append(rid)
+            c = cls.get(cur)
+            if c is not None and c not in reached:
+                reached.add(c)
+                stack.append(c)
+        lost = [oid for oid in self.label if oid not in reached]
+        for oid in lost:
+            self.orphans[oid] = self.tname.get(oid, '')
+        for oid in lost:
+            for rid in array('q', refs.get(oid, b'')):
+                if rid in reached and kinds.get(oid) != O.WEAKREF:
+                    self.rc[rid] -= 1
+            c = cls.get(oid)
+            if c is not None and c in reached:
+                self.rc[c] -= 1
+        for oid in lost:
+            self.forget(oid)
+
+    # ------------------------------------------------------------------------------------------
+    # Changes of existing objects
+
+    def rescan(self, obj):
+        """Compares a known object with its shadow and writes what changed. New objects it now
+        refers to are queued first; the changes are written by `emit_changes`."""
+        oid = id(obj)
+        kind = self.kind.get(oid)
+        if kind is None or kind == O.WEAKREF or kind == O.ATOMIC:
+            if kind == O.ATOMIC:
+                self._check_size(obj, oid)
+            return
+        names, refs = self.describe(obj, kind)
+        for ref in refs:
+            if ref is not None and id(ref) not in self.label:
+                self.discover(ref)
+        if kind == O.INSTANCE:
+            tp = type(obj)
+            if id(tp) not in self.label and oid not in self.cls:
+                self.discover(tp)
+        if names is not None and kind == O.DICT:
+            for key in names:
+                if type(key) is not str and id(key) not in self.label:
+                    self.discover(key)
+        self._changes.append((obj, kind, names, refs))
+
+    def emit_changes(self):
+        """Writes the changes `rescan` and the name comparisons found, after the new objects they
+        refer to. Every new reference is counted before any old one is dropped, and an object that
+        loses a reference and gains another in the same changes is held meanwhile, so that no
+        object the program kept dies on the way in the model."""
+        self.emit_pending()
+        changes = self._changes
+        self._changes = []
+        for obj, kind, names, refs in changes:
+            oid = id(obj)
+            if oid in self.label:
+                self._change(obj, kind, names, refs)
+                self._check_size(obj, oid)
+        self.commit()
+
+    def commit(self):
+        batch = self._batch
+        if not batch:
+            return
+        self._batch = []
+        added = {}
+        removed = []
+        for text, adds, removes in batch:
+            for rid in adds:
+                if rid >= 0:
+                    added[rid] = 1
+            for rid in removes:
+                if rid >= 0:
+                    removed.append(rid)
+        for rid in removed:
+            if rid in added and added[rid] == 1 and rid in self.label:
+                self.emit('{"op":"hold","id":"%s"}' % self.label[rid])
+                self.hold(self.current, rid)
+                added[rid] = 2
+        for text, adds, removes in batch:
+            self.emit(text)
+        rc = self.rc
+        for text, adds, removes in batch:
+            for rid in adds:
+                if rid >= 0 and rid in rc:
+                    rc[rid] += 1
+        for rid in removed:
+            self.release(rid)
+
+    def _change(self, obj, kind, names, refs):
+        """Queues how a known object's references differ from its shadow's (a new object allocated
+        empty is filled this way too)."""
+        oid = id(obj)
+        if kind == O.LIST:
+            self._diff_list(oid, refs)
+        elif kind == O.SET or kind == O.FROZENSET:
+            self._diff_set(oid, refs)
+        elif kind == O.DICT or kind == O.INSTANCE:
+            self._diff_mapping(oid, kind, names, refs)
+        elif kind == O.GENERIC:
+            self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs)
+
+    def _check_size(self, obj, oid):
+        size = _getsizeof(obj)
+        if size != self.size.get(oid):
+            self.size[oid] = size
+            self._batch.append(('{"op":"resize","id":"%s","size":%d}' % (self.label[oid], size), (), ()))
+
+    def _idof(self, ref):
+        if ref is None:
+            return -1
+        rid = id(ref)
+        return rid if rid in self.label else -1
+
+    def _diff_list(self, oid, refs):
+        new = [self._idof(r) for r in refs]
+        old = list(array('q', self.refs[oid]))
+        if new == old:
+            return
+        label = self.label[oid]
+        batch = self._batch
+        n, m = len(old), len(new)
+        self.refs[oid] = array('q', new).tobytes()
+        # Appends and pops at the end are the common case: say them as such.
+        if m > n and new[:n] == old:
+            for rid in new[n:]:
+                batch.append(('{"op":"ref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (rid,), ()))
+            return
+        if m < n and old[:m] == new:
+            batch.append(('{"op":"unref","from":"%s","index":%d,"stop":%d}' % (label, m, n), (), old[m:]))
+            return
+        if m == n:
+            diffs = [i for i in range(n) if old[i] != new[i]]
+            if len(diffs) <= 4:
+                for i in diffs:
+                    batch.append(('{"op":"ref","from":"%s","index":%d,"to":%s}' % (label, i, self.ref_of(new[i])), (new[i],), (old[i],)))
+                return
+        batch.append(('{"op":"setitems","from":"%s","items":[%s]}' % (label, ','.join(self.ref_of(i) for i in new)), new, old))
+
+    def _diff_set(self, oid, refs):
+        new = [i for i in (self._idof(r) for r in refs) if i >= 0]
+        old = list(array('q', self.refs[oid]))
+        if new == old:
+            return
+        label = self.label[oid]
+        batch = self._batch
+        newset = set(new)
+        oldset = set(old)
+        for rid in new:
+            if rid not in oldset:
+                batch.append(('{"op":"ref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (rid,), ()))
+        for rid in old:
+            if rid not in newset:
+                batch.append(('{"op":"unref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (), (rid,)))
+        self.refs[oid] = array('q', [i for i in old if i in newset] + [i for i in new if i not in oldset]).tobytes()
+
+    def _diff_mapping(self, oid, kind, names, refs):
+        """Dicts (key tokens), instances (attribute names) and generic objects (slot numbers)."""
+        label = self.label[oid]
+        old_names = self.names[oid].split('\0') if self.names[oid] else []
+        old_ids = list(array('q', self.refs[oid]))
+        new_names, new_ids = self._stored(kind, names, refs)
+        if new_names == old_names and new_ids == old_ids:
+            return
+        old = dict(zip(old_names, old_ids))
+        new = dict(zip(new_names, new_ids))
+        batch = self._batch
+        for name, rid in zip(new_names, new_ids):
+            before = old.get(name, -2)
+            if before != rid:
+                batch.append((self._store(label, kind, name, rid), (rid,), (before,) if before >= 0 else ()))
+        for name in old_names:
+            if name not in new:
+                batch.append((self._delete(label, kind, name), (), (old[name],)))
+        self.names[oid] = '\0'.join(new_names)
+        self.refs[oid] = array('q', new_ids).tobytes()
+
+    def _store(self, label, kind, name, rid):
+        if kind == O.DICT and name[0] == 'k':
+            return '{"op":"ref","from":"%s","key":"%s","to":%s}' % (label, name[1:], self.ref_of(rid))
+        field = name[1:] if kind == O.DICT else name
+        return '{"op":"ref","from":"%s","field":%s,"to":%s}' % (label, quote(field), self.ref_of(rid))
+
+    def _delete(self, label, kind, name):
+        if kind == O.DICT and name[0] == 'k':
+            return '{"op":"unref","from":"%s","key":"%s"}' % (label, name[1:])
+        field = name[1:] if kind == O.DICT else name
+        return '{"op":"unref","from":"%s","field":%s}' % (label, quote(field))
+
+    # ------------------------------------------------------------------------------------------
+    # Names
+
+    def diff_names(self, key, values, only=None):
+        """Compares a frame's names (a mapping name -> object) with its shadow and queues bind and
+        unbind events; `only`: the names to look at (the others are unchanged). The model has a
+        name once it held a traced object (then None stands for anything outside the trace)."""
+        old_names = self.frame_names.get(key, '')
+        old_names = old_names.split('\0') if old_names else []
+        old_ids = list(array('q', self.frame_values.get(key, b'')))
+        old = dict(zip(old_names, old_ids))
+        new = dict(old)
+        for name in (values.keys() if only is None else only):
+            value = values.get(name, _MISSING)
+            if value is _MISSING:
+                new.pop(name, None)
+                continue
+            rid = -1 if value is None else self.discover(value)
+            if rid < 0 and name not in old:
+                continue
+            new[name] = rid
+        if only is None:
+            for name in old_names:
+                if name not in values:
+                    new.pop(name, None)
+        self.emit_pending()
+        batch = self._batch
+        order = [n for n in old_names if n in new] + [n for n in new if n not in old]
+        ids = []
+        for name in order:
+            rid = new[name]
+            ids.append(rid)
+            before = old.get(name, -2)
+            if before != rid:
+                batch.append(('{"op":"bind","name":%s,"to":%s}' % (quote(name), self.ref_of(rid)), (rid,), (before,) if before >= 0 else ()))
+        for name in old_names:
+            if name not in new:
+                before = old[name]
+                batch.append(('{"op":"unbind","name":%s}' % quote(name), (), (before,) if before >= 0 else ()))
+        self.frame_names[key] = '\0'.join(order)
+        self.frame_values[key] = array('q', ids).tobytes()
+
+    def drop_frame_names(self, key):
+        """The frame returned: the model unbinds its names; so does the shadow."""
+        ids = array('q', self.frame_values.pop(key, b''))
+        self.frame_names.pop(key, None)
+        for rid in ids:
+            if rid >= 0:
+                self.release(rid)
+
+
+def _held_by(referents, value):
+    for r in referents:
+        if r is value:
+            return True
+    return False
+
+
+def _has_dict(tp):
+    for cls in tp.__mro__:
+        slots = cls.__dict__.get('__slots__')
+        if slots is None and cls is not object:
+            return True
+        if slots is not None and '__dict__' in (slots if not isinstance(slots, str) else (slots,)):
+            return True
+    return False

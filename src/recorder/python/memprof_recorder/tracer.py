@@ -1,0 +1,367 @@
+"""Following the program: which frames are traced, and what happens at their lines, calls and
+returns, and at every collection.
+
+Frames of traced files come in three sorts. A function's frame is a frame of the model: `call`
+pushes it, its names are bound and unbound, `return` pops it. The main module's frame is the
+model's module frame: its names are the program's globals. A class body or an imported module
+runs with a dict as its namespace: that dict is an object of the trace (a class body's is copied
+into the class and dropped; a module's lives as long as the module), and its lines are lines of
+whichever model frame ran them.
+
+At each line boundary the names the finished line used are compared, and the objects they name
+(and what those hold) are rescanned; new objects are allocated, changes written. Everything a
+collection, a gc call or the end of the program could observe is flushed first.
+"""
+import dis
+import gc
+import sys
+
+from . import objects as O
+
+_CO_NEWLOCALS = 0x2
+_CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200
+
+# Opcodes that name a local, global or module name, and those that name an attribute.
+_NAME_OPS = frozenset(
+    ['LOAD_FAST', 'STORE_FAST', 'DELETE_FAST', 'LOAD_NAME', 'STORE_NAME', 'DELETE_NAME', 'LOAD_GLOBAL',
+     'STORE_GLOBAL', 'DELETE_GLOBAL', 'LOAD_DEREF', 'STORE_DEREF', 'DELETE_DEREF', 'LOAD_CLOSURE',
+     'LOAD_FAST_CHECK', 'LOAD_FAST_AND_CLEAR', 'LOAD_FAST_LOAD_FAST', 'STORE_FAST_LOAD_FAST',
+     'STORE_FAST_STORE_FAST', 'LOAD_CLASSDEREF', 'LOAD_FROM_DICT_OR_DEREF', 'LOAD_FROM_DICT_OR_GLOBALS'])
+_GLOBAL_STORES = frozenset(['STORE_GLOBAL', 'DELETE_GLOBAL'])
+_ATTR_STORES = frozenset(['STORE_ATTR', 'DELETE_ATTR'])
+
+# Frame sorts.
+FUNCTION = 1
+MAIN = 2
+NAMESPACE = 3
+
+
+class LineInfo:
+    """What one line of a code object names: (names, globals it stores)."""
+
+    __slots__ = ('names', 'global_stores')
+
+    def __init__(self):
+        self.names = []
+        self.global_stores = []
+
+
+def analyse(code, attr_names):
+    """Per line of `code`: the names it reads or writes; attribute names stored go to attr_names."""
+    lines = {}
+    current = None
+    for ins in dis.get_instructions(code):
+        line = ins.positions.lineno if ins.positions is not None else None
+        if line is not None:
+            current = lines.get(line)
+            if current is None:
+                current = lines[line] = LineInfo()
+        if current is None:
+            continue
+        op = ins.opname
+        if op in _NAME_OPS:
+            value = ins.argval
+            names = value if isinstance(value, tuple) else (value,)
+            for name in names:
+                if isinstance(name, str) and name not in current.names:
+                    current.names.append(name)
+            if op in _GLOBAL_STORES and value not in current.global_stores:
+                current.global_stores.append(value)
+        elif op in _ATTR_STORES:
+            attr_names[ins.argval] = 1
+    for const in code.co_consts:
+        if hasattr(const, 'co_code'):
+            for name in const.co_names:
+                pass
+    return lines
+
+
+class Tracer:
+    def __init__(self, recorder, is_traced_file, main_code, main_globals, gc_collect):
+        self.rec = recorder
+        self.is_traced_file = is_traced_file
+        self.main_code = main_code
+        self.main_globals = main_globals
+        self._collect = gc_collect
+        self.busy = False
+        self.collecting = False
+        # id(frame) -> sort; id(frame) -> current line; the model's frames (ids), innermost last.
+        self.sort = {}
+        self.line = {}
+        self.model_frames = ['main']
+        self.model_files = [main_code.co_filename]
+        # Set once the program runs: collections before that are the recorder's set-up.
+        self.active = False
+        # id(code) -> {line: LineInfo}; codes are kept alive by their functions while they run.
+        self.lines = {}
+        self.codes_seen = {}
+        # Observed: gc.collect() results, automatic passes.
+        self.collects = []
+        self.automatic = []
+        self._auto_count = None
+        self._auto_generation = 0
+        self.profiled = []
+        self.notes = []
+        # Class bodies running: id(frame) -> id of their namespace dict.
+        self.class_namespaces = {}
+
+    # ------------------------------------------------------------------------------------------
+    # Frames
+
+    def line_info(self, code):
+        info = self.lines.get(id(code))
+        if info is None:
+            info = analyse(code, self.rec.attr_names)
+            self.lines[id(code)] = info
+            self.codes_seen[id(code)] = code
+        return info
+
+    def frame_sort(self, frame):
+        code = frame.f_code
+        if code is self.main_code and frame.f_globals is self.main_globals:
+            return MAIN
+        if code.co_flags & _CO_NEWLOCALS:
+            return FUNCTION
+        return NAMESPACE
+
+    def model_file(self):
+        return self.model_files[-1] if self.model_files else None
+
+    def emit_line(self, frame, line):
+        filename = frame.f_code.co_filename
+        if filename != self.model_files[-1]:
+            self.model_files[-1] = filename
+            self.rec.emit('{"op":"line","line":%d,"file":%s}' % (line, _q(filename)))
+        else:
+            self.rec.emit('{"op":"line","line":%d}' % line)
+
+    def on_call(self, frame):
+        """A traced frame starts (or a generator's resumes)."""
+        fid = id(frame)
+        sort = self.sort.get(fid)
+        resumed = sort is not None
+        if sort is None:
+            sort = self.frame_sort(frame)
+            self.sort[fid] = sort
+            self.line_info(frame.f_code)
+        rec = self.rec
+        if sort == NAMESPACE:
+            namespace = frame.f_locals
+            rid = rec.discover(namespace)
+            rec.emit_pending()
+            if frame.f_code.co_name == '<module>' and rid >= 0 and rec.external.get(rid, 0) == 0:
+                # An imported module's namespace: the module (outside the trace) holds it.
+                rec.external[rid] = 1
+                rec.rc[rid] = rec.rc.get(rid, 0) + 1
+                rec.emit('{"op":"incref","id":"%s"}' % rec.label[rid])
+            elif rid >= 0 and id(namespace) not in rec.namespace_dicts:
+                # A class body's namespace: __build_class__ holds it while the body runs.
+                rec.external[rid] = rec.external.get(rid, 0) + 1
+                rec.rc[rid] += 1
+                rec.emit('{"op":"incref","id":"%s"}' % rec.label[rid])
+                self.class_namespaces[fid] = rid
+            rec.namespace_dicts[id(namespace)] = 1
+            return
+        if sort == MAIN:
+            return
+        # A function's frame: its arguments are the caller's until the caller's line ends.
+        locals_ = frame.f_locals
+        args = []
+        for value in locals_.values():
+            rid = rec.discover(value) if value is not None else -1
+            if rid >= 0:
+                args.append(rid)
+        rec.emit_pending()
+        code = frame.f_code
+        filename = code.co_filename
+        text = '{"op":"call","function":%s' % _q(code.co_qualname if hasattr(code, 'co_qualname') else code.co_name)
+        if filename != self.model_file():
+            text += ',"file":%s' % _q(filename)
+        held = [a for a in args if a in rec.label]
+        if held:
+            text += ',"args":[%s]' % ','.join('"%s"' % rec.label[a] for a in held)
+            for a in held:
+                rec.hold(rec.current, a)
+        rec.emit(text + '}')
+        self.model_frames.append(fid)
+        self.model_files.append(filename)
+        rec.current = fid
+        rec.diff_names(fid, locals_)
+        rec.commit()
+
+    def on_line(self, frame, line):
+        fid = id(frame)
+        self.flush(frame)
+        self.line[fid] = line
+        if self.sort.get(fid) != NAMESPACE:
+            # A new execution of a line of the model frame: its stack lets go of what the last held.
+            self.rec.release_held(self.rec.current)
+        if self.sort.get(fid) == NAMESPACE:
+            # A class body or an imported module: its work belongs to the line that ran it.
+            return
+        self.emit_line(frame, line)
+
+    def on_return(self, frame, value):
+        fid = id(frame)
+        self.flush(frame)
+        sort = self.sort.get(fid)
+        rec = self.rec
+        if sort == FUNCTION and self.model_frames and self.model_frames[-1] == fid:
+            text = '{"op":"return"'
+            rid = rec.discover(value) if value is not None else -1
+            rec.emit_pending()
+            kept = rid >= 0 and rid in rec.label
+            if kept:
+                text += ',"value":"%s","keep":true' % rec.label[rid]
+                rec.rc[rid] += 1  # in flight while the frame's names go
+            rec.emit(text + '}')
+            self.model_frames.pop()
+            self.model_files.pop()
+            rec.drop_frame_names(fid)
+            rec.release_held(fid)
+            rec.current = self.model_frames[-1]
+            if kept:
+                rec.hold(rec.current, rid)
+                rec.release(rid)
+            rec.commit()
+            # A generator keeps its frame across a yield: it is seen again at its next resume.
+            if not (frame.f_code.co_flags & _CO_GENERATOR_LIKE) or _finished(frame):
+                self.sort.pop(fid, None)
+                self.line.pop(fid, None)
+        elif sort == NAMESPACE:
+            self.sort.pop(fid, None)
+            self.line.pop(fid, None)
+            rid = self.class_namespaces.pop(fid, None)
+            if rid is not None and rid in rec.label:
+                # The body ran: its namespace lives until the class is made and stored.
+                label = rec.label[rid]
+                rec.emit('{"op":"hold","id":"%s"}' % label)
+                rec.hold(rec.current, rid)
+                rec.emit('{"op":"decref","id":"%s"}' % label)
+                rec.external[rid] -= 1
+                rec.release(rid)
+
+    # ------------------------------------------------------------------------------------------
+    # Comparing
+
+    def flush(self, frame):
+        """Writes what the frame's last line changed: its names and the objects they name."""
+        rec = self.rec
+        fid = id(frame)
+        sort = self.sort.get(fid)
+        if sort is None:
+            return
+        line = self.line.get(fid)
+        info = self.lines[id(frame.f_code)].get(line) if line is not None else None
+        names = info.names if info is not None else ()
+        if sort == FUNCTION:
+            values = frame.f_locals
+            rec.diff_names(fid, values)
+            scope = values
+        elif sort == MAIN:
+            scope = self.main_globals
+            rec.diff_names('main', scope, names)
+        else:
+            scope = frame.f_locals
+            rec.rescan(scope)
+        globals_ = frame.f_globals
+        if info is not None and info.global_stores:
+            if globals_ is self.main_globals:
+                rec.diff_names('main', globals_, info.global_stores)
+            else:
+                rec.rescan(globals_)
+        for name in names:
+            value = scope.get(name, None) if hasattr(scope, 'get') else None
+            if value is None and globals_ is not scope:
+                value = globals_.get(name)
+            if value is None:
+                continue
+            self.rescan_deep(value)
+        rec.emit_changes()
+
+    def rescan_deep(self, obj):
+        """A named object and what it holds, two levels down: a line can change an attribute's
+        list (`self.items.append(x)`) as easily as the object itself."""
+        rec = self.rec
+        oid = id(obj)
+        if oid not in rec.label:
+            return
+        rec.rescan(obj)
+        kind = rec.kind.get(oid)
+        if kind in (O.INSTANCE, O.GENERIC, O.DICT, O.LIST, O.SET):
+            _, refs = rec.describe(obj, kind)
+            if len(refs) > 4096:
+                return
+            for child in refs:
+                if child is not None and id(child) in rec.label and id(child) != oid:
+                    ckind = rec.kind.get(id(child))
+                    if ckind in (O.INSTANCE, O.DICT, O.LIST, O.SET, O.GENERIC):
+                        rec.rescan(child)
+
+    def flush_all(self):
+        """Every frame on the stack, innermost first (before a collection or gc call)."""
+        frame = sys._getframe(1)
+        frames = []
+        while frame is not None:
+            if id(frame) in self.sort:
+                frames.append(frame)
+            frame = frame.f_back
+        for frame in frames:
+            self.flush(frame)
+
+    # ------------------------------------------------------------------------------------------
+    # Collections
+
+    def gc_callback(self, phase, info):
+        if self.collecting or not self.active:
+            return
+        if phase == 'start':
+            self._auto_count = gc.get_count()
+            self._auto_generation = info['generation']
+            was_busy = self.busy
+            self.busy = True
+            try:
+                self.flush_all()
+            finally:
+                self.busy = was_busy
+        elif self._auto_count is not None:
+            count = self._auto_count
+            self._auto_count = None
+            self.rec.emit('{"op":"gc.auto","count":[%d,%d,%d]}' % (count[0], count[1], count[2]))
+            self.automatic.append((info['generation'], info['collected'], info['uncollectable']))
+            self.rec.after_collection()
+
+    def collect(self, generation=2):
+        """gc.collect(), recorded: the program's changes first, then the call and its result."""
+        if self.busy or not self.active:
+            return self._collect(generation)
+        self.busy = True
+        try:
+            self.flush_all()
+            count = gc.get_count()
+            self.collecting = True
+            try:
+                result = self._collect(generation)
+            finally:
+                self.collecting = False
+            self.rec.emit('{"op":"gc.collect","generation":%d,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, result, count[0], count[1], count[2]))
+            self.collects.append(result)
+            self.rec.after_collection()
+            return result
+        finally:
+            self.busy = False
+
+
+def _finished(frame):
+    """A generator's frame that will not run again (its last instruction returned)."""
+    try:
+        code = frame.f_code.co_code
+        op = code[frame.f_lasti] if frame.f_lasti >= 0 else None
+        return op is not None and dis.opname[op] in ('RETURN_VALUE', 'RETURN_CONST')
+    except Exception:
+        return True
+
+
+def _q(text):
+    from .trace import quote
+    return quote(text)
