@@ -60,7 +60,7 @@ export function buildReport(o: Observations): Report {
       objectsLive: heap.objectsAllocated - heap.objectsFreed,
     },
     sources: o.sourceLines.length > 0 ? [{ file: o.sourceFile, lines: o.sourceLines }] : [],
-    functions: functionRanges(o.lines, o.sourceFile, o.sourceLines),
+    functions: profiledOnly(functionRanges(o.lines, o.sourceFile, o.sourceLines), header.recorded?.profiled ?? []),
     lines: o.lines.map((s) => ({ ...s, content: lineText(s.file, s.line) })),
     gc: {
       threshold: [...gc.threshold],
@@ -114,6 +114,12 @@ function functionRanges(lines: LineStat[], sourceFile: string, sourceLines: stri
     }
   }
   return [...ranges.values()];
+}
+
+/** With functions decorated by @profile, only those are tabulated (memory_profiler's rule). */
+function profiledOnly(functions: FunctionReport[], profiled: readonly { file: string; function: string }[]): FunctionReport[] {
+  if (profiled.length === 0) return functions;
+  return functions.filter((f) => profiled.some((p) => p.file === f.file && p.function === f.function));
 }
 
 function escapeRegExp(s: string): string {

@@ -7,6 +7,8 @@ import { checkCommand } from './check.js';
 import { reportFailure, VERSION } from './common.js';
 import { exportCommand } from './export.js';
 import { plotCommand } from './plot.js';
+import { profileCommand } from './profile.js';
+import { recordCommand, splitScriptArguments } from './record.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
@@ -19,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   // Known before parsing, so that a failure while parsing still honours it.
   const debug = argv.includes('--debug');
   try {
-    await yargs(argv)
+    await yargs(splitScriptArguments(argv))
       .scriptName('memprof')
       .usage('$0 <command> [options]\n\nReplays traced Python workloads on a model of CPython\'s memory manager.')
       .command(runCommand)
@@ -28,7 +30,9 @@ export async function main(argv: string[]): Promise<number> {
       .command(plotCommand)
       .command(exportCommand)
       .command(schemaCommand)
-      .demandCommand(1, 'name a command: run, check, validate, plot, export or schema')
+      .command(recordCommand)
+      .command(profileCommand)
+      .demandCommand(1, 'name a command: run, check, validate, plot, export, schema, record or profile')
       .strict()
       .recommendCommands()
       .version(VERSION)

@@ -645,6 +645,8 @@ export class Replay {
 
   finish(): ReplayOutcome {
     const heap = this.heap;
+    // The last line's execution ends with the trace: its evaluation stack lets go.
+    for (const frame of heap.frames) this.releaseHeld(frame);
     this.lines.end(0);
     const aliveIds: string[] = [];
     for (const obj of heap.objects) if (obj !== null && !obj.implicit) aliveIds.push(obj.id);
