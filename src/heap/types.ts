@@ -122,7 +122,7 @@ export class TypeRegistry {
   }
 
   private kindOf(typeName: string, decl: TypeDecl | undefined): Kind {
-    const builtin = BUILTIN_KINDS.get(typeName);
+    const builtin = BUILTIN_KINDS.get(decl?.base ?? typeName);
     if (builtin !== undefined) return builtin;
     if (decl?.tracked === false) return Kind.Atomic;
     return Kind.Instance;

@@ -286,6 +286,10 @@ export type PythonVersion = z.infer<typeof pythonVersionSchema>;
 
 export const typeDeclSchema = z.strictObject({
   size: sizeSchema.optional(),
+  base: z
+    .enum(['list', 'dict', 'tuple', 'set', 'frozenset'])
+    .optional()
+    .describe('a subclass of a built-in container (a namedtuple, OrderedDict, Counter, a class deriving from list): its instances hold what the base holds'),
   slots: z
     .array(z.string())
     .optional()

@@ -255,12 +255,12 @@ def _settrace_install(tracer):
         gc.disable()
         tracer.busy = True
         try:
-            tracer.on_call(frame)
+            traced = tracer.on_call(frame)
         finally:
             tracer.busy = False
             if was:
                 gc.enable()
-        return local
+        return local if traced else None
 
     def install():
         sys.settrace(call)
@@ -296,10 +296,11 @@ def _monitoring_install(tracer):
     def py_start(code, offset):
         if not files(code.co_filename):
             return DISABLE
+        if not tracer.on_call(getframe(2)):
+            return DISABLE
         if id(code) not in enabled_codes:
             enabled_codes.add(id(code))
             mon.set_local_events(tool, code, local_events)
-        tracer.on_call(getframe(2))
 
     def py_resume(code, offset):
         tracer.on_call(getframe(2))
@@ -413,6 +414,8 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
             decl['finalizer'] = fin
         if decl:
             types_[name] = decl
+    for name, base in recorder.type_bases.items():
+        types_.setdefault(name, {})['base'] = base
     header = {
         'version': 1,
         'name': os.path.basename(script),

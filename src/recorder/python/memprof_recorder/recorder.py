@@ -77,6 +77,7 @@ class Recorder:
         # Types declared in the header: name -> slots.
         self.type_slots = {}
         self.finalizer_types = {}
+        self.type_bases = {}
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -270,8 +271,15 @@ class Recorder:
                 self._alloc(obj, kind, names, refs)
             else:
                 fill.append(self._alloc_empty(by_id[oid]))
-        for obj, kind, names, refs in fill:
-            self._change(obj, kind, names, refs)
+        if fill:
+            # The references of what was allocated empty are stored now, before anything refers
+            # to those objects (changes queued before are kept for their own commit).
+            queued = self._batch
+            self._batch = []
+            for obj, kind, names, refs in fill:
+                self._change(obj, kind, names, refs)
+            self.commit()
+            self._batch = queued
 
     def _children(self, entry):
         """Ids of what a pending object refers to (its class first for an instance)."""
@@ -297,13 +305,20 @@ class Recorder:
         self.rc[oid] = 1
         self.refs[oid] = b''
         self.names[oid] = ''
-        self.frame_held[self.current] = self.frame_held.get(self.current, b'') + array('q', (oid,)).tobytes()
+        self._held_bytes(self.current).extend(oid.to_bytes(8, sys.byteorder, signed=True))
         return oid, label, tname, size
+
+    def _held_bytes(self, frame):
+        # A bytearray (not a GC object) of ids, appended to in place.
+        held = self.frame_held.get(frame)
+        if held is None:
+            held = self.frame_held[frame] = bytearray()
+        return held
 
     def hold(self, frame, oid):
         """The frame's stack holds the object until the frame's line ends (the model's `hold`)."""
         self.rc[oid] += 1
-        self.frame_held[frame] = self.frame_held.get(frame, b'') + array('q', (oid,)).tobytes()
+        self._held_bytes(frame).extend(oid.to_bytes(8, sys.byteorder, signed=True))
 
     def release_held(self, frame):
         """The frame's line ended: what its stack held goes, last first."""
@@ -406,6 +421,8 @@ class Recorder:
             self.type_slots[tname] = slots if slots and not _has_dict(tp) else None
             if getattr(tp, '__del__', None) is not None:
                 self.finalizer_types[tname] = 'del'
+        elif kind in _CONTAINER_NAMES and tname != _CONTAINER_NAMES[kind] and tname not in self.type_bases:
+            self.type_bases[tname] = _CONTAINER_NAMES[kind]
         return tname
 
     # ------------------------------------------------------------------------------------------
@@ -714,6 +731,9 @@ class Recorder:
         for rid in ids:
             if rid >= 0:
                 self.release(rid)
+
+
+_CONTAINER_NAMES = {O.LIST: 'list', O.DICT: 'dict', O.TUPLE: 'tuple', O.SET: 'set', O.FROZENSET: 'frozenset'}
 
 
 def _held_by(referents, value):
