@@ -6,6 +6,7 @@ import { renderLineTable } from './lineTable.js';
 import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
 import type { Report } from './model.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
+import { terminalSafe } from './escape.js';
 import { table, title } from './sections.js';
 
 /** `name: value` lines with the values in one column. */
@@ -134,7 +135,10 @@ function memoryModelFields(report: Report, bytes: (n: number) => string): [strin
   ];
 }
 
-export function renderText(report: Report, options: LeakRenderOptions): string {
+/** The whole report; every workload string in it reaches the terminal escaped (./escape.ts). */
+export function renderText(workloadReport: Report, workloadOptions: LeakRenderOptions): string {
+  const report = terminalSafe(workloadReport);
+  const options = workloadOptions.source === undefined ? workloadOptions : { ...workloadOptions, source: terminalSafe(workloadOptions.source) };
   const sections: string[] = [renderHeader(report, options)];
   for (const fn of report.functions) sections.push(renderLineTable(report, fn, options));
   sections.push(renderGc(report, options));
