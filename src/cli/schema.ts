@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { workloadSchema } from '../workload/schema.js';
-import { emit, withOutputOptions, type OutputArgs } from './common.js';
+import { emit, prepareOutput, withOutputOptions, type OutputArgs } from './common.js';
 
 /** `io: 'input'`: what a user may write (defaults optional), not what the loader hands on. */
 export function workloadJsonSchema(): string {
@@ -16,5 +16,5 @@ export const schemaCommand: CommandModule<object, OutputArgs> = {
     withOutputOptions(y)
       .example('$0 schema -o memprof-workload.schema.json', 'save it for an editor')
       .example('$0 schema | jq \'.properties | keys\'', 'the top-level keys of a workload') as unknown as Argv<OutputArgs>,
-  handler: (args) => emit(workloadJsonSchema(), args),
+  handler: async (args) => emit(workloadJsonSchema(), await prepareOutput(args)),
 };
