@@ -206,6 +206,14 @@ describe('memprof export --python of hostile strings', () => {
     expect(script).toContain('# Workload: # -*- coding: utf-7 -*-\n');
   });
 
+  it('stops at a script too long for CPython with a message, not a heap abort', async () => {
+    const huge = workloadFromObject({ version: 1, events: [{ op: 'repeat', count: 1_000_000_000, body: [{ op: 'line' }] }] }, 'huge.json');
+    await expect(exportPython(huge, { maxScriptChars: 64 * 1024 })).rejects.toMatchObject({
+      location: { file: 'huge.json' },
+      reason: 'the exported script would be longer than 65536 characters',
+    });
+  });
+
   it.skipIf(!python311.present)(
     'runs on CPython and observes what the harmless workload observes (seeded)',
     async () => {

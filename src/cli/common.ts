@@ -296,7 +296,7 @@ export function reportFailure(err: unknown, debug: boolean): number {
   }
   const message = err instanceof Error ? err.message : String(err);
   say(`memprof: internal error: ${firstLine(message)} — please report this at ${BUG_TRACKER}`);
-  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  if (debug && err instanceof Error && err.stack) for (const line of err.stack.split('\n')) say(line);
   return EXIT_INTERNAL;
 }
 

@@ -22,6 +22,8 @@ import { escapeCodePoint } from '../report/escape.js';
 export interface ExportOptions {
   /** Overrides the workload's `python`: chooses the default threshold (3.13: 2000). */
   python?: PythonVersion;
+  /** Longest script, in characters (default MAX_SCRIPT_CHARS); a longer one is an input problem. */
+  maxScriptChars?: number;
 }
 
 type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'function' | 'weakref' | 'atomic';
@@ -72,6 +74,9 @@ const PYTHON_BUILTINS = new Set(
     'isinstance issubclass iter len license list locals map max memoryview min next object oct open ord pow print ' +
     'property quit range repr reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip').split(' '),
 );
+
+/** Longest script written: far beyond what CPython compiles in minutes, well within a V8 string. */
+export const MAX_SCRIPT_CHARS = 256 * 2 ** 20;
 
 const ATOMIC_EXPR: Record<string, string> = {
   str: "_mp_str + 'x'",
@@ -161,11 +166,14 @@ class PythonExporter {
   /** Lists such a name was bound to: item indices there are not known statically. */
   private readonly unstableLists = new Set<string>();
   private eventIndex = 0;
+  /** Characters emitted so far: a `repeat` of a billion events must end in a message, not a heap abort. */
+  private scriptChars = 0;
   private fieldStored = false;
 
   constructor(
     private readonly loaded: LoadedWorkload,
     private readonly python: PythonVersion,
+    private readonly maxScriptChars: number = MAX_SCRIPT_CHARS,
   ) {
     this.frames.push(this.newFrame(null, ''));
     for (const decl of Object.values(loaded.header.types)) this.noteFinalizer(decl.finalizer);
@@ -199,7 +207,13 @@ class PythonExporter {
   }
 
   private emit(line: string): void {
-    this.frame.body.push(this.frame.indent + line);
+    const text = this.frame.indent + line;
+    this.scriptChars += text.length + 1;
+    if (this.scriptChars > this.maxScriptChars) {
+      const size = this.maxScriptChars >= 2 ** 20 ? `${Math.floor(this.maxScriptChars / 2 ** 20)} MiB` : `${this.maxScriptChars} characters`;
+      this.fail(`the exported script would be longer than ${size}`, 'Export a shorter trace: CPython could not compile this one in any reasonable time either');
+    }
+    this.frame.body.push(text);
   }
 
   private fail(reason: string, hint?: string): never {
@@ -845,7 +859,7 @@ class PythonExporter {
 /** The Python script for a workload (SPEC §4.5). */
 export async function exportPython(loaded: LoadedWorkload, options: ExportOptions = {}): Promise<string> {
   const python = options.python ?? loaded.header.python;
-  const exporter = new PythonExporter(loaded, python);
+  const exporter = new PythonExporter(loaded, python, options.maxScriptChars);
   for await (const sourced of loaded.events as AsyncIterable<{ event: PlainEvent; index: number }>) {
     exporter.handle(sourced.event, sourced.index);
   }
