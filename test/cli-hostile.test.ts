@@ -371,6 +371,12 @@ describe('names: empty, `-`, devices, control characters', () => {
       stdout: '',
       stderr: `memprof: cannot write ${dir}/x\\x1b]0;t\\x07/y: ENOENT: no such file or directory\n`,
     });
+    const named = join(dir, 'named.json');
+    writeFileSync(named, JSON.stringify({ version: 1, name: 'a\u2028b\x85c\x1bd\u202ee', events: [] }));
+    const json = memprof(['run', named, '--format', 'json']);
+    expect(json.stdout).toContain('"name": "a\\u2028b\\u0085c\\u001bd\\u202ee",');
+    expect(JSON.parse(json.stdout).workload.name).toBe('a\u2028b\x85c\x1bd\u202ee');
+    expect(memprof(['run', named]).stdout.split('\n')[0]).toMatch(/^memprof \S+ report: a\\u2028b\\x85c\\x1bd\\u202ee$/);
     const workload = join(dir, 'w\r\u2028.json');
     writeFileSync(workload, readFileSync(CLEAN, 'utf8'));
     expect(memprof(['validate', workload])).toEqual({ code: 0, stdout: `${dir}/w\\r\\u2028.json: ok (9 events)\n`, stderr: '' });
