@@ -3,7 +3,7 @@
 // result per workload is printed in the order the files were named. Exit 0 when all pass, 1 when a
 // limit was exceeded, 2 when a workload is invalid (the others still run), 3 on an internal error.
 import { availableParallelism } from 'node:os';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -17,22 +17,30 @@ import type { RenderOptions } from '../report/units.js';
 import { UsageError } from '../workload/errors.js';
 import { formatInputProblem } from '../workload/format.js';
 import { loadWorkload } from '../workload/load.js';
-import { parseSize, SIZE_PATTERN } from '../workload/schema.js';
 import {
+  checkWorkloadFile,
   emit,
   EXIT_INTERNAL,
   EXIT_INVALID,
   EXIT_LIMIT_EXCEEDED,
   EXIT_OK,
   ExitStatus,
+  heapLimitMiB,
+  prepareOutput,
   renderOptions,
   replay,
+  requireFileNames,
+  resourceProblem,
+  say,
   VERSION,
   withRenderOptions,
   withReplayOptions,
+  writeStdout,
   type RenderArgs,
   type ReplayArgs,
 } from './common.js';
+import { sizeFlag, wholeNumberFlag } from './numbers.js';
+import { estimateNdjsonEvents, Progress } from './progress.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'github', 'junit'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -72,13 +80,19 @@ export function flagLimits(args: Partial<CheckArgs>): LimitValues {
 // One workload
 
 /** Replays one workload and holds its figures against its limits. Never throws. */
-export async function checkWorkload(file: string, flags: LimitValues, replayArgs: ReplayArgs): Promise<CheckResult> {
+export async function checkWorkload(
+  file: string,
+  flags: LimitValues,
+  replayArgs: ReplayArgs,
+  onProgress?: (events: number) => void,
+): Promise<CheckResult> {
   const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, violations: [], peakLine: null, leaks: null, problems: [] };
   try {
+    await checkWorkloadFile(file);
     const workload = await loadWorkload(file);
     result.name = workload.header.name ?? file;
     result.limits = mergeLimits(workloadLimits(workload.header.limits), flags);
-    const { report } = await replay(workload, replayArgs);
+    const { report } = await replay(workload, replayArgs, onProgress);
     result.figures = limitFigures(report);
     result.violations = evaluateLimits(result.figures, result.limits);
     result.peakLine = report.summary.peakLine;
@@ -93,8 +107,7 @@ export async function checkWorkload(file: string, flags: LimitValues, replayArgs
       result.status = 'invalid';
       result.problems = [err.message];
     } else {
-      result.status = 'error';
-      result.problems = [`internal error: ${err instanceof Error ? err.message : String(err)}`];
+      return crashed(file, err);
     }
   }
   return result;
@@ -127,10 +140,14 @@ interface WorkerJob {
   file: string;
 }
 
+type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number };
+
 interface WorkerSetup {
   memprofCheck: true;
   flags: LimitValues;
   replay: ReplayArgs;
+  /** Whether the worker reports its progress (one worker: the main thread shows it). */
+  progress: boolean;
 }
 
 /** Worker threads run the compiled module; under a TypeScript loader (tests) everything runs here. */
@@ -139,6 +156,10 @@ const WORKER_SCRIPT = import.meta.url.endsWith('.js') ? fileURLToPath(import.met
 /**
  * Checks every file, `jobs` at a time, and calls `done` with each result in the files' order as
  * soon as it and all before it are known (so output streams while later files still run).
+ *
+ * Every replay runs on a worker thread (one or more), each with the main thread's heap limit as
+ * its own: a workload that exhausts it ends its worker, not memprof, and is reported as out of
+ * memory (exit 2) while the others go on, on a fresh worker.
  */
 export async function checkAll(
   files: string[],
@@ -156,75 +177,92 @@ export async function checkAll(
       flushed++;
     }
   };
-  const workers = Math.min(jobs, files.length);
-  if (workers <= 1 || WORKER_SCRIPT === null) {
+  const lanes = Math.min(jobs, files.length);
+  if (WORKER_SCRIPT === null) {
     for (let i = 0; i < files.length; i++) settle(i, await checkWorkload(files[i]!, flags, replayArgs));
-  } else {
-    let next = 0;
-    const setup: WorkerSetup = { memprofCheck: true, flags, replay: replayOptionsOnly(replayArgs) };
-    await Promise.all(
-      Array.from({ length: workers }, () =>
-        new Promise<void>((resolve) => {
-          const worker = new Worker(WORKER_SCRIPT, { workerData: setup });
-          let current: WorkerJob | null = null;
-          const give = (): void => {
-            if (next >= files.length) {
-              current = null;
-              void worker.terminate();
-              return;
-            }
-            current = { index: next, file: files[next]! };
-            next++;
-            worker.postMessage(current);
-          };
-          worker.on('message', (m: { index: number; result: CheckResult }) => {
-            settle(m.index, m.result);
-            give();
-          });
-          // A worker that dies (out of memory, a crash) takes only its current workload with it.
-          worker.on('error', (err) => {
-            if (current !== null) settle(current.index, crashed(current.file, err));
-            current = null;
-          });
-          worker.on('exit', () => {
-            if (current !== null) settle(current.index, crashed(current.file, new Error('the worker thread exited')));
-            // What the dead worker would have taken is checked here.
-            void (async () => {
-              while (next < files.length) {
-                const i = next++;
-                settle(i, await checkWorkload(files[i]!, flags, replayArgs));
-              }
-              resolve();
-            })();
-          });
-          give();
-        }),
-      ),
-    );
+    return results as CheckResult[];
   }
+  const script = WORKER_SCRIPT;
+  // One lane at a time can show a progress display; several would draw over each other.
+  const setup: WorkerSetup = { memprofCheck: true, flags, replay: replayOptionsOnly(replayArgs), progress: lanes === 1 && replayArgs.progress !== false };
+  const resourceLimits = { maxOldGenerationSizeMb: heapLimitMiB() };
+  let next = 0;
+  /** One worker after another until no file is left: a dead worker is replaced. */
+  const lane = async (): Promise<void> => {
+    while (next < files.length) {
+      await new Promise<void>((resolve) => {
+        const worker = new Worker(script, { workerData: setup, resourceLimits });
+        let current: WorkerJob | null = null;
+        let progress: Progress | null = null;
+        let failure: unknown = null;
+        const give = async (): Promise<void> => {
+          if (next >= files.length) {
+            current = null;
+            void worker.terminate();
+            return;
+          }
+          current = { index: next, file: files[next]! };
+          next++;
+          if (setup.progress) {
+            const expected = await estimateNdjsonEvents(current.file);
+            progress = new Progress(process.stderr, {
+              mode: replayArgs.progress,
+              ...(expected !== undefined ? { expectedEvents: expected, estimated: true } : {}),
+            });
+          }
+          worker.postMessage(current);
+        };
+        worker.on('message', (m: WorkerMessage) => {
+          if ('events' in m) {
+            progress?.update(m.events);
+            return;
+          }
+          progress?.done();
+          progress = null;
+          current = null;
+          settle(m.index, m.result);
+          void give();
+        });
+        // Out of memory (ERR_WORKER_OUT_OF_MEMORY) or a crash: only the current workload is lost.
+        worker.on('error', (err) => {
+          failure = err;
+        });
+        worker.on('exit', () => {
+          progress?.done();
+          if (current !== null) settle(current.index, crashed(current.file, failure ?? new Error('the worker thread exited')));
+          resolve();
+        });
+        void give();
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
   return results as CheckResult[];
 }
 
+/** A workload whose replay threw or took its worker down: out of memory (exit 2) or a bug (exit 3). */
 function crashed(file: string, err: unknown): CheckResult {
+  const resource = resourceProblem(err);
   return {
     file,
     name: file,
-    status: 'error',
+    status: resource !== null ? 'invalid' : 'error',
     figures: null,
     limits: {},
     violations: [],
     peakLine: null,
     leaks: null,
-    problems: [`internal error: ${err instanceof Error ? err.message : String(err)}`],
+    problems: [resource !== null ? `${file}: ${resource}` : `internal error: ${err instanceof Error ? err.message : String(err)}`],
   };
 }
 
 /** Only what a replay needs crosses to a worker (yargs' argument object does not clone). */
 function replayOptionsOnly(args: ReplayArgs): ReplayArgs {
-  const r: ReplayArgs = {};
+  const r: ReplayArgs = { progress: false };
   if (args.python !== undefined) r.python = args.python;
   if (args.interval !== undefined) r.interval = args.interval;
   if (args.maxPoints !== undefined) r.maxPoints = args.maxPoints;
+  if (args.memoryModel !== undefined) r.memoryModel = args.memoryModel;
   return r;
 }
 
@@ -232,7 +270,8 @@ if (!isMainThread && parentPort !== null && (workerData as WorkerSetup | null)?.
   const setup = workerData as WorkerSetup;
   const port = parentPort;
   port.on('message', (job: WorkerJob) => {
-    void checkWorkload(job.file, setup.flags, setup.replay).then((result) => port.postMessage({ index: job.index, result }));
+    const onProgress = setup.progress ? (events: number) => port.postMessage({ index: job.index, events }) : undefined;
+    void checkWorkload(job.file, setup.flags, setup.replay, onProgress).then((result) => port.postMessage({ index: job.index, result }));
   });
 }
 
@@ -241,12 +280,15 @@ if (!isMainThread && parentPort !== null && (workerData as WorkerSetup | null)?.
 
 const GLOB_CHARS = /[*?[{]/;
 
-/** Expands the patterns the shell did not (quoted, or on Windows); a plain path stays as named. */
+/**
+ * Expands the patterns the shell did not (quoted, or on Windows); a plain path — or a file whose
+ * name merely contains `*`, `?`, `[` or `{` — stays as named.
+ */
 export function expandWorkloadArgs(patterns: string[]): { files: string[]; unmatched: string[] } {
   const files: string[] = [];
   const unmatched: string[] = [];
   for (const pattern of patterns) {
-    if (!GLOB_CHARS.test(pattern)) {
+    if (!GLOB_CHARS.test(pattern) || exists(pattern)) {
       files.push(pattern);
       continue;
     }
@@ -257,7 +299,11 @@ export function expandWorkloadArgs(patterns: string[]): { files: string[]; unmat
   return { files, unmatched };
 }
 
-/** `dir/**\/*.json`-style patterns: `*`, `?`, `[…]`, `{a,b}` within a name, `**` across directories. */
+/**
+ * `dir/**\/*.json`-style patterns: `*`, `?`, `[…]`, `{a,b}` within a name, `**` across directories.
+ * `**` follows symbolic links to directories but enters each real directory once per part of the
+ * pattern: a link loop in a checked-out pull request cannot make the walk endless.
+ */
 export function expandGlob(pattern: string): string[] {
   const parts = pattern.split('/');
   const absolute = pattern.startsWith('/');
@@ -265,6 +311,7 @@ export function expandGlob(pattern: string): string[] {
   // An explicit stack of (directory, next part): no recursion on the file tree.
   const stack: { dir: string; part: number }[] = [{ dir: absolute ? '/' : '', part: absolute ? 1 : 0 }];
   const seen = new Set<string>();
+  const walked = new Set<string>();
   while (stack.length > 0) {
     const { dir, part } = stack.pop()!;
     if (part === parts.length) {
@@ -277,6 +324,9 @@ export function expandGlob(pattern: string): string[] {
     const segment = parts[part]!;
     const joined = (name: string): string => (dir === '' ? name : dir === '/' ? `/${name}` : join(dir, name));
     if (segment === '**') {
+      const real = realDir(dir);
+      if (real === null || walked.has(`${part}\0${real}`)) continue;
+      walked.add(`${part}\0${real}`);
       stack.push({ dir, part: part + 1 });
       for (const entry of listDir(dir)) if (entry.dir && !entry.name.startsWith('.')) stack.push({ dir: joined(entry.name), part });
       continue;
@@ -316,6 +366,14 @@ function exists(path: string): boolean {
   }
 }
 
+function realDir(dir: string): string | null {
+  try {
+    return realpathSync(dir === '' ? '.' : dir);
+  } catch {
+    return null;
+  }
+}
+
 function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -348,35 +406,35 @@ function segmentRegExp(segment: string): RegExp {
     } else if (c === ',' && braces > 0) re += '|';
     else re += c.replace(/[.+^$()|\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    // `[z-a]`, an unclosed `{`: not a pattern after all, so the name as written.
+    return new RegExp(`^${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The command
 
-function sizeFlag(flag: string) {
-  return (value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    const text = String(value);
-    if (!SIZE_PATTERN.test(text)) throw new UsageError(`--${flag} must be a size like 1048576 or "1 MiB" (units B, KiB, MiB, GiB), got '${text}'`);
-    return parseSize(/^\s*\d+\s*$/.test(text) ? Number(text) : text);
-  };
-}
-
-function countFlag(flag: string) {
-  return (value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a whole number ≥ 0, got '${String(value)}'`);
-    return n;
-  };
+/** More jobs than cores only adds memory (each worker holds a whole replay), never speed. */
+function jobCount(requested: number | undefined, quiet: boolean): number {
+  const cores = availableParallelism();
+  if (requested === undefined) return cores;
+  if (requested > cores) {
+    if (!quiet) say(`memprof: --jobs ${requested}: this machine has ${cores} core${cores === 1 ? '' : 's'}; using ${cores}`);
+    return cores;
+  }
+  return requested;
 }
 
 async function check(args: CheckArgs): Promise<void> {
   const options: RenderOptions = renderOptions(args, args.format === 'text' ? 'text' : 'markdown');
+  requireFileNames(args.workload);
   const { files, unmatched } = expandWorkloadArgs(args.workload);
+  const output = await prepareOutput(args, files);
   const flags = flagLimits(args);
-  const jobs = args.jobs ?? availableParallelism();
+  const jobs = jobCount(args.jobs, args.quiet);
   // Text and GitHub annotations stream to stdout as results arrive; documents are written whole.
   const streaming = args.output === undefined && (args.format === 'text' || args.format === 'github');
   const invalidPatterns: CheckResult[] = unmatched.map((pattern) => ({
@@ -392,13 +450,11 @@ async function check(args: CheckArgs): Promise<void> {
   }));
   const out: string[] = [];
   const show = (result: CheckResult): void => {
-    for (const problem of result.problems) {
-      process.stderr.write(result.status === 'error' ? `memprof: ${result.file}: ${problem} — please report this\n` : `${problem}\n`);
-    }
+    for (const problem of result.problems) say(result.status === 'error' ? `memprof: ${result.file}: ${problem} — please report this` : problem);
     const text = args.format === 'github' ? renderGithubResult(result, options) : args.format === 'text' ? renderCheckLine(result, options) : '';
     if (text === '') return;
     if (streaming) {
-      if (!args.quiet) process.stdout.write(text);
+      if (!args.quiet) writeStdout(text);
     } else out.push(text);
   };
   invalidPatterns.forEach(show);
@@ -413,9 +469,9 @@ async function check(args: CheckArgs): Promise<void> {
   else if (args.format === 'text') document = `${out.join('')}${renderCheckSummary(report)}`;
   else document = out.join('');
   if (streaming) {
-    if (args.format === 'text' && !args.quiet) process.stdout.write(renderCheckSummary(report));
+    if (args.format === 'text' && !args.quiet) writeStdout(renderCheckSummary(report));
   } else {
-    await emit(document, args);
+    await emit(document, output);
   }
   if (report.exitCode !== EXIT_OK) throw new ExitStatus(report.exitCode);
 }
@@ -434,23 +490,18 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       })
       .option('jobs', {
         alias: 'j',
-        type: 'number',
+        type: 'string',
         requiresArg: true,
-        describe: 'workloads replayed at once (default: the number of CPU cores)',
-        coerce: (v: unknown) => {
-          if (v === undefined) return undefined;
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a positive integer, got '${String(v)}'`);
-          return n;
-        },
+        describe: 'workloads replayed at once, each on a worker thread (default and most: the number of CPU cores)',
+        coerce: wholeNumberFlag('jobs', 'a positive integer', 1),
       });
     for (const name of LIMIT_NAMES) {
       const flag = LIMIT_FLAGS[name];
       b = b.option(flag, {
         type: 'string',
         requiresArg: true,
-        describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size' : 'number'} (overrides the workload's limits.${name})`,
-        coerce: SIZE_LIMITS.has(name) ? sizeFlag(flag) : countFlag(flag),
+        describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'} (overrides the workload's limits.${name})`,
+        coerce: SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0),
       }) as typeof b;
     }
     return b

@@ -1,17 +1,20 @@
-// What every command shares: its options, how a failure becomes a message and an exit code, and
-// how output reaches a file without ever leaving half of one behind.
-import { randomBytes } from 'node:crypto';
+// What every command shares: its options, how a workload file is named, how a failure becomes a
+// message and an exit code, and how output reaches its place (./output.ts).
 import { readFileSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { getHeapStatistics } from 'node:v8';
 import type { Argv } from 'yargs';
 import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
-import { UsageError } from '../workload/errors.js';
+import { UsageError, WorkloadError } from '../workload/errors.js';
 import { formatInputProblem } from '../workload/format.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
+import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
+import { OutputError, outputTarget, say, writeOutput, writeStdout, type OutputTarget } from './output.js';
 import { estimateNdjsonEvents, Progress } from './progress.js';
+
+export { OutputError, say, writeStdout };
 
 export const MEMORY_MODELS = ['live', 'pymalloc'] as const;
 export type MemoryModelName = (typeof MEMORY_MODELS)[number];
@@ -43,9 +46,6 @@ export class ExitStatus extends Error {
     this.name = 'ExitStatus';
   }
 }
-
-/** The output file could not be written: the user's to fix (exit 2), not a bug. */
-export class OutputError extends UsageError {}
 
 export interface CommonArgs {
   quiet: boolean;
@@ -87,20 +87,13 @@ export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
     alias: 'o',
     type: 'string',
     requiresArg: true,
-    describe: 'write to FILE instead of stdout (atomically: a temp file beside it, then a rename)',
+    describe:
+      'write to FILE instead of stdout: a regular file atomically (temp file beside it, then a rename; a symlink is followed), a device or FIFO straight; never one of the inputs',
   });
 }
 
-function positiveNumber(flag: string, integer: boolean) {
-  return (value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw new UsageError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${String(value)}'`);
-    }
-    return n;
-  };
-}
+/** Most timeline points a report may keep (the chart needs a few hundred; JSON readers get these). */
+export const MAX_POINTS_LIMIT = 50_000;
 
 export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
   return withOutputOptions(y)
@@ -110,23 +103,18 @@ export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
       describe: 'unit of byte figures; auto picks one per table from its peak',
     })
     .option('precision', {
-      type: 'number',
+      // A string: yargs would read 0x10 or 1e1 as numbers and "abc" as NaN; ./numbers.ts reads the text.
+      type: 'string',
       default: 1,
       requiresArg: true,
-      describe: 'decimals of byte figures (memory_profiler\'s precision)',
-      coerce: (value: unknown) => {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 0 || n > 12) {
-          throw new UsageError(`--precision must be an integer from 0 to 12, got '${String(value)}'`);
-        }
-        return n;
-      },
+      describe: 'decimals of byte figures (memory_profiler\'s precision), 0 to 12',
+      coerce: wholeNumberFlag('precision', 'an integer from 0 to 12', 0, 12),
     })
     .option('color', {
       type: 'boolean',
       default: true,
       describe: 'colour on a terminal (--no-color or the NO_COLOR variable turn it off; never in files)',
-    });
+    }) as unknown as Argv<T & RenderArgs>;
 }
 
 export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
@@ -139,16 +127,16 @@ export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
       describe: 'CPython model to replay on (overrides the workload\'s "python")',
     })
     .option('interval', {
-      type: 'number',
+      type: 'string',
       requiresArg: true,
       describe: 'timeline sampling interval in clock units (ms, or events when no event has "t"); default automatic',
-      coerce: positiveNumber('interval', false),
+      coerce: positiveDecimalFlag('interval'),
     })
     .option('max-points', {
-      type: 'number',
+      type: 'string',
       requiresArg: true,
-      describe: 'most timeline points kept (min/max bucketing never loses the peak); default 2000',
-      coerce: positiveNumber('max-points', true),
+      describe: `most timeline points kept (min/max bucketing never loses the peak), 1 to ${MAX_POINTS_LIMIT}; default 2000`,
+      coerce: wholeNumberFlag('max-points', `an integer from 1 to ${MAX_POINTS_LIMIT}`, 1, MAX_POINTS_LIMIT),
     })
     .option('memory-model', {
       choices: MEMORY_MODELS,
@@ -170,10 +158,14 @@ export function replayOptions(args: ReplayArgs): ReplayOptions {
   return options;
 }
 
-/** The engine is loaded on first use, so `--help`, `schema` and `plot report.json` start without it. */
-export async function replay(workload: LoadedWorkload, args: ReplayArgs): Promise<ReplayOutcome> {
+/**
+ * The engine is loaded on first use, so `--help`, `schema` and `plot report.json` start without it.
+ * `onProgress` replaces the display (a worker thread reports its progress to the main thread).
+ */
+export async function replay(workload: LoadedWorkload, args: ReplayArgs, onProgress?: (events: number) => void): Promise<ReplayOutcome> {
   const { replayWorkload } = await import('../replay/replay.js');
   const options = replayOptions(args);
+  if (onProgress !== undefined) return replayWorkload(workload, { ...options, onProgress });
   if (args.progress === false) return replayWorkload(workload, options);
   const expected = await estimateNdjsonEvents(workload.file);
   const progress = new Progress(process.stderr, {
@@ -201,36 +193,88 @@ export function renderOptions(args: RenderArgs, format: string): RenderOptions {
 }
 
 /**
- * Writes `text` to `file` so that readers see the old file or the whole new one, never a part:
- * a temp file in the same directory (same filesystem, so rename is atomic), flushed, then renamed.
+ * Where the command's output goes, checked before any work: `-o ''`, a directory, or one of
+ * `inputs` (the workload files the command reads) is refused with exit 2 (./output.ts).
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    // "ENOENT: no such file or directory, open '/x/.y.tmp'": the path shown is the temp file's.
-    const reason = (err as Error).message.replace(/, \w+ '.*'$/, '');
-    throw new OutputError(`cannot write ${file}: ${reason}`);
-  }
+export async function prepareOutput(args: OutputArgs, inputs: readonly string[] = []): Promise<Output> {
+  return { target: await outputTarget(args.output, inputs), quiet: args.quiet };
 }
 
-/** The report to stdout, or to `-o FILE` with a notice on stderr (the notice survives `--quiet`). */
-export async function emit(text: string, args: OutputArgs): Promise<void> {
-  if (args.output !== undefined) {
-    await writeFileAtomic(args.output, text);
-    process.stderr.write(`memprof: wrote ${args.output}\n`);
-  } else if (!args.quiet) {
-    process.stdout.write(text);
+export interface Output {
+  target: OutputTarget;
+  quiet: boolean;
+}
+
+/** The report to stdout (unless --quiet), or to `-o FILE` with a notice on stderr (which survives --quiet). */
+export async function emit(text: string, output: Output): Promise<void> {
+  if (output.target.kind === 'stdout' && output.quiet) return;
+  await writeOutput(output.target, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload files
+
+/** `''` is no name at all: a usage error before anything runs. */
+export function requireFileNames(files: readonly string[]): void {
+  if (files.some((f) => f === '')) throw new UsageError("'' names no workload file: name a .json, .ndjson or .jsonl file");
+}
+
+const FILE_KINDS: [(s: Awaited<ReturnType<typeof stat>>) => boolean, string][] = [
+  [(s) => s.isDirectory(), 'a directory'],
+  [(s) => s.isCharacterDevice(), 'a character device'],
+  [(s) => s.isBlockDevice(), 'a block device'],
+  [(s) => s.isFIFO(), 'a FIFO (named pipe)'],
+  [(s) => s.isSocket(), 'a socket'],
+];
+
+/**
+ * A workload is a regular file (symbolic links followed). A link a pull request adds to /dev/zero or
+ * /dev/stdin would otherwise be read until memory runs out, or forever. `-` does not mean standard
+ * input: memprof reads files only (it estimates progress from their size and reads NDJSON in place).
+ */
+export async function checkWorkloadFile(file: string): Promise<void> {
+  if (file === '-') throw new WorkloadError({ file }, 'reading a workload from standard input is not supported; name a file');
+  let info;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    // "ENOENT: no such file or directory, stat 'x.json'": the file is named already (its name may
+    // hold a line break, which `.` would not match).
+    throw new WorkloadError({ file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '[^]*'$/, '')}`);
   }
+  if (info.isFile()) return;
+  const kind = FILE_KINDS.find(([test]) => test(info))?.[1] ?? 'not a regular file';
+  throw new WorkloadError({ file }, `cannot read file: it is ${kind}, not a workload file`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+
+/** The heap limit of this thread (workers get the same), in MiB. */
+export function heapLimitMiB(): number {
+  return Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+}
+
+/** RangeErrors V8 throws when a string, array, buffer or map cannot grow any more. */
+const V8_SIZE_LIMITS = /^(Invalid (array|string|typed array) length|Array buffer allocation failed|(Map|Set) maximum size exceeded|Cannot create a string longer than)/;
+
+/**
+ * A resource problem (exit 2: the workload is too big for the memory memprof has, not a bug in
+ * memprof), in words, or null. A worker thread that reaches its heap limit ends with
+ * ERR_WORKER_OUT_OF_MEMORY; the main thread cannot catch its own heap exhaustion (V8 aborts the
+ * process, exit 134), only the size limits below.
+ */
+export function resourceProblem(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const limit = heapLimitMiB();
+  const hint = `raise it with NODE_OPTIONS=--max-old-space-size=${2 * limit}, or check fewer workloads at once (--jobs 1)`;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY' || code === 'ENOMEM') {
+    return `out of memory: replaying it needs more than the ${limit} MiB heap limit; ${hint}`;
+  }
+  if (code === 'ERR_STRING_TOO_LONG' || (err instanceof RangeError && V8_SIZE_LIMITS.test(err.message))) {
+    return 'out of memory: a string, array or map would grow past what JavaScript allows; split the trace, or write it as NDJSON';
+  }
+  return null;
 }
 
 /** Prints what went wrong, once, and returns the exit code for it. */
@@ -238,16 +282,21 @@ export function reportFailure(err: unknown, debug: boolean): number {
   if (err instanceof ExitStatus) return err.code;
   const lines = formatInputProblem(err);
   if (lines !== null) {
-    process.stderr.write(lines.map((l) => `${l}\n`).join(''));
+    for (const line of lines) say(line);
     return EXIT_INVALID;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`memprof: ${err.message}\n`);
+    say(`memprof: ${err.message}`);
+    return EXIT_INVALID;
+  }
+  const resource = resourceProblem(err);
+  if (resource !== null) {
+    say(`memprof: ${resource}`);
     return EXIT_INVALID;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`memprof: internal error: ${firstLine(message)} — please report this at ${BUG_TRACKER}\n`);
-  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  say(`memprof: internal error: ${firstLine(message)} — please report this at ${BUG_TRACKER}`);
+  if (debug && err instanceof Error && err.stack) for (const line of err.stack.split('\n')) say(line);
   return EXIT_INTERNAL;
 }
 

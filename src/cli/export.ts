@@ -5,7 +5,7 @@ import { exportPython } from '../export/python.js';
 import { UsageError } from '../workload/errors.js';
 import { loadWorkload } from '../workload/load.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
-import { emit, withOutputOptions, type OutputArgs } from './common.js';
+import { checkWorkloadFile, emit, prepareOutput, requireFileNames, withOutputOptions, type OutputArgs } from './common.js';
 
 interface ExportArgs extends OutputArgs {
   workload: string;
@@ -23,9 +23,12 @@ function targetVersion(python: string | boolean | undefined): PythonVersion | un
 
 async function exportWorkload(args: ExportArgs): Promise<void> {
   const python = targetVersion(args.python);
+  requireFileNames([args.workload]);
+  const output = await prepareOutput(args, [args.workload]);
+  await checkWorkloadFile(args.workload);
   const loaded = await loadWorkload(args.workload);
   const script = await exportPython(loaded, python === undefined ? {} : { python });
-  await emit(script, args);
+  await emit(script, output);
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {

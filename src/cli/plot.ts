@@ -4,17 +4,22 @@ import { extname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
 import { reportSchema, type Report } from '../model/report.js';
-import { UsageError, WorkloadError, WorkloadErrors } from '../workload/errors.js';
+import { markdownFence, terminalSafe } from '../report/escape.js';
+import { WorkloadError } from '../workload/errors.js';
 import { issueErrors, loadWorkload, parseWorkloadJson, workloadFromObject } from '../workload/load.js';
 import {
+  checkWorkloadFile,
   emit,
+  prepareOutput,
   renderOptions,
   replay,
+  requireFileNames,
   withRenderOptions,
   withReplayOptions,
   type RenderArgs,
   type ReplayArgs,
 } from './common.js';
+import { wholeNumberFlag } from './numbers.js';
 
 const PLOT_FORMATS = ['text', 'markdown'] as const;
 type PlotFormat = (typeof PLOT_FORMATS)[number];
@@ -31,15 +36,27 @@ function claimsToBeReport(document: unknown): boolean {
   return typeof document === 'object' && document !== null && (document as { tool?: unknown }).tool === 'memprof';
 }
 
-/** A saved report, checked against the report schema before anything reads it. */
-function validReport(document: unknown, file: string): Report {
+/**
+ * A saved report, checked against the report schema (src/model/report.ts) before anything reads it:
+ * a report.json comes from anywhere (an artifact of another job, a pull request), so a bad one is
+ * named as such, never drawn half. Every workload string in it is escaped for the terminal.
+ */
+function savedReport(document: unknown, file: string): Report {
   const parsed = reportSchema.safeParse(document);
-  if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, document, file));
-  return parsed.data;
+  if (!parsed.success) {
+    const first = issueErrors(parsed.error.issues, document, file)[0]!;
+    throw new WorkloadError(
+      { file, ...(first.location.path !== undefined ? { path: first.location.path } : {}) },
+      `not a report memprof can draw: ${first.reason}`,
+      'plot reads the JSON written by "memprof run --format json", or a workload',
+    );
+  }
+  return terminalSafe(parsed.data);
 }
 
 /** A `.json` file is read and parsed once: a memprof report is drawn as is, anything else is a workload. */
 async function reportOf(args: PlotArgs): Promise<Report> {
+  await checkWorkloadFile(args.file);
   const ext = extname(args.file).toLowerCase();
   if (ext === '.ndjson' || ext === '.jsonl') {
     return (await replay(await loadWorkload(args.file), args)).report;
@@ -51,22 +68,25 @@ async function reportOf(args: PlotArgs): Promise<Report> {
     throw new WorkloadError({ file: args.file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '.*'$/, '')}`);
   }
   const document = parseWorkloadJson(text, args.file);
-  if (claimsToBeReport(document)) return validReport(document, args.file);
+  if (claimsToBeReport(document)) return savedReport(document, args.file);
   return (await replay(workloadFromObject(document, args.file), args)).report;
 }
 
 async function plot(args: PlotArgs): Promise<void> {
-  const report = await reportOf(args);
+  requireFileNames([args.file]);
+  const output = await prepareOutput(args, [args.file]);
+  // A replayed report is escaped here too: the chart's caret names the peak's file.
+  const report = terminalSafe(await reportOf(args));
   const chart = renderChart(report, renderOptions(args, args.format), { width: args.width, height: args.height });
-  await emit(args.format === 'markdown' ? `\`\`\`text\n${chart}\`\`\`\n` : chart, args);
+  await emit(args.format === 'markdown' ? markdownFence(chart) : chart, output);
 }
 
-function chartDimension(flag: string, min: number) {
-  return (value: unknown): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer of at least ${min}, got '${String(value)}'`);
-    return n;
-  };
+/** Chart sizes: wide and tall enough to read, small enough to draw at once. */
+const CHART_LIMITS = { width: [24, 1000], height: [2, 500] } as const;
+
+function chartDimension(flag: 'width' | 'height') {
+  const [min, max] = CHART_LIMITS[flag];
+  return wholeNumberFlag(flag, `an integer from ${min} to ${max}`, min, max);
 }
 
 export const plotCommand: CommandModule<object, PlotArgs> = {
@@ -80,8 +100,8 @@ export const plotCommand: CommandModule<object, PlotArgs> = {
         describe: 'a workload, or a report written by "memprof run --format json" (its "tool" is "memprof")',
       })
       .option('format', { alias: 'f', choices: PLOT_FORMATS, default: 'text' as PlotFormat, describe: 'markdown wraps the chart in a fenced block' })
-      .option('width', { type: 'number', default: DEFAULT_CHART_SIZE.width, describe: 'most characters per row, labels included', coerce: chartDimension('width', 24) })
-      .option('height', { type: 'number', default: DEFAULT_CHART_SIZE.height, describe: 'rows of the plot', coerce: chartDimension('height', 2) })
+      .option('width', { type: 'string', default: DEFAULT_CHART_SIZE.width, requiresArg: true, describe: 'most characters per row, labels included (24 to 1000)', coerce: chartDimension('width') })
+      .option('height', { type: 'string', default: DEFAULT_CHART_SIZE.height, requiresArg: true, describe: 'rows of the plot (2 to 500)', coerce: chartDimension('height') })
       .example('$0 plot workloads/parent_child_cycles.json', 'replay, then draw memory over time')
       .example('$0 run app.json -f json -o report.json && $0 plot report.json', 'draw a saved report again without replaying')
       .example('$0 plot app.json --unit MiB --width 100', 'a wider chart in MiB') as unknown as Argv<PlotArgs>,

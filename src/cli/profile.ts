@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { recordProgram } from '../recorder/record.js';
 import { loadWorkload } from '../workload/load.js';
-import { emit, ExitStatus, replay, withRenderOptions, withReplayOptions, type RenderArgs, type ReplayArgs } from './common.js';
+import { emit, ExitStatus, prepareOutput, replay, withRenderOptions, withReplayOptions, type RenderArgs, type ReplayArgs } from './common.js';
 import { reportRecording, withRecordOptions, type RecordArgs } from './record.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from './run.js';
 
@@ -18,6 +18,7 @@ interface ProfileArgs extends RenderArgs, Omit<ReplayArgs, 'python'>, Omit<Recor
 }
 
 async function profile(args: ProfileArgs): Promise<void> {
+  const output = await prepareOutput(args, [args.script]);
   const dir = mkdtempSync(join(tmpdir(), 'memprof-profile-'));
   const trace = args.keep ?? join(dir, 'trace.ndjson');
   try {
@@ -26,7 +27,7 @@ async function profile(args: ProfileArgs): Promise<void> {
     if (outcome.traced) {
       const { python: _, ...replayArgs } = args;
       const { report } = await replay(await loadWorkload(trace), replayArgs);
-      await emit(renderReport(report, args.format, args), args);
+      await emit(renderReport(report, args.format, args), output);
     }
     const code = outcome.traced ? outcome.exitCode : Math.max(outcome.exitCode, 1);
     if (code !== 0) throw new ExitStatus(code);

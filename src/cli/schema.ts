@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { checkReportSchema, reportSchema } from '../model/report.js';
 import { workloadSchema } from '../workload/schema.js';
-import { emit, withOutputOptions, type OutputArgs } from './common.js';
+import { emit, prepareOutput, withOutputOptions, type OutputArgs } from './common.js';
 
 interface SchemaArgs extends OutputArgs {
   report?: boolean;
@@ -32,5 +32,6 @@ export const schemaCommand: CommandModule<object, SchemaArgs> = {
       .example('$0 schema -o memprof-workload.schema.json', 'save it for an editor')
       .example('$0 schema --report -o memprof-report.schema.json', 'the contract of the JSON report')
       .example('$0 schema | jq \'.properties | keys\'', 'the top-level keys of a workload') as unknown as Argv<SchemaArgs>,
-  handler: (args) => emit(args.report ? reportJsonSchema('run') : args.checkReport ? reportJsonSchema('check') : workloadJsonSchema(), args),
+  handler: async (args) =>
+    emit(args.report ? reportJsonSchema('run') : args.checkReport ? reportJsonSchema('check') : workloadJsonSchema(), await prepareOutput(args)),
 };

@@ -1,12 +1,16 @@
 // `memprof validate <workload...>`: every file is loaded and replayed (the replay finds the semantic
 // problems), none is reported on. One bad file does not stop the others.
 import type { Argv, CommandModule } from 'yargs';
+import { terminalText } from '../report/escape.js';
 import { loadWorkload } from '../workload/load.js';
 import {
+  checkWorkloadFile,
   EXIT_OK,
   ExitStatus,
   replay,
   reportFailure,
+  requireFileNames,
+  writeStdout,
   withCommonOptions,
   withReplayOptions,
   type CommonArgs,
@@ -18,11 +22,13 @@ interface ValidateArgs extends CommonArgs, ReplayArgs {
 }
 
 async function validate(args: ValidateArgs): Promise<void> {
+  requireFileNames(args.workload);
   let worst = EXIT_OK;
   for (const file of args.workload) {
     try {
+      await checkWorkloadFile(file);
       const { report } = await replay(await loadWorkload(file), args);
-      if (!args.quiet) process.stdout.write(`${file}: ok (${report.workload.events} events)\n`);
+      if (!args.quiet) writeStdout(`${terminalText(file)}: ok (${report.workload.events} events)\n`);
     } catch (err) {
       worst = Math.max(worst, reportFailure(err, args.debug));
     }

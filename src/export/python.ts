@@ -17,10 +17,13 @@
 import type { LoadedWorkload } from '../workload/loaded.js';
 import type { AllocEvent, Finalizer, PlainEvent, PythonVersion, TypeDecl } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
+import { escapeCodePoint } from '../report/escape.js';
 
 export interface ExportOptions {
   /** Overrides the workload's `python`: chooses the default threshold (3.13: 2000). */
   python?: PythonVersion;
+  /** Longest script, in characters (default MAX_SCRIPT_CHARS); a longer one is an input problem. */
+  maxScriptChars?: number;
 }
 
 type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'function' | 'weakref' | 'atomic';
@@ -54,6 +57,27 @@ const PYTHON_KEYWORDS = new Set(
     'from global if import in is lambda nonlocal not or pass raise return try while with yield').split(' '),
 );
 
+/** Python's builtins (3.11–3.13, dunders aside): a workload name must not shadow one the script calls. */
+const PYTHON_BUILTINS = new Set(
+  ('ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError BrokenPipeError ' +
+    'BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError ' +
+    'ConnectionResetError DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception ExceptionGroup ' +
+    'FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ImportError ImportWarning ' +
+    'IndentationError IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError ' +
+    'ModuleNotFoundError NameError NotADirectoryError NotImplemented NotImplementedError OSError OverflowError ' +
+    'PendingDeprecationWarning PermissionError ProcessLookupError PythonFinalizationError RecursionError ReferenceError ' +
+    'ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError ' +
+    'SystemExit TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError ' +
+    'UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning ZeroDivisionError abs aiter all anext any ascii ' +
+    'bin bool breakpoint bytearray bytes callable chr classmethod compile complex copyright credits delattr dict dir ' +
+    'divmod enumerate eval exec exit filter float format frozenset getattr globals hasattr hash help hex id input int ' +
+    'isinstance issubclass iter len license list locals map max memoryview min next object oct open ord pow print ' +
+    'property quit range repr reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip').split(' '),
+);
+
+/** Longest script written: far beyond what CPython compiles in minutes, well within a V8 string. */
+export const MAX_SCRIPT_CHARS = 256 * 2 ** 20;
+
 const ATOMIC_EXPR: Record<string, string> = {
   str: "_mp_str + 'x'",
   bytes: "_mp_bytes + b'x'",
@@ -64,10 +88,20 @@ const ATOMIC_EXPR: Record<string, string> = {
 const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray' };
 const BUILTIN_CONTAINERS = new Set(['list', 'dict', 'tuple', 'function', 'weakref']);
 
-/** A workload name as a Python identifier: keywords and the script's own `_mp` prefix are renamed. */
+/**
+ * A workload name as a Python identifier of its own. Renamed (to `_mp_v_<name>`, which no other
+ * name becomes): keywords; builtins (a module-level `id` or `print` would break the script's own
+ * calls); names with the script's `_mp` prefix; and names starting with `__` (dunders such as
+ * `__builtins__`, and private names, which a finalizer's method would mangle).
+ */
 export function pythonName(name: string): string {
-  if (PYTHON_KEYWORDS.has(name) || name.startsWith('_mp')) return `_mp_v_${name}`;
+  if (PYTHON_KEYWORDS.has(name) || PYTHON_BUILTINS.has(name) || name.startsWith('_mp') || name.startsWith('__')) return `_mp_v_${name}`;
   return name;
+}
+
+/** A class keeps the workload's type name when that is a plain identifier the script does not use. */
+function className(typeName: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(typeName) && pythonName(typeName) === typeName ? typeName : '_mp_class';
 }
 
 function finalizerKey(finalizer: Finalizer | undefined): string {
@@ -76,9 +110,30 @@ function finalizerKey(finalizer: Finalizer | undefined): string {
   return `resurrect:${finalizer.resurrect.slice(1)}`;
 }
 
-function pyString(s: string): string {
-  // JSON string escapes are all valid Python escapes.
-  return JSON.stringify(s);
+/**
+ * A workload string as a Python str literal that evaluates to it exactly, in printable ASCII only:
+ * `\\`, `\"`, `\n`, `\r`, `\t`, and `\xHH` / `\uHHHH` / `\UHHHHHHHH` for everything else outside
+ * 0x20–0x7E (NUL, U+2028, U+0085, lone surrogates, which Python's str holds as JavaScript's does).
+ * JSON.stringify is not one: it leaves U+2028 and non-ASCII raw.
+ */
+export function pyString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    if (ch === '\\' || ch === '"') out += `\\${ch}`;
+    else if (ch >= ' ' && ch <= '~') out += ch;
+    else out += escapeCodePoint(ch);
+  }
+  return `${out}"`;
+}
+
+/**
+ * Workload text in a comment: printable characters (letters, marks, digits, punctuation, symbols,
+ * spaces) as they are; everything else — any line break Python, an editor or a terminal knows
+ * (\n, \r, \f, \v, \x1c–\x1e, \x85, U+2028/2029), other controls, bidi controls, lone
+ * surrogates — spelt out as in a repr, so the comment ends where the line does.
+ */
+export function pyComment(s: string): string {
+  return s.replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]/gu, escapeCodePoint);
 }
 
 function attribute(field: string): { get: (obj: string) => string; set: (obj: string, v: string) => string; del: (obj: string) => string } {
@@ -111,11 +166,14 @@ class PythonExporter {
   /** Lists such a name was bound to: item indices there are not known statically. */
   private readonly unstableLists = new Set<string>();
   private eventIndex = 0;
+  /** Characters emitted so far: a `repeat` of a billion events must end in a message, not a heap abort. */
+  private scriptChars = 0;
   private fieldStored = false;
 
   constructor(
     private readonly loaded: LoadedWorkload,
     private readonly python: PythonVersion,
+    private readonly maxScriptChars: number = MAX_SCRIPT_CHARS,
   ) {
     this.frames.push(this.newFrame(null, ''));
     for (const decl of Object.values(loaded.header.types)) this.noteFinalizer(decl.finalizer);
@@ -130,8 +188,10 @@ class PythonExporter {
     }
   }
 
-  private get types(): Record<string, TypeDecl> {
-    return this.loaded.header.types;
+  /** The workload's declaration of a type, if it has one ("constructor" is a name, not Object's). */
+  private declared(typeName: string): TypeDecl | undefined {
+    const types = this.loaded.header.types;
+    return Object.hasOwn(types, typeName) ? types[typeName] : undefined;
   }
 
   private newFrame(functionName: string | null, indent: string): Frame {
@@ -147,7 +207,13 @@ class PythonExporter {
   }
 
   private emit(line: string): void {
-    this.frame.body.push(this.frame.indent + line);
+    const text = this.frame.indent + line;
+    this.scriptChars += text.length + 1;
+    if (this.scriptChars > this.maxScriptChars) {
+      const size = this.maxScriptChars >= 2 ** 20 ? `${Math.floor(this.maxScriptChars / 2 ** 20)} MiB` : `${this.maxScriptChars} characters`;
+      this.fail(`the exported script would be longer than ${size}`, 'Export a shorter trace: CPython could not compile this one in any reasonable time either');
+    }
+    this.frame.body.push(text);
   }
 
   private fail(reason: string, hint?: string): never {
@@ -290,8 +356,8 @@ class PythonExporter {
   private kindOf(typeName: string): Kind {
     if (typeName === 'weakref') this.fail('a weakref is created with a "weakref" event, not "alloc"');
     if (BUILTIN_CONTAINERS.has(typeName)) return typeName as Kind;
-    if (typeName in ATOMIC_EXPR) return 'atomic';
-    if (this.types[typeName]?.tracked === false) return 'atomic';
+    if (Object.hasOwn(ATOMIC_EXPR, typeName)) return 'atomic';
+    if (this.declared(typeName)?.tracked === false) return 'atomic';
     return 'instance';
   }
 
@@ -314,7 +380,7 @@ class PythonExporter {
     let needsTick = false;
     switch (kind) {
       case 'instance': {
-        const info = this.classFor(event.type, event.finalizer ?? this.types[event.type]?.finalizer);
+        const info = this.classFor(event.type, event.finalizer ?? this.declared(event.type)?.finalizer);
         pyType = info.pyName;
         create = `${info.pyName}()`;
         break;
@@ -341,8 +407,9 @@ class PythonExporter {
         needsTick = true;
         break;
       default:
-        pyType = ATOMIC_PYTYPE[event.type] ?? 'bytearray';
-        create = ATOMIC_EXPR[event.type] ?? 'bytearray()';
+        // A declared atomic class is modelled as a bytearray.
+        pyType = Object.hasOwn(ATOMIC_PYTYPE, event.type) ? ATOMIC_PYTYPE[event.type]! : 'bytearray';
+        create = Object.hasOwn(ATOMIC_EXPR, event.type) ? ATOMIC_EXPR[event.type]! : 'bytearray()';
     }
     const obj: ShadowObject = { kind, pyType, fields: new Map(), items: [] };
     if (kind === 'tuple') obj.items = itemValues.map((v) => v.id);
@@ -395,7 +462,7 @@ class PythonExporter {
     const name = `_mp_f${++this.functionCount}_${safe}`;
     const frame = this.newFrame(name, '    ');
     frame.callLine = event.line;
-    frame.body.push(`def ${name}():  # ${event.function}`);
+    frame.body.push(`def ${name}():  # ${pyComment(event.function)}`);
     this.frames.push(frame);
   }
 
@@ -429,7 +496,7 @@ class PythonExporter {
     if (event.line !== undefined && event.line !== this.frame.lastLine) {
       this.frame.lastLine = event.line;
       const text = this.loaded.header.source?.lines[event.line - 1];
-      this.emit(`# line ${event.line}${text !== undefined && text.trim() !== '' ? `: ${text.trim()}` : ''}`);
+      this.emit(`# line ${event.line}${text !== undefined && text.trim() !== '' ? `: ${pyComment(text.trim())}` : ''}`);
     }
     switch (event.op) {
       case 'alloc':
@@ -508,11 +575,11 @@ class PythonExporter {
       case 'weakref':
         return this.weakref(event);
       case 'resize':
-        return this.emit(`pass  # resize ${event.id}`);
+        return this.emit(`pass  # resize ${pyComment(event.id)}`);
       case 'line':
         return this.emit('pass');
       case 'snapshot':
-        return this.emit(`pass  # snapshot ${event.label.replace(/\n/g, ' ')}`);
+        return this.emit(`pass  # snapshot ${pyComment(event.label)}`);
       case 'gc.collect':
         return this.emit(`_mp_collects.append(_mp_gc.collect(${event.generation}))`);
       case 'gc.enable':
@@ -553,9 +620,12 @@ class PythonExporter {
     const startup = gcConfig?.startupObjects ?? 0;
 
     const out: string[] = [];
-    out.push(`# memprof export of ${header.name ?? this.loaded.file} (CPython ${this.python} model).`);
-    out.push('# Prints, as JSON, what SPEC §4.5 compares: gc.collect() results, gc.get_stats() deltas,');
-    out.push('# gc.get_count(), the finalizer/weakref-callback log, gc.garbage and the objects alive at the end.');
+    // Nothing from the workload on the first two lines: Python reads an encoding declaration there
+    // (a name saying "coding: utf-7" would make the whole file decode differently).
+    out.push(`# memprof export for the CPython ${this.python} model. Prints, as JSON, what SPEC §4.5 compares:`);
+    out.push('# gc.collect() results, gc.get_stats() deltas, gc.get_count(), the finalizer/weakref-callback log,');
+    out.push('# gc.garbage and the objects alive at the end.');
+    out.push(`# Workload: ${pyComment(header.name ?? this.loaded.file)}`);
     out.push('import gc as _mp_gc, json as _mp_json, os as _mp_os, sys as _mp_sys, weakref as _mp_weakref');
     out.push('_mp_gc.disable()');
     out.push(`if _mp_sys.version_info[:2] != (${this.python.replace('.', ', ')}):`);
@@ -665,7 +735,7 @@ class PythonExporter {
   private classSource(info: ClassInfo): string[] {
     // The class keeps the workload's type name (tracebacks, reprs); the script refers to it as _mp_kN
     // so that a workload name cannot shadow it.
-    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(info.typeName) && !PYTHON_KEYWORDS.has(info.typeName) ? info.typeName : '_mp_class';
+    const name = className(info.typeName);
     const lines = [`class ${name}:`];
     const f = info.finalizer;
     const log = ["        _mp_log.append('finalizer')", '        _mp_log.append(_mp_ids[id(self)])'];
@@ -789,7 +859,7 @@ class PythonExporter {
 /** The Python script for a workload (SPEC §4.5). */
 export async function exportPython(loaded: LoadedWorkload, options: ExportOptions = {}): Promise<string> {
   const python = options.python ?? loaded.header.python;
-  const exporter = new PythonExporter(loaded, python);
+  const exporter = new PythonExporter(loaded, python, options.maxScriptChars);
   for await (const sourced of loaded.events as AsyncIterable<{ event: PlainEvent; index: number }>) {
     exporter.handle(sourced.event, sourced.index);
   }

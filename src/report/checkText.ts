@@ -4,6 +4,7 @@ import { LIMIT_LABELS, SIZE_LIMITS } from '../analysis/limits.js';
 import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
 import { typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
+import { markdownCell, markdownCode, markdownText, terminalSafe, terminalSafeJson } from './escape.js';
 
 const STATUS_TEXT: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', invalid: 'INVALID', error: 'ERROR' };
 const STATUS_COLOR: Record<CheckStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', invalid: '\x1b[31m', error: '\x1b[31m' };
@@ -49,7 +50,9 @@ export function leakDetails(result: CheckResult, options: RenderOptions): string
   return lines;
 }
 
-export function renderCheckLine(result: CheckResult, options: RenderOptions): string {
+/** One result, and under a FAIL its leak details; workload strings escaped (./escape.ts). */
+export function renderCheckLine(workloadResult: CheckResult, options: RenderOptions): string {
+  const result = terminalSafe(workloadResult);
   const status = STATUS_TEXT[result.status].padEnd(7);
   const label = options.color ? `${STATUS_COLOR[result.status]}${status}${ANSI_RESET}` : status;
   if (result.figures === null) {
@@ -79,11 +82,10 @@ export function renderCheckText(report: CheckReport, options: RenderOptions): st
   return report.results.map((r) => renderCheckLine(r, options)).join('') + renderCheckSummary(report);
 }
 
-function cell(text: string | number): string {
-  return String(text).replace(/\|/g, '\\|');
-}
+const cell = markdownCell;
 
-export function renderCheckMarkdown(report: CheckReport, options: RenderOptions): string {
+export function renderCheckMarkdown(workloadReport: CheckReport, options: RenderOptions): string {
+  const report = terminalSafe(workloadReport);
   const head = ['result', 'workload', ...LIMIT_NAMES.map((l) => LIMIT_LABELS[l])];
   const rows = report.results.map((r) => {
     const figures = LIMIT_NAMES.map((limit) => {
@@ -91,7 +93,7 @@ export function renderCheckMarkdown(report: CheckReport, options: RenderOptions)
       const text = figureText(r, limit, options).slice(LIMIT_LABELS[limit].length + 1);
       return r.violations.some((v) => v.limit === limit) ? `**${text}**` : text;
     });
-    return [STATUS_TEXT[r.status], `\`${r.file}\``, ...figures];
+    return [STATUS_TEXT[r.status], markdownCode(r.file), ...figures];
   });
   const out = [
     `# memprof check\n`,
@@ -104,11 +106,11 @@ export function renderCheckMarkdown(report: CheckReport, options: RenderOptions)
   for (const r of report.results) {
     const details = r.status === 'fail' ? leakDetails(r, options) : r.problems;
     if (details.length === 0) continue;
-    out.push(`## ${STATUS_TEXT[r.status]} ${cell(workloadTitle(r))}\n`, ...details.map((d) => `- ${d}`), '');
+    out.push(`## ${STATUS_TEXT[r.status]} ${markdownText(workloadTitle(r))}\n`, ...details.map((d) => `- ${markdownText(d)}`), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
 
 export function renderCheckJson(report: CheckReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return `${terminalSafeJson(JSON.stringify(report, null, 2))}\n`;
 }

@@ -6,6 +6,7 @@ import type { CheckResult, LeakSite, LimitName } from '../model/report.js';
 import { figureText, renderCheckLine } from './checkText.js';
 import { typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
+import { terminalSafe } from './escape.js';
 
 /** Limits a leaked object's allocating line is to blame for. */
 const LEAK_LIMITS: ReadonlySet<LimitName> = new Set<LimitName>(['leakedBytes', 'leakedObjects', 'cycles', 'uncollectable']);
@@ -37,7 +38,13 @@ function siteObjects(site: LeakSite, options: RenderOptions): string {
   return `${objects(site.objects)} (${typeList(site.types)}; ${bytes}) allocated here`;
 }
 
-export function renderGithubResult(result: CheckResult, options: RenderOptions): string {
+/**
+ * A result's text line and its annotations. Workload strings are escaped for a terminal first (the
+ * job log shows them; no line break survives, so no line can start with `::`), then as workflow
+ * command data or properties.
+ */
+export function renderGithubResult(workloadResult: CheckResult, options: RenderOptions): string {
+  const result = terminalSafe(workloadResult);
   const plain: RenderOptions = { ...options, color: false };
   let out = renderCheckLine(result, plain);
   if (result.status === 'invalid' || result.status === 'error') {

@@ -4,6 +4,7 @@
 import type { CheckReport, CheckResult } from '../model/report.js';
 import { figureText, leakDetails, renderCheckLine, workloadTitle } from './checkText.js';
 import type { RenderOptions } from './units.js';
+import { terminalSafe } from './escape.js';
 
 /** XML 1.0 text and attribute values: the five entities, and no characters XML cannot carry. */
 export function xmlEscape(s: string): string {
@@ -35,7 +36,9 @@ function testCase(r: CheckResult, options: RenderOptions): string {
   }
 }
 
-export function renderJunit(report: CheckReport, options: RenderOptions): string {
+/** Workload strings are escaped for a terminal first (CI views show them), then for XML. */
+export function renderJunit(workloadReport: CheckReport, options: RenderOptions): string {
+  const report = terminalSafe(workloadReport);
   const plain: RenderOptions = { ...options, color: false };
   const s = report.summary;
   const counts = `tests="${s.workloads}" failures="${s.failed}" errors="${s.invalid + s.errors}"`;

@@ -5,6 +5,7 @@ import type { GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotSta
 import { LEAK_CLASSES } from '../model/report.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
 import { markdownTable, table, title } from './sections.js';
+import { markdownCode, markdownFence, markdownText } from './escape.js';
 
 export interface LeakRenderOptions extends RenderOptions {
   /** List reachable objects by line with a shortest retention path (valgrind's --show-reachable). */
@@ -212,23 +213,17 @@ export function renderSnapshotsText(report: Report, options: RenderOptions): str
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-function code(text: string): string {
-  if (text.trim() === '') return '';
-  let fence = '`';
-  for (const run of text.match(/`+/g) ?? []) if (run.length >= fence.length) fence = '`'.repeat(run.length + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
+const code = markdownCode;
 
 function mdSites(heading: string, sites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
   const unit = chooseUnit(options.unit, Math.max(0, ...sites.map((s) => s.bytes)));
   const head = ['line', 'objects', 'bytes', 'types', ...(extra ? [extra.head] : []), 'source'];
   const aligns: ('left' | 'right')[] = ['left', 'right', 'right', 'left', ...(extra ? ['left' as const] : []), 'left'];
   const rows = sites.map((s, i) => [
-    `${s.file}:${s.line}`,
+    markdownText(`${s.file}:${s.line}`),
     s.objects,
     formatBytes(s.bytes, unit, options.precision),
-    typeList(s.types),
+    markdownText(typeList(s.types)),
     ...(extra ? [extra.cell(i)] : []),
     code(s.content.trim()),
   ]);
@@ -251,8 +246,8 @@ export function renderLeakSectionsMarkdown(report: Report, options: LeakRenderOp
           i + 1,
           c.objects,
           formatBytes(c.bytes, unit, options.precision),
-          typeList(c.types),
-          c.lines.map((l) => `${l.file}:${l.line}`).join(', '),
+          markdownText(typeList(c.types)),
+          markdownText(c.lines.map((l) => `${l.file}:${l.line}`).join(', ')),
           c.path === null ? '' : code(c.path),
         ]),
       )}\n`,
@@ -276,11 +271,11 @@ export function renderLeakSectionsMarkdown(report: Report, options: LeakRenderOp
 export function renderSnapshotsMarkdown(report: Report, options: RenderOptions): string {
   const out = ['## Snapshots\n'];
   report.snapshots.forEach((s, i) => {
-    out.push(`### ${snapshotHeading(s, i === 0 ? null : report.snapshots[i - 1]!, options)}\n`);
+    out.push(`### ${markdownText(snapshotHeading(s, i === 0 ? null : report.snapshots[i - 1]!, options))}\n`);
     out.push(`Classes: ${classSummary(s, options)}\n`);
     const lines = s.byLine.slice(0, SNAPSHOT_TOP).map((l) => statisticDiff(`${l.file}:${l.line}`, l));
     const types = s.byType.slice(0, SNAPSHOT_TOP).map((t) => statisticDiff(t.type, t));
-    out.push(`\`\`\`text\n${[...lines, ...(s.byLine.length > SNAPSHOT_TOP ? [`… ${s.byLine.length - SNAPSHOT_TOP} more`] : []), '', ...types].join('\n')}\n\`\`\`\n`);
+    out.push(markdownFence(`${[...lines, ...(s.byLine.length > SNAPSHOT_TOP ? [`… ${s.byLine.length - SNAPSHOT_TOP} more`] : []), '', ...types].join('\n')}\n`));
   });
   return out.join('\n');
 }

@@ -7,6 +7,7 @@ import type { FunctionReport, Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
 import { markdownTable } from './sections.js';
 import { comparisonRows } from './recorded.js';
+import { markdownFence, markdownText, terminalSafe } from './escape.js';
 
 /** A table cell: pipes escaped (GFM splits cells on them even inside code spans). */
 
@@ -43,20 +44,23 @@ function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): 
           ],
     );
   }
-  return `### \`${fn.function}\` in \`${fn.file}\`\n\n${markdownTable(
+  return `### ${codeSpan(fn.function)} in ${codeSpan(fn.file)}\n\n${markdownTable(
     ['Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents'],
     ['right', 'right', 'right', 'right', 'left'],
     rows,
   )}\n`;
 }
 
-export function renderMarkdown(report: Report, options: LeakRenderOptions): string {
+/** The whole report; workload strings are code spans or escaped text (./escape.ts), never markup. */
+export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRenderOptions): string {
+  const report = terminalSafe(workloadReport);
+  const options = workloadOptions.source === undefined ? workloadOptions : { ...workloadOptions, source: terminalSafe(workloadOptions.source) };
   const plain: RenderOptions = { ...options, color: false };
   const { workload, summary, gc } = report;
   const sections: string[] = [];
 
   sections.push(
-    `# memprof report: ${workload.name}\n\n${markdownTable(
+    `# memprof report: ${markdownText(workload.name)}\n\n${markdownTable(
       ['workload file', 'events', 'Python model', 'memory model'],
       ['left', 'right', 'left', 'left'],
       [[codeSpan(workload.file), workload.events, `CPython ${workload.python}`, workload.memoryModel]],
@@ -83,7 +87,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
           ['right', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
           gc.passes.map((p) => [
             p.event,
-            p.line === null ? '-' : `${p.file}:${p.line}`,
+            p.line === null ? '-' : markdownText(`${p.file}:${p.line}`),
             p.generation,
             p.trigger === 'collect' ? '`gc.collect()`' : 'threshold',
             p.examined,
@@ -112,7 +116,7 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
           c.event,
           c.kind === 'finalizer' ? 'finalizer' : 'weakref callback',
           codeSpan(c.id),
-          c.label ?? '',
+          markdownText(c.label ?? ''),
           c.during === 'gc' ? 'cyclic GC' : 'refcount',
         ]),
       )}\n`,
@@ -141,11 +145,11 @@ export function renderMarkdown(report: Report, options: LeakRenderOptions): stri
   sections.push(...renderLeakSectionsMarkdown(report, options));
   if (report.snapshots.length > 0) sections.push(renderSnapshotsMarkdown(report, plain));
 
-  sections.push(`## Memory over time\n\n\`\`\`text\n${renderChart(report, plain)}\`\`\`\n`);
+  sections.push(`## Memory over time\n\n${markdownFence(renderChart(report, plain))}`);
 
   const unit = chooseUnit(options.unit, summary.peakBytes);
   const bytes = (n: number): string => formatBytes(n, unit, options.precision);
-  const peakWhere = summary.peakLine ? `${summary.peakLine.file}:${summary.peakLine.line}` : '-';
+  const peakWhere = summary.peakLine ? markdownText(`${summary.peakLine.file}:${summary.peakLine.line}`) : '-';
   sections.push(
     `## Summary\n\n${markdownTable(
       ['peak', 'at', 'event', 't', 'final', 'allocated', 'freed', 'objects allocated', 'objects freed', 'objects live'],

@@ -1,6 +1,9 @@
 // The building blocks of the text report's sections: an underlined title and a cli-table3 table.
 import Table from 'cli-table3';
+import { markdownCell } from './escape.js';
 import type { RenderOptions } from './units.js';
+
+export { markdownCell };
 
 const ANSI_BOLD = '\x1b[1m';
 const ANSI_RESET = '\x1b[0m';
@@ -20,11 +23,6 @@ export function table(head: string[], aligns: ('left' | 'right')[], rows: (strin
   });
   t.push(...rows);
   return t.toString();
-}
-
-/** A Markdown table cell: pipes escaped. */
-export function markdownCell(text: string | number): string {
-  return String(text).replace(/\|/g, '\\|');
 }
 
 /** A GitHub-flavoured Markdown table. */

@@ -6,6 +6,7 @@ import { renderLineTable } from './lineTable.js';
 import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
 import type { Report } from '../model/report.js';
 import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
+import { terminalSafe } from './escape.js';
 import { table, title } from './sections.js';
 import { comparisonRows } from './recorded.js';
 
@@ -142,7 +143,10 @@ export function renderRecorded(report: Report, options: RenderOptions): string {
   return `${title(c.title, options)}\n${table(c.head, c.aligns, c.rows, options)}\n${notes}`;
 }
 
-export function renderText(report: Report, options: LeakRenderOptions): string {
+/** The whole report; every workload string in it reaches the terminal escaped (./escape.ts). */
+export function renderText(workloadReport: Report, workloadOptions: LeakRenderOptions): string {
+  const report = terminalSafe(workloadReport);
+  const options = workloadOptions.source === undefined ? workloadOptions : { ...workloadOptions, source: terminalSafe(workloadOptions.source) };
   const sections: string[] = [renderHeader(report, options)];
   if (report.recorded !== undefined) sections.push(renderRecorded(report, options));
   for (const fn of report.functions) sections.push(renderLineTable(report, fn, options));

@@ -5,17 +5,19 @@
 //   trace.ndjson: line 14: to: expected string, received number
 //   bad.json: events[12].to: expected string, received number
 //   bad.json: event 5 (events[3].body[1], i=2) at app.py:6 "holder.s = seed": unknown object 'seed2'. Allocate it ….
+import { terminalText } from '../report/escape.js';
 import { WorkloadError, WorkloadErrors } from './errors.js';
 
 /** Longest source text quoted in a message; longer text ends with `…`. */
 export const MAX_SOURCE_TEXT = 60;
 
+/** A reason or hint written over several lines reads as one. */
 function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 function quoteSource(text: string): string {
-  const t = oneLine(text.trim());
+  const t = terminalText(text.trim());
   return t.length > MAX_SOURCE_TEXT ? `${t.slice(0, MAX_SOURCE_TEXT - 1)}…` : t;
 }
 
@@ -45,7 +47,9 @@ export function formatWorkloadError(e: WorkloadError): string {
   }
   let message = `${where}: ${oneLine(e.reason)}`;
   if (e.hint) message = `${sentence(message)} ${sentence(oneLine(e.hint))}`;
-  return message;
+  // File names, ids and source text come from the workload: a message shows them, escaped, on one
+  // line (./report/escape.ts), never a control character a terminal or a CI log would act on.
+  return terminalText(message);
 }
 
 export function formatWorkloadErrors(e: WorkloadErrors): string[] {
