@@ -14,7 +14,10 @@ JSON line goes to FILE (never to stdout, which is the program's own):
   without that collection itself (start.START_COLLECTED) -- what the program's own passes did;
 - count: gc.get_count() as soon as run_program returns;
 - --no-wrap leaves gc.collect alone ("collects" is null): the stats and count of that run show
-  whether the wrapper disturbs anything (run-oracles.py --check-wrapper compares the two).
+  whether the wrapper disturbs anything (run-oracles.py --check-wrapper compares the two);
+- --debug-stats sets gc.DEBUG_STATS before the freeze, so the interpreter itself prints every
+  pass, automatic ones included, to stderr ("gc: done, N unreachable, ..."): the pass-by-pass
+  comparison of a wrapped and an unwrapped run.
 
 Why the wrapper does not disturb the counts: calling it creates no GC object (3.11+ function
 frames live on the interpreter's data stack, not in a frame object), `list.append` only grows the
@@ -32,23 +35,25 @@ import start  # noqa: E402
 
 def split_args(args):
     """Oracle options before PROGRAM, or `--out FILE` as the last two arguments."""
-    out, wrap = None, True
+    out, wrap, debug = None, True, False
     while args and args[0].startswith('--'):
         if args[0] == '--out':
             out, args = args[1], args[2:]
         elif args[0] == '--no-wrap':
             wrap, args = False, args[1:]
+        elif args[0] == '--debug-stats':
+            debug, args = True, args[1:]
         else:
             sys.exit(f'untraced.py: unknown option {args[0]}')
     if len(args) >= 3 and args[-2] == '--out':
         out, args = args[-1], args[:-2]
     if not args or out is None:
-        sys.exit('usage: untraced.py [--no-wrap] --out FILE PROGRAM [ARGS...]')
-    return out, wrap, args[0], args[1:]
+        sys.exit('usage: untraced.py [--no-wrap] [--debug-stats] --out FILE PROGRAM [ARGS...]')
+    return out, wrap, debug, args[0], args[1:]
 
 
 def main():
-    out, wrap, program, argv = split_args(sys.argv[1:])
+    out, wrap, debug, program, argv = split_args(sys.argv[1:])
     collects = [] if wrap else None
     before = {}
 
@@ -63,9 +68,12 @@ def main():
                 return n
 
             gc.collect = collect
+        if debug:
+            gc.set_debug(gc.DEBUG_STATS)
 
     code = start.run_program(program, argv, setup=setup)
     count = gc.get_count()
+    gc.set_debug(0)
     sys.stdout.flush()
     stats = [{k: end[k] - begin[k] for k in ('collections', 'collected', 'uncollectable')}
              for begin, end in zip(before['stats'], gc.get_stats())]
