@@ -3,10 +3,10 @@
     python3 test/recorder/run-oracles.py [--untraced] [--observer] [--check-wrapper] [--table]
                                          [PROGRAM ...]
 
---untraced       oracle A on every program under 3.11, 3.12 and 3.13, each run twice: the two runs
-                 (their stdout too) must agree; writes expected/<name>.<version>.untraced.json
+--untraced       oracle A on every program under 3.11, 3.12 and 3.13, each run twice, the second
+                 time with its memory laid out differently: the two runs (stdout too) must agree; writes expected/<name>.<version>.untraced.json
                  with the deterministic parts (collects, stats, count, exit)
---observer       oracle B under 3.11, run twice (the two results must agree); writes
+--observer       oracle B under 3.11, run twice in the same way (the results must agree); writes
                  expected/<name>.3.11.observer.json and notes where the traced run's
                  gc.collect() results differ from the untraced ones
 --check-wrapper  per program and version: the stats and count of a run with the gc.collect
@@ -66,13 +66,17 @@ def entry_points(names):
     return programs
 
 
-def run_oracle(python, script, name, *options):
-    """Run one oracle; returns (its JSON result, the program's stdout, stderr)."""
+def run_oracle(python, script, name, *options, shifted=False):
+    """Run one oracle; returns (its JSON result, the program's stdout, stderr). shifted=True
+    adds an environment variable, which moves the process's memory layout: a result that
+    depends on addresses (on which id a freed object's successor gets) shows up as a difference."""
+    env = {**os.environ, 'PYTHONHASHSEED': '0'}
+    if shifted:
+        env['MEMPROF_ORACLE_SHIFT'] = 'x' * 4096
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, 'result.json')
         proc = subprocess.run([python, os.path.join(HERE, script), *options, '--out', out, f'{name}.py'],
-                              cwd=PROGRAMS, capture_output=True, text=True,
-                              env={**os.environ, 'PYTHONHASHSEED': '0'})
+                              cwd=PROGRAMS, capture_output=True, text=True, env=env)
         if not os.path.exists(out):
             raise RuntimeError(f'{script} {name} wrote no result:\n{proc.stderr}')
         with open(out) as f:
@@ -90,7 +94,7 @@ def untraced(programs, pythons):
     for name in programs:
         for version, python in pythons.items():
             first, stdout1, _ = run_oracle(python, 'untraced.py', name)
-            second, stdout2, _ = run_oracle(python, 'untraced.py', name)
+            second, stdout2, _ = run_oracle(python, 'untraced.py', name, shifted=True)
             a = {k: first[k] for k in DETERMINISTIC}
             b = {k: second[k] for k in DETERMINISTIC}
             same = a == b and stdout1 == stdout2
@@ -109,7 +113,7 @@ def observer(programs, pythons):
     failures = []
     for name in programs:
         result, _, stderr = run_oracle(python, 'observer.py', name)
-        again, _, _ = run_oracle(python, 'observer.py', name)
+        again, _, _ = run_oracle(python, 'observer.py', name, shifted=True)
         if {**result, 'python': None} != {**again, 'python': None}:
             failures.append(f'{name}: two observer runs differ')
         if result['exit'] != 0:
