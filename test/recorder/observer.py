@@ -12,8 +12,12 @@ WHAT IS COUNTED -- memory = the sum of sys.getsizeof(o) over the program's live 
   lists at set-up, plus sys.modules, the builtins, the compiled program (its code objects with
   their constants and names) and the interpreter's cached singletons (ints -5..256,
   one-character str and bytes, empty str, bytes and tuple), and transitively everything
-  gc.get_referents reaches from those. The observer holds a reference to each of them, so an id
-  it recorded never comes to mean a program object.
+  gc.get_referents reaches from those. A library module the program imports (one whose file is
+  not in the program's directory, e.g. `dataclasses` when nothing imported it before) counts as
+  if imported before the start: what it holds when it first shows in sys.modules is
+  preexisting too, so the census does not depend on which modules the oracle itself happened to
+  import. The observer holds a reference to each of them, so an id it recorded never comes to
+  mean a program object.
 * Roots, not counted themselves: the globals of __main__ and of every module whose file is in
   or under the program's directory (less the import system's `__builtins__`, `__loader__`,
   `__spec__`), and the f_locals of every frame on the stack whose code comes from such a file.
@@ -28,8 +32,10 @@ WHAT IS COUNTED -- memory = the sum of sys.getsizeof(o) over the program's live 
   the same type -- and what they reach, keeping only what lies on a reference cycle among those
   objects or hangs off one. That drops objects that are alive only because something outside
   the set holds them (an evaluation stack, a C structure) and any object that merely took over
-  a dead one's address. gc.get_objects() does not list the permanent generation, so garbage
-  the program froze itself is not seen.
+  a dead one's address. Frames are not entered here either, so a cycle that runs through a
+  frame (an exception whose traceback holds the frame whose locals hold the exception) stops
+  counting once no root reaches it. gc.get_objects() does not list the permanent generation, so
+  garbage the program froze itself is not seen.
 * Not counted: objects held only by an evaluation stack -- a `for` loop's iterator, call
   arguments in flight, a list a comprehension is building -- which the observer cannot see
   (nor can the recorder), except a value just returned (below); references held from C (the
@@ -91,6 +97,14 @@ RESUME = dis.opmap['RESUME']
 FOLDED = {'<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>'}
 NOT_PROGRAM, PROGRAM, FOLDED_PROGRAM = 0, 1, 2
 CO_OPTIMIZED = 0x0001
+
+
+def code_strings(code):
+    """What a code object holds (get_referents sees none of it: code is not a GC type)."""
+    return (code.co_consts + code.co_names + code.co_varnames + code.co_cellvars + code.co_freevars
+            + (code.co_name, getattr(code, 'co_qualname', ''), code.co_filename))
+
+
 OWN_FILES = {os.path.realpath(__file__), os.path.realpath(start.__file__)}
 
 
@@ -112,12 +126,13 @@ class Observer:
         self.pending_before = []
         self.pending_values = []        # what those frames returned, on their caller's stack
         self.prev_live = {}             # id -> type of tracked objects counted at the last boundary
-        self.code_kind = {}             # code object id -> True for program code (kept alive below)
+        self.code_kind = {}             # id(code) -> NOT_PROGRAM / PROGRAM / FOLDED_PROGRAM (code kept below)
         self.codes = []
         self.files = {}                 # co_filename -> path relative to the program's directory
         self.module_dicts = []
         self.modules_seen = -1
         self.all_module_dict_ids = set()
+        self.known_modules = set()      # ids of modules whose contents are preexisting
         self.collects = []
         self.own_ids = set()
         self.census = None
@@ -140,9 +155,8 @@ class Observer:
             keep.append(o)
             stack.extend(_get_referents(o))
             if type(o) is types.CodeType:
-                stack.extend(o.co_consts)
-                stack.extend(o.co_names + o.co_varnames + o.co_cellvars + o.co_freevars)
-                stack.extend((o.co_name, getattr(o, 'co_qualname', ''), o.co_filename))
+                stack.extend(code_strings(o))
+        self.known_modules.update(id(m) for m in sys.modules.values())
 
     def setup(self, code, namespace):
         real_collect = gc.collect
@@ -170,7 +184,10 @@ class Observer:
         if kind is None:
             path = os.path.realpath(code.co_filename)
             kind = NOT_PROGRAM
-            if path not in OWN_FILES and path.startswith(self.program_dir + os.sep):
+            # '<string>' (code a library made with exec, e.g. a dataclass's __init__) would
+            # resolve against the current directory: only real files count.
+            if (not code.co_filename.startswith('<') and path not in OWN_FILES
+                    and path.startswith(self.program_dir + os.sep)):
                 kind = FOLDED_PROGRAM if code.co_name in FOLDED else PROGRAM
                 self.files[code.co_filename] = os.path.relpath(path, self.program_dir)
             self.code_kind[id(code)] = kind
@@ -181,6 +198,8 @@ class Observer:
         return self.kind(code) != NOT_PROGRAM
 
     def refresh_modules(self):
+        """Program modules' dicts are roots; a library module imported while the program runs
+        is treated as if it had been imported before the start: what it holds is preexisting."""
         if len(sys.modules) == self.modules_seen:
             return
         self.modules_seen = len(sys.modules)
@@ -188,17 +207,37 @@ class Observer:
         ids = self.all_module_dict_ids
         ids.clear()
         ids.add(id(self.namespace))
+        new_libraries = []
         for module in list(sys.modules.values()):
-            d = getattr(module, '__dict__', None)
-            if d is None:
-                continue
+            if not isinstance(module, types.ModuleType):
+                continue    # sys.modules may hold other objects, whose __dict__ is made anew each time
+            d = module.__dict__
             ids.add(id(d))
             path = getattr(module, '__file__', None)
-            if d is not self.namespace and isinstance(path, str):
-                path = os.path.realpath(path)
-                if path.startswith(self.program_dir + os.sep):
+            if isinstance(path, str) and os.path.realpath(path).startswith(self.program_dir + os.sep):
+                if d is not self.namespace:
                     dicts.append(d)
+            elif id(module) not in self.known_modules:
+                self.known_modules.add(id(module))
+                self.keep.append(module)
+                new_libraries.append(d)
         self.module_dicts[:] = dicts
+        if new_libraries:
+            self.adopt(new_libraries, {id(d) for d in dicts})
+
+    def adopt(self, stack, program_dict_ids):
+        """Mark what newly imported library modules hold as preexisting (never counted)."""
+        pre, keep, counted = self.preexisting, self.keep, self.prev_live
+        while stack:
+            o = stack.pop()
+            i = id(o)
+            if i in pre or i in counted or i in program_dict_ids or type(o) is types.ModuleType:
+                continue
+            pre.add(i)
+            keep.append(o)
+            stack.extend(_get_referents(o))
+            if type(o) is types.CodeType:
+                stack.extend(code_strings(o))
 
     # -- measuring ----------------------------------------------------------------------------
 
