@@ -467,6 +467,7 @@ export class Replay {
     heap.decref(args);
     this.gc.safePoint(); // 3.12+: the call returned
     this.store(wr, ev.as, ev.global === true, ev.into, into, frame);
+    if (ev.hold === true) this.hold(frame, wr);
     heap.decref(wr);
   }
 

@@ -164,6 +164,7 @@ const weakrefEvent = z.strictObject({
   as: nameSchema.optional(),
   into: intoSchema.optional(),
   global: z.boolean().optional(),
+  hold: z.boolean().optional().describe("the frame's evaluation stack holds the new weakref until the line's execution ends"),
 });
 
 const resizeEvent = z.strictObject({

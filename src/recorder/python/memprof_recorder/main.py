@@ -230,7 +230,7 @@ def _settrace_install(tracer):
     files = tracer.is_traced_file
 
     def local(frame, event, arg):
-        if tracer.busy or tracer.collecting:
+        if tracer.busy or tracer.collecting or tracer.failed:
             return local
         was = gc.isenabled()
         gc.disable()
@@ -240,6 +240,8 @@ def _settrace_install(tracer):
                 tracer.on_line(frame, frame.f_lineno)
             elif event == 'return':
                 tracer.on_return(frame, arg)
+        except Exception:
+            tracer.fail()
         finally:
             tracer.busy = False
             if was:
@@ -247,15 +249,18 @@ def _settrace_install(tracer):
         return local
 
     def call(frame, event, arg):
-        if tracer.busy or tracer.collecting:
+        if tracer.busy or tracer.collecting or tracer.failed:
             return None
         if not files(frame.f_code.co_filename):
             return None
         was = gc.isenabled()
         gc.disable()
         tracer.busy = True
+        traced = False
         try:
             traced = tracer.on_call(frame)
+        except Exception:
+            tracer.fail()
         finally:
             tracer.busy = False
             if was:
@@ -280,13 +285,16 @@ def _monitoring_install(tracer):
 
     def guard(fn):
         def callback(*a):
-            if tracer.busy or tracer.collecting:
+            if tracer.busy or tracer.collecting or tracer.failed:
                 return None
             was = gc.isenabled()
             gc.disable()
             tracer.busy = True
             try:
                 return fn(*a)
+            except Exception:
+                tracer.fail()
+                return None
             finally:
                 tracer.busy = False
                 if was:
@@ -358,6 +366,9 @@ def census(recorder, tracer, keep_ids):
     roots.extend(gc.garbage)
     seen = set()
     by_type = {}
+    debug_path = os.environ.get('MEMPROF_RECORD_CENSUS')
+    debug = open(debug_path, 'w') if debug_path else None
+    parents = {}
     objects = 0
     total = 0
     stack = [r for r in roots if r is not None]
@@ -373,6 +384,8 @@ def census(recorder, tracer, keep_ids):
             continue
         name = type(obj).__name__
         size = sys.getsizeof(obj)
+        if debug is not None:
+            debug.write('%s %s %d %s %r\n' % (recorder.label.get(oid, '?'), name, size, parents.get(oid, '-'), obj if kind == O.ATOMIC else ''))
         entry = by_type.get(name)
         if entry is None:
             entry = by_type[name] = [0, 0]
@@ -385,6 +398,10 @@ def census(recorder, tracer, keep_ids):
         for r in gc.get_referents(obj):
             if id(r) not in seen:
                 stack.append(r)
+                if debug is not None and id(r) not in parents:
+                    parents[id(r)] = recorder.label.get(oid, '?') + ':' + name
+    if debug is not None:
+        debug.close()
     return {
         'objects': objects,
         'bytes': total,

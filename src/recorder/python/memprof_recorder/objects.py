@@ -28,8 +28,10 @@ WEAKREF = 9
 
 KIND_NAMES = ('external', 'atomic', 'list', 'tuple', 'dict', 'set', 'frozenset', 'instance', 'generic', 'weakref')
 
-# Py_TPFLAGS_HEAPTYPE: a class made by a class statement or type().
+# Py_TPFLAGS_HEAPTYPE: a class made by a class statement or type() (or a C module's heap type).
 _HEAPTYPE = 1 << 9
+# Py_TPFLAGS_MANAGED_DICT (3.11+): instances keep their attributes in inline values / a managed dict.
+_MANAGED_DICT = 1 << 4
 
 _EXACT = {
     list: LIST,
@@ -98,8 +100,6 @@ class Classifier:
         if kind is None:
             kind = self._static_kind(tp)
             self._static_kinds[id(tp)] = kind
-        if kind == GENERIC and tp is types.MethodType:
-            return GENERIC
         return kind
 
     def _static_kind(self, tp):
@@ -124,7 +124,11 @@ class Classifier:
                 return kind
         if issubclass(tp, _ATOMIC_BASES):
             return ATOMIC
-        return INSTANCE
+        # A class a Python program defined: its instances keep attributes in a managed dict (or
+        # in __slots__). A heap type of a C module (re.Pattern, functools.partial) is not one.
+        if tp.__flags__ & _MANAGED_DICT or any('__slots__' in c.__dict__ for c in tp.__mro__):
+            return INSTANCE
+        return GENERIC
 
 
 def type_name(obj):

@@ -236,6 +236,7 @@ class Recorder:
             by_id[id(entry[0])] = entry
         order = []
         state = {}
+        kids = {}
         for entry in pending:
             start = id(entry[0])
             if start in state:
@@ -244,7 +245,9 @@ class Recorder:
             work = [(start, 0)]
             while work:
                 cur, i = work.pop()
-                children = self._children(by_id[cur])
+                children = kids.get(cur)
+                if children is None:
+                    children = kids[cur] = self._children(by_id[cur])
                 while i < len(children):
                     child = children[i]
                     i += 1
@@ -263,11 +266,11 @@ class Recorder:
                 continue
             obj, kind, names, refs = by_id[oid]
             if kind == O.TUPLE or kind == O.FROZENSET:
-                for child in self._children(by_id[oid]):
+                for child in kids[oid]:
                     if child in by_id and child not in self.label:
                         fill.append(self._alloc_empty(by_id[child]))
                 self._alloc(obj, kind, names, refs)
-            elif all(c not in by_id or c in self.label for c in self._children(by_id[oid])):
+            elif all(c not in by_id or c in self.label for c in kids[oid]):
                 self._alloc(obj, kind, names, refs)
             else:
                 fill.append(self._alloc_empty(by_id[oid]))

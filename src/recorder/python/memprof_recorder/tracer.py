@@ -108,6 +108,17 @@ class Tracer:
         self.notes = []
         # Class bodies running: id(frame) -> id of their namespace dict.
         self.class_namespaces = {}
+        # The recorder met something it could not follow: it stops, the program runs on.
+        self.failed = False
+
+    def fail(self):
+        """An error inside the recorder: recording stops where it is (the trace stays valid up to
+        there and says why), the program goes on as if untraced."""
+        import traceback
+        self.failed = True
+        where = traceback.format_exc().strip().splitlines()
+        self.notes.append('recording stopped early: the recorder failed (%s); the trace ends there' % where[-1])
+        sys.stderr.write('memprof record: internal error, recording stopped (the program goes on):\n%s\n' % '\n'.join(where[-6:]))
 
     # ------------------------------------------------------------------------------------------
     # Frames
@@ -232,10 +243,9 @@ class Tracer:
                 rec.hold(rec.current, rid)
                 rec.release(rid)
             rec.commit()
-            # A generator keeps its frame across a yield: it is seen again at its next resume.
-            if not (frame.f_code.co_flags & _CO_GENERATOR_LIKE) or _finished(frame):
-                self.sort.pop(fid, None)
-                self.line.pop(fid, None)
+            # A generator's frame that yields is a new frame of the model when it resumes.
+            self.sort.pop(fid, None)
+            self.line.pop(fid, None)
         elif sort == NAMESPACE:
             self.sort.pop(fid, None)
             self.line.pop(fid, None)
@@ -260,7 +270,7 @@ class Tracer:
         if sort is None:
             return
         line = self.line.get(fid)
-        info = self.lines[id(frame.f_code)].get(line) if line is not None else None
+        info = self.line_info(frame.f_code).get(line) if line is not None else None
         names = info.names if info is not None else ()
         if sort == FUNCTION:
             values = frame.f_locals
@@ -321,8 +331,14 @@ class Tracer:
     # Collections
 
     def gc_callback(self, phase, info):
-        if self.collecting or not self.active:
+        if self.collecting or not self.active or self.failed:
             return
+        try:
+            self._gc_phase(phase, info)
+        except Exception:
+            self.fail()
+
+    def _gc_phase(self, phase, info):
         if phase == 'start':
             self._auto_count = gc.get_count()
             self._auto_generation = info['generation']
@@ -341,11 +357,15 @@ class Tracer:
 
     def collect(self, generation=2):
         """gc.collect(), recorded: the program's changes first, then the call and its result."""
-        if self.busy or not self.active:
+        if self.busy or not self.active or self.failed:
             return self._collect(generation)
         self.busy = True
         try:
-            self.flush_all()
+            try:
+                self.flush_all()
+            except Exception:
+                self.fail()
+                return self._collect(generation)
             count = gc.get_count()
             self.collecting = True
             try:
@@ -358,16 +378,6 @@ class Tracer:
             return result
         finally:
             self.busy = False
-
-
-def _finished(frame):
-    """A generator's frame that will not run again (its last instruction returned)."""
-    try:
-        code = frame.f_code.co_code
-        op = code[frame.f_lasti] if frame.f_lasti >= 0 else None
-        return op is not None and dis.opname[op] in ('RETURN_VALUE', 'RETURN_CONST')
-    except Exception:
-        return True
 
 
 def _q(text):
