@@ -147,8 +147,14 @@ export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
     .option('max-points', {
       type: 'number',
       requiresArg: true,
-      describe: 'most timeline points kept (min/max bucketing never loses the peak); default 2000',
-      coerce: positiveNumber('max-points', true),
+      describe: 'most timeline points kept, at least 2 (min/max bucketing never loses the peak); default 2000',
+      // A timeline needs its start and its end: with one point a chart has no time axis.
+      coerce: (value: unknown): number | undefined => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (!Number.isSafeInteger(n) || n < 2) throw new UsageError(`--max-points must be an integer of at least 2, got '${String(value)}'`);
+        return n;
+      },
     })
     .option('memory-model', {
       choices: MEMORY_MODELS,
