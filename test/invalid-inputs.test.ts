@@ -21,9 +21,11 @@ function expected(name: string): string {
 const LOADER_CASES = [
   'bad-header',
   'bad-line',
+  'bad-numbers',
   'bad-size',
   'invalid-json',
   'invalid-json-line',
+  'missing-version',
   'repeat-var-reused',
   'schema-errors',
   'single-quotes',

@@ -232,6 +232,8 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v);
+  // JSON.parse reads a number beyond the double range (1e400) as Infinity.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `a number too large to hold (${v})`;
   return String(v);
 }
 
@@ -239,13 +241,23 @@ function plural(n: number | bigint, word: string): string {
   return `${n} ${word}${n === 1 || n === 1n ? '' : 's'}`;
 }
 
+/** zod's own wording of an issue (which we replace) rather than a message the schema sets. */
+function isZodWording(message: string): boolean {
+  return /^(Invalid|Too (small|big)|Unrecognized)/.test(message);
+}
+
+/** A type zod names as the user would: `int` is a whole number. */
+function typeName(expected: string): string {
+  return expected === 'int' ? 'a whole number' : expected;
+}
+
 /** Zod's issue in the user's words; the value at the path is named where that helps. */
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case 'invalid_type':
-      if (value === undefined) return `missing (expected ${issue.expected})`;
-      return `expected ${issue.expected}, got ${describeValue(value)}`;
+      if (value === undefined) return `missing (expected ${typeName(issue.expected)})`;
+      return `expected ${typeName(issue.expected)}, got ${describeValue(value)}`;
     case 'invalid_union': {
       // A discriminated union names its discriminator and, at run time, the valid options.
       const options = (issue as { options?: unknown[] }).options?.map(String).join(', ');
@@ -253,19 +265,25 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
         if (value === undefined) return `missing "${issue.discriminator}" (one of ${options})`;
         return `unknown ${issue.discriminator} ${describeValue(value)}: expected one of ${options}`;
       }
+      if (value === undefined) return 'missing';
       return `${issue.message}, got ${describeValue(value)}`;
     }
     case 'unrecognized_keys':
       return issue.keys.length === 1
-        ? `unknown property "${issue.keys[0]}"`
-        : `unknown properties ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    case 'invalid_value':
-      if (issue.message.startsWith('Invalid')) {
-        return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`;
+        ? `unknown property ${JSON.stringify(issue.keys[0])}`
+        : `unknown properties ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    case 'invalid_value': {
+      const expected = issue.values.map((v) => JSON.stringify(v)).join(' or ');
+      if (value === undefined) {
+        const key = issue.path[issue.path.length - 1];
+        return typeof key === 'string' ? `missing (write ${JSON.stringify(key)}: ${expected})` : `missing (expected ${expected})`;
       }
+      if (isZodWording(issue.message)) return `expected ${expected}, got ${describeValue(value)}`;
       return `${issue.message}, got ${describeValue(value)}`;
+    }
     case 'too_small':
     case 'too_big': {
+      if (!isZodWording(issue.message)) return `${issue.message}, got ${describeValue(value)}`;
       const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       if (issue.origin === 'array') {
@@ -280,7 +298,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     case 'custom':
       return `${issue.message}, got ${describeValue(value)}`;
     default:
-      return issue.message;
+      return isZodWording(issue.message) ? `not valid here, got ${describeValue(value)}` : issue.message;
   }
 }
 
