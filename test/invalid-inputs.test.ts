@@ -26,9 +26,16 @@ const LOADER_CASES = [
   'invalid-json',
   'invalid-json-line',
   'missing-version',
+  'no-header',
+  'pretty-printed',
+  'proto-field-value',
+  'repeat-too-deep',
+  'repeat-too-deep-line',
   'repeat-var-reused',
   'schema-errors',
   'single-quotes',
+  'too-many-bytes',
+  'unknown-placeholder',
   'unsupported-version',
 ];
 

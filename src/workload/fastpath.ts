@@ -40,7 +40,7 @@ function isName(value: unknown): boolean {
 }
 
 /** `fields`: names to references. zod's record leaves a `__proto__` key out of its copy, so such a
- * key goes the slow way. */
+ * key goes the slow way, after which keys.ts puts it back. */
 function isFields(value: unknown): boolean {
   if (!isPlainObject(value)) return false;
   for (const key in value) if (key === '__proto__' || !isNullableRef(value[key])) return false;
