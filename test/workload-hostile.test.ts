@@ -191,6 +191,21 @@ describe('NDJSON lines', () => {
   });
 });
 
+describe('messages in the user\'s words', () => {
+  it('name what a finalizer may be, and never quote a value that would not fit on a line', async () => {
+    const w = { version: 1, types: { A: { finalizer: 'jel' }, B: { finalizer: { resurrect: 'x' } } }, events: [] };
+    expect(await problems(() => workloadFromObject(w, 'f.json'))).toEqual([
+      'f.json: types.A.finalizer: not a finalizer: write "del", "legacy" or {"resurrect": "$name"}, got "jel"',
+      'f.json: types.B.finalizer.resurrect: not a "$name" (a $ and a Python name), got "x"',
+    ]);
+    const deepOp = `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`;
+    expect(await problems(() => loadWorkload(file('deep-op.ndjson', `{"op":${deepOp}}\n`)))).toEqual([
+      `${dir}/deep-op.ndjson: line 1: no header: line 1 must be the header object, but it holds an event. ` +
+        'Start the file with a line like {"version": 1}, then write one event per line.',
+    ]);
+  });
+});
+
 describe('a file too large for one JSON document', () => {
   it('suggests NDJSON for a .json file over 2 GiB (sparse, nothing is read)', async () => {
     const path = join(dir, 'huge.json');

@@ -268,6 +268,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
         return `unknown ${issue.discriminator} ${describeValue(value)}: expected one of ${options}`;
       }
       if (value === undefined) return 'missing';
+      if (isZodWording(issue.message)) return `not a valid value here, got ${describeValue(value)}`;
       return `${issue.message}, got ${describeValue(value)}`;
     }
     case 'unrecognized_keys':
@@ -298,6 +299,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     }
     case 'invalid_format':
     case 'custom':
+      if (isZodWording(issue.message)) return `not in the expected format, got ${describeValue(value)}`;
       return `${issue.message}, got ${describeValue(value)}`;
     default:
       return isZodWording(issue.message) ? `not valid here, got ${describeValue(value)}` : issue.message;
@@ -597,7 +599,7 @@ function readHeader(lines: LineReader, file: string): WorkloadHeader {
     if (isObject(obj) && !('version' in obj) && 'op' in obj) {
       throw new WorkloadError(
         { file, position },
-        `no header: ${first} must be the header object, but it holds an event (op ${JSON.stringify(obj.op)})`,
+        `no header: ${first} must be the header object, but it holds an event${typeof obj.op === 'string' ? ` (op ${JSON.stringify(obj.op)})` : ''}`,
         'Start the file with a line like {"version": 1}, then write one event per line',
       );
     }
@@ -642,11 +644,11 @@ function loadNdjson(file: string): LoadedWorkload {
   }
   let header: WorkloadHeader;
   try {
+    // Read errors become input problems in `fill`; anything else here is a bug.
     header = readHeader(lines, file);
   } catch (err) {
     lines.close();
-    if (err instanceof WorkloadError || err instanceof WorkloadErrors) throw err;
-    throw new WorkloadError({ file }, ioReason(err, true));
+    throw err;
   }
   return { file, header, events: ndjsonEvents(lines, file, header) };
 }

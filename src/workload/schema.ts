@@ -94,13 +94,16 @@ const idSchema = z
   .describe('a new object id: non-empty, not starting with "$", never reused');
 
 export const finalizerSchema = z
-  .union([
-    z.literal('del').describe('a Python __del__ (PEP 442: runs at most once, may resurrect)'),
-    z.literal('legacy').describe('a C-level tp_del: runs on every deallocation; blocks cyclic collection'),
-    z
-      .strictObject({ resurrect: z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/) })
-      .describe('a __del__ that appends self to the module-level list bound to the name'),
-  ])
+  .union(
+    [
+      z.literal('del').describe('a Python __del__ (PEP 442: runs at most once, may resurrect)'),
+      z.literal('legacy').describe('a C-level tp_del: runs on every deallocation; blocks cyclic collection'),
+      z
+        .strictObject({ resurrect: z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, { error: 'not a "$name" (a $ and a Python name)' }) })
+        .describe('a __del__ that appends self to the module-level list bound to the name'),
+    ],
+    { error: 'not a finalizer: write "del", "legacy" or {"resurrect": "$name"}' },
+  )
   .describe('the finalizer of a class or object');
 
 const common = {
