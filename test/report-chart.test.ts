@@ -101,8 +101,8 @@ describe('memory-over-time chart', () => {
     expect(rows[0]).toBe('8388608.0 GiB ┼─');
   });
 
-  it('says so instead of drawing figures no replay makes (a report file with 1e308 and -1e308)', () => {
-    const chart = renderChart(reportOf([point(0, -1e308), point(1, 1e308)]), OPTIONS);
-    expect(chart).toBe('(memory figures out of range: no chart)\n');
+  it('says so instead of drawing figures no replay should make (1e308 and -1e308, NaN)', () => {
+    expect(renderChart(reportOf([point(0, -1e308), point(1, 1e308)]), OPTIONS)).toBe('(memory figures out of range: no chart)\n');
+    expect(renderChart(reportOf([point(0, 0), point(1, Number.NaN), point(2, 5)]), OPTIONS)).toBe('(memory figures out of range: no chart)\n');
   });
 });

@@ -20,6 +20,8 @@ const ANSI_RED = '\x1b[31m';
 const ANSI_MAGENTA = '\x1b[35m';
 const ANSI_RESET = '\x1b[0m';
 
+const OUT_OF_RANGE = '(memory figures out of range: no chart)\n';
+
 /** Scaled values below this are drawn as they are (see the shift in renderChart). */
 const ROW_LIMIT = 2 ** 40;
 
@@ -74,6 +76,10 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   if (points.length === 0) return '(no memory samples)\n';
 
   const withRss = report.memory !== undefined;
+  // A figure no replay should produce (a report file's, or NaN from a bug) has no row to go on.
+  for (const p of points) {
+    if (!Number.isFinite(p.max) || !Number.isFinite(p.bytes) || (withRss && !Number.isFinite(modelRss(p)))) return OUT_OF_RANGE;
+  }
   let high = points[0]!.max;
   let low = points[0]!.max;
   for (const point of points) {
@@ -106,8 +112,7 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
     if (v > seriesHigh) seriesHigh = v;
     if (v < seriesLow) seriesLow = v;
   }
-  // Only a report read from a file (plot report.json) can hold figures no replay produces.
-  if (!Number.isFinite(seriesHigh - seriesLow)) return '(memory figures out of range: no chart)\n';
+  if (!Number.isFinite(seriesHigh - seriesLow)) return OUT_OF_RANGE;
   const ratio = seriesHigh !== seriesLow ? rows / (seriesHigh - seriesLow) : 1;
   // asciichart counts its rows up from round(low × ratio) with `++y`; beyond 2^53 that no longer
   // moves and its loop never ends. Large figures over a small range (2^52 bytes ± a few) are drawn
