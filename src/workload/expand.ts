@@ -293,7 +293,7 @@ function unknownPlaceholderError(
 ): WorkloadError {
   const what = keys[0] === 'id' ? 'id' : 'reference';
   return new WorkloadError(
-    { file, ...extra, path: memberPath(eventPath === '' ? '' : eventPath, ...keys).replace(/^\./, '') },
+    { file, ...extra, path: memberPath(eventPath, ...keys) },
     `{${name}} in ${what} ${JSON.stringify(text)}: '${name}' is not the variable of any enclosing repeat`,
     `In ids and references {name} stands for an enclosing repeat's iteration index; here that is ${scope.map((v) => `{${v}}`).join(', ')}`,
   );
@@ -403,12 +403,10 @@ export class Expander {
   /** `e`, once the budget has room for what it allocates. */
   private charged(e: ExpandedEvent): ExpandedEvent {
     if (this.budget === undefined || this.budget.charge(e.event)) return e;
-    const line = e.event.line;
-    throw new WorkloadError(
-      { file: this.file, eventIndex: e.index, path: e.path, iterations: e.iterations.slice(), ...(line !== undefined ? { sourceLine: line } : {}) },
-      BUDGET_REASON,
-      BUDGET_HINT,
-    );
+    const location: Location = { file: this.file, eventIndex: e.index, path: e.path, iterations: e.iterations.slice() };
+    // The line the event states; one it inherits is known only to replay.
+    if (e.event.line !== undefined) location.sourceLine = e.event.line;
+    throw new WorkloadError(location, BUDGET_REASON, BUDGET_HINT);
   }
 
   /** The next event of the repeat being expanded, or null when it is done. */
