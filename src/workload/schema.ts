@@ -306,7 +306,7 @@ export const typeDeclSchema = z.strictObject({
 });
 
 /** An object count: whole, 0 to 2^53−1. */
-const countSchema = z.number().int().min(0);
+const countSchema = z.number().int().min(0).describe('a number of objects or cycles, 0 to 2^53−1');
 
 export const limitsSchema = z.strictObject({
   leakedBytes: sizeSchema.optional(),
