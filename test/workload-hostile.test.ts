@@ -1,9 +1,9 @@
 // Workloads from pull requests may be hostile: every number has a range, nesting has a cap, a line
 // has a length limit, and any string a Python program can use as a key works as one.
-import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatInputProblem } from '../src/workload/format.js';
 import { ioReason, loadWorkload, workloadFromObject } from '../src/workload/load.js';
 import type { LoadedWorkload, SourcedEvent } from '../src/workload/loaded.js';
@@ -11,6 +11,7 @@ import { LineReader, LineTooLongError } from '../src/workload/lines.js';
 import { MAX_BYTES, parseSize, sizeStringBytes, type Event } from '../src/workload/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
