@@ -21,12 +21,21 @@ function expected(name: string): string {
 const LOADER_CASES = [
   'bad-header',
   'bad-line',
+  'bad-numbers',
   'bad-size',
   'invalid-json',
   'invalid-json-line',
+  'missing-version',
+  'no-header',
+  'pretty-printed',
+  'proto-field-value',
+  'repeat-too-deep',
+  'repeat-too-deep-line',
   'repeat-var-reused',
   'schema-errors',
   'single-quotes',
+  'too-many-bytes',
+  'unknown-placeholder',
   'unsupported-version',
 ];
 

@@ -78,4 +78,31 @@ describe('memory-over-time chart', () => {
     expect(renderChart(reportOf([point(0, 0)]), OPTIONS)).toContain('peak 0.0 B');
     expect(renderChart({ ...reportOf([point(0, 0)]), timeline: [] }, OPTIONS)).toBe('(no memory samples)\n');
   });
+
+  it('draws figures near 2^53 over a range of one byte (asciichart alone would loop forever)', () => {
+    // The middle label is 2^53 − 1.5, which a double rounds to 2^53 − 2.
+    const top = Number.MAX_SAFE_INTEGER;
+    const chart = renderChart(reportOf([point(0, top - 1), point(1, top), point(2, top - 1)]), { ...OPTIONS, unit: 'B' }, { width: 60, height: 3 });
+    expect(chart).toBe(
+      [
+        '9007199254740991.0 B ┤╭╮',
+        '9007199254740990.0 B ┤││',
+        '9007199254740990.0 B ┼╯╰',
+        '                      ^ peak 9007199254740991.0 B at t=1, app.py:9',
+        '                     t=0',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('draws a flat line at 2^53 − 1 bytes', () => {
+    const top = Number.MAX_SAFE_INTEGER;
+    const rows = renderChart(reportOf([point(0, top), point(1, top)]), { ...OPTIONS, unit: 'GiB' }, { width: 40, height: 2 }).split('\n');
+    expect(rows[0]).toBe('8388608.0 GiB ┼─');
+  });
+
+  it('says so instead of drawing figures no replay should make (1e308 and -1e308, NaN)', () => {
+    expect(renderChart(reportOf([point(0, -1e308), point(1, 1e308)]), OPTIONS)).toBe('(memory figures out of range: no chart)\n');
+    expect(renderChart(reportOf([point(0, 0), point(1, Number.NaN), point(2, 5)]), OPTIONS)).toBe('(memory figures out of range: no chart)\n');
+  });
 });

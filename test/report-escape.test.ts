@@ -14,7 +14,7 @@ import { markdownCell, markdownCode, markdownText, terminalSafe, terminalSafeJso
 import { escapeData, renderGithubResult } from '../src/report/github.js';
 import { renderJunit } from '../src/report/junit.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import type { CheckReport, Report } from '../src/report/model.js';
+import type { CheckReport, Report } from '../src/model/report.js';
 import { renderText } from '../src/report/text.js';
 import type { RenderOptions } from '../src/report/units.js';
 import { replayWorkload } from '../src/replay/replay.js';

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LINE_TABLE_HEADER, renderLineTable } from '../src/report/lineTable.js';
+import { renderMarkdown } from '../src/report/markdown.js';
 import type { LineReport, Report } from '../src/model/report.js';
+import { replayWorkload } from '../src/replay/replay.js';
+import { workloadFromObject } from '../src/workload/load.js';
 
 const MiB = 1024 * 1024;
 
@@ -62,5 +65,102 @@ describe('line table in memory_profiler\'s layout', () => {
       unit: 'MiB', precision: 2, color: false,
     });
     expect(table.split('\n')[4]).toBe(`     4${' '.repeat(41)}`);
+  });
+});
+
+describe('line table of a function whose lines are far apart', () => {
+  function stats(file: string, fn: string, n: number, bytes: number): LineReport {
+    return { file, function: fn, line: n, content: '', occurrences: 1, memUsage: bytes, increment: bytes, peak: bytes, allocated: bytes, freed: 0 };
+  }
+  const OPTIONS = { unit: 'B' as const, precision: 1, color: false };
+
+  it('prints the lines that ran and one row for the 99,999,998 between lines 1 and 100,000,000', () => {
+    const report = {
+      functions: [{ file: 'big.py', function: '<module>', firstLine: 1, lastLine: 100_000_000 }],
+      lines: [stats('big.py', '<module>', 1, 64), stats('big.py', '<module>', 100_000_000, 128)],
+    } as unknown as Report;
+    expect(renderLineTable(report, report.functions[0]!, OPTIONS)).toBe(
+      [
+        'Filename: big.py',
+        '',
+        LINE_TABLE_HEADER,
+        '='.repeat(61),
+        '     1       64.0 B       64.0 B           1   ',
+        '     …                                         (99999998 lines skipped: 2–99999999 never ran)',
+        '100000000      128.0 B      128.0 B           1   ',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps runs of up to ten lines that never ran, with their source, and folds longer ones', () => {
+    const file = 'f.py';
+    const source = Array.from({ length: 40 }, (_, k) => `line ${k + 1}`);
+    const report = {
+      functions: [{ file, function: 'f', firstLine: 1, lastLine: 30 }],
+      lines: [stats(file, 'f', 1, 8), stats(file, 'f', 12, 8), stats(file, 'f', 24, 8), stats(file, 'f', 30, 8)],
+    } as unknown as Report;
+    const rows = renderLineTable(report, report.functions[0]!, { ...OPTIONS, source: { [file]: source } }).split('\n').slice(4, -1);
+    expect(rows.map((r) => r.slice(0, 6).trim() + ' ' + r.slice(47))).toEqual([
+      '1 line 1',
+      ...Array.from({ length: 10 }, (_, k) => `${k + 2} line ${k + 2}`),
+      '12 line 12',
+      '… (11 lines skipped: 13–23 never ran)',
+      '24 line 24',
+      ...Array.from({ length: 5 }, (_, k) => `${k + 25} line ${k + 25}`),
+      '30 line 30',
+    ]);
+  });
+
+  it('starts at the def line even when the first line that ran is far below it', () => {
+    const report = {
+      functions: [{ file: 'g.py', function: 'g', firstLine: 3, lastLine: 50 }],
+      lines: [stats('g.py', 'g', 50, 8)],
+    } as unknown as Report;
+    const rows = renderLineTable(report, report.functions[0]!, { ...OPTIONS, source: { 'g.py': ['', '', 'def g():'] } }).split('\n');
+    expect(rows.slice(4, -1).map((r) => r.slice(0, 6).trim() + ' ' + r.slice(47))).toEqual([
+      '3 def g():',
+      '… (46 lines skipped: 4–49 never ran)',
+      '50 ',
+    ]);
+  });
+
+  it('renders 100,000 one-line tables, one per file, each with its own line', () => {
+    const n = 100_000;
+    const report = {
+      functions: Array.from({ length: n }, (_, k) => ({ file: `f${k}.py`, function: '<module>', firstLine: 1, lastLine: 1 })),
+      lines: Array.from({ length: n }, (_, k) => stats(`f${k}.py`, '<module>', 1, k)),
+    } as unknown as Report;
+    const tables = report.functions.map((fn) => renderLineTable(report, fn, OPTIONS));
+    expect(tables.length).toBe(n);
+    expect(tables[0]).toBe(`Filename: f0.py\n\n${LINE_TABLE_HEADER}\n${'='.repeat(61)}\n     1        0.0 B        0.0 B           1   \n`);
+    expect(tables[n - 1]).toBe(
+      `Filename: f99999.py\n\n${LINE_TABLE_HEADER}\n${'='.repeat(61)}\n     1    99999.0 B    99999.0 B           1   \n`,
+    );
+  });
+});
+
+describe('Markdown line table of a function whose lines are far apart', () => {
+  it('folds the lines between 1 and 100,000,000 into one row', async () => {
+    const workload = workloadFromObject(
+      { version: 1, events: [{ op: 'alloc', id: 'a', size: 64, as: 'a', line: 1 }, { op: 'line', line: 100_000_000 }] },
+      'far.json',
+    );
+    const { report } = await replayWorkload(workload);
+    const markdown = renderMarkdown(report, { unit: 'B', precision: 1, color: false });
+    const table = markdown.slice(markdown.indexOf('### '), markdown.indexOf('## Garbage collection'));
+    expect(table).toBe(
+      [
+        '### `<module>` in `far.json`',
+        '',
+        '| Line # | Mem usage | Increment | Occurrences | Line Contents |',
+        '|---:|---:|---:|---:|:---|',
+        '| 1 | 64.0 B | 64.0 B | 1 |  |',
+        '| … |  |  |  | _(99999998 lines skipped: 2–99999999 never ran)_ |',
+        '| 100000000 | 64.0 B | 0.0 B | 1 |  |',
+        '',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -30,4 +30,11 @@ describe('byte figures', () => {
     expect(formatMemCell(1536, 'KiB', 2)).toBe('  1.50 KiB');
     expect(formatBytes(150 * 1024 * 1024, 'GiB', 3)).toBe('0.146 GiB');
   });
+
+  it('prints figures beyond 2^53 and non-finite ones without looping or throwing', () => {
+    expect(toFixedPython(2 ** 60, 30, 1)).toBe('1073741824.0');
+    expect(toFixedPython(Infinity, 0, 1)).toBe('Infinity');
+    expect(toFixedPython(Number.NaN, 10, 1)).toBe('NaN');
+    expect(toFixedPython(1536, 10, 1e9).length).toBe(102);
+  });
 });

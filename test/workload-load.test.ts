@@ -92,7 +92,7 @@ describe('loading a .json workload', () => {
       { file: 'w.json', path: 'events[2].line' },
     ]);
     expect(formatInputProblem(error)).toEqual([
-      'w.json: gc.threshold[2]: expected int, got 1.5',
+      'w.json: gc.threshold[2]: expected a whole number, got 1.5',
       'w.json: events[1].to: missing (expected string)',
       'w.json: events[2].line: expected number, got "x"',
     ]);

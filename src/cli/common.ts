@@ -135,8 +135,9 @@ export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
     .option('max-points', {
       type: 'string',
       requiresArg: true,
-      describe: `most timeline points kept (min/max bucketing never loses the peak), 1 to ${MAX_POINTS_LIMIT}; default 2000`,
-      coerce: wholeNumberFlag('max-points', `an integer from 1 to ${MAX_POINTS_LIMIT}`, 1, MAX_POINTS_LIMIT),
+      describe: `most timeline points kept, 2 to ${MAX_POINTS_LIMIT} (min/max bucketing never loses the peak); default 2000`,
+      // A timeline needs its start and its end: with one point a chart has no time axis.
+      coerce: wholeNumberFlag('max-points', `an integer from 2 to ${MAX_POINTS_LIMIT}`, 2, MAX_POINTS_LIMIT),
     })
     .option('memory-model', {
       choices: MEMORY_MODELS,

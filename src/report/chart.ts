@@ -20,6 +20,11 @@ const ANSI_RED = '\x1b[31m';
 const ANSI_MAGENTA = '\x1b[35m';
 const ANSI_RESET = '\x1b[0m';
 
+const OUT_OF_RANGE = '(memory figures out of range: no chart)\n';
+
+/** Scaled values below this are drawn as they are (see the shift in renderChart). */
+const ROW_LIMIT = 2 ** 40;
+
 /** A clock value as a person writes it (`12.5`, never `12.500000000000002`). */
 export function formatTime(t: number): string {
   return String(Number(t.toPrecision(6)));
@@ -71,6 +76,10 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   if (points.length === 0) return '(no memory samples)\n';
 
   const withRss = report.memory !== undefined;
+  // A figure no replay should produce (a report file's, or NaN from a bug) has no row to go on.
+  for (const p of points) {
+    if (!Number.isFinite(p.max) || !Number.isFinite(p.bytes) || (withRss && !Number.isFinite(modelRss(p)))) return OUT_OF_RANGE;
+  }
   let high = points[0]!.max;
   let low = points[0]!.max;
   for (const point of points) {
@@ -96,19 +105,31 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   // The modelled RSS holds what the allocator keeps after frees: it ends where the pools ended.
   const rssValues = withRss ? toColumns(points, columns, modelRss, modelRss).values : [];
   if (withRss && rssValues.length < values.length) rssValues.push(modelRss(points[points.length - 1]!));
-  const plot = asciichart.plot(withRss ? [values, rssValues] : values, {
-    height: size.height - 1,
+  const rows = size.height - 1;
+  let seriesHigh = -Infinity;
+  let seriesLow = Infinity;
+  for (const v of [...values, ...rssValues]) {
+    if (v > seriesHigh) seriesHigh = v;
+    if (v < seriesLow) seriesLow = v;
+  }
+  if (!Number.isFinite(seriesHigh - seriesLow)) return OUT_OF_RANGE;
+  const ratio = seriesHigh !== seriesLow ? rows / (seriesHigh - seriesLow) : 1;
+  // asciichart counts its rows up from round(low × ratio) with `++y`; beyond 2^53 that no longer
+  // moves and its loop never ends. Large figures over a small range (2^52 bytes ± a few) are drawn
+  // from their low instead — the same picture, except that a row may round differently — and the
+  // labels add the low back. Figures drawn as they are (every one so far) keep asciichart's rows.
+  const shift = Math.max(Math.abs(seriesHigh), Math.abs(seriesLow)) * ratio < ROW_LIMIT ? 0 : seriesLow;
+  const drawn = (series: number[]): number[] => (shift === 0 ? series : series.map((v) => v - shift));
+  const plot = asciichart.plot(withRss ? [drawn(values), drawn(rssValues)] : drawn(values), {
+    height: rows,
     offset: 2,
-    format: (x: number) => `${label(x).padStart(labelWidth)} `,
+    format: (x: number) => `${label(x + shift).padStart(labelWidth)} `,
     ...(options.color ? { colors: withRss ? [ANSI_CYAN, ANSI_MAGENTA] : [ANSI_CYAN] } : {}),
   });
   const out = plot.split('\n').map((r) => r.trimEnd());
   // asciichart draws its "zero" cross on the row of scaled value 0 counted from the top, so with
   // values starting at 0 it lands on the top row. Only the first value's row should carry it.
-  const seriesHigh = Math.max(...values, ...rssValues);
-  const seriesLow = Math.min(...values, ...rssValues);
-  const ratio = seriesHigh !== seriesLow ? (size.height - 1) / (seriesHigh - seriesLow) : 1;
-  const firstRow = Math.round(seriesHigh * ratio) - Math.round(values[0]! * ratio);
+  const firstRow = Math.round((seriesHigh - shift) * ratio) - Math.round((values[0]! - shift) * ratio);
   for (let r = 0; r < out.length; r++) {
     if (r !== firstRow && out[r]![prefix] === '┼') out[r] = `${out[r]!.slice(0, prefix)}┤${out[r]!.slice(prefix + 1)}`;
   }

@@ -1,7 +1,7 @@
 // `--format markdown`: the text report's sections as GitHub-flavoured Markdown (a PR comment, a
 // job summary). Line tables become Markdown tables; the chart goes in a fenced block.
 import { formatTime, renderChart } from './chart.js';
-import { functionLines, sourceText, tableUnit } from './lineTable.js';
+import { functionLines, skippedText, sourceText, tableRows, tableUnit } from './lineTable.js';
 import { hasLiveObjects, renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
 import type { FunctionReport, Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
@@ -29,7 +29,12 @@ function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): 
   const byLine = functionLines(report, fn);
   const unit = tableUnit(byLine.values(), options);
   const rows: (string | number)[][] = [];
-  for (let n = fn.firstLine; n <= fn.lastLine; n++) {
+  for (const r of tableRows(fn, byLine)) {
+    if ('skipped' in r) {
+      rows.push(['…', '', '', '', `_${skippedText(r)}_`]);
+      continue;
+    }
+    const n = r.line;
     const stats = byLine.get(n);
     const content = codeSpan(stats?.content || sourceText(report, fn.file, n, options));
     rows.push(

@@ -24,7 +24,10 @@ export function chooseUnit(choice: UnitChoice, peakBytes: number): Unit {
  * units are powers of two, so `bytes / 2**shift` is exact and the tie test is done in integers.
  */
 export function toFixedPython(bytes: number, shift: number, precision: number): string {
-  if (!Number.isSafeInteger(bytes)) return (bytes / 2 ** shift).toFixed(precision);
+  // The decimals toFixed accepts (the CLI allows 0 to 12): a larger count would only cost time.
+  precision = Math.min(100, Math.max(0, Math.floor(precision) || 0));
+  // Figures past 2^53 (only a report read from a file holds them) lose the tie rule, not their digits.
+  if (!Number.isSafeInteger(bytes)) return Number.isFinite(bytes) ? (bytes / 2 ** shift).toFixed(precision) : String(bytes);
   const negative = bytes < 0;
   const scaled = BigInt(Math.abs(bytes)) * 10n ** BigInt(precision);
   const divisor = 1n << BigInt(shift);

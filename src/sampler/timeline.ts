@@ -1,5 +1,18 @@
 // Memory over time, bounded: samples fall into buckets of a clock width that doubles whenever there
 // would be more than `maxPoints` of them. Each bucket keeps its min and max, so the peak survives.
+//
+// The doubling ends for any finite clock: once the width passes the largest `t`, every sample falls
+// in the bucket that starts at 0; should the width overflow to Infinity first (t near 1e308), that
+// bucket is still 0 (`bucketStart`), where `floor(t / Infinity) * Infinity` would be NaN, a start no
+// bucket equals, and the loop would never end.
+
+/** The start of the bucket of width `width` that holds clock `t` (t ≥ 0). */
+export function bucketStart(t: number, width: number): number {
+  if (width === Infinity) return 0;
+  const n = Math.floor(t / width);
+  // A width too small for t's magnitude (t / width overflows): t is its own bucket.
+  return Number.isFinite(n) ? n * width : t;
+}
 
 export interface TimelineBucket {
   /** Clock value at the start of the bucket. */
@@ -19,15 +32,17 @@ export class Timeline {
   constructor(
     /** Initial bucket width in clock units (ms, or events when no event has `t`). */
     interval: number,
+    /** At least 1 (the CLI asks for 2: a first and a last point). */
     private readonly maxPoints: number,
   ) {
-    this.width = Math.max(interval, Number.MIN_VALUE);
+    this.width = interval > 0 ? interval : Number.MIN_VALUE;
+    this.maxPoints = maxPoints >= 1 ? Math.floor(maxPoints) : 1;
   }
 
   /** A sample at clock `t`: memory is `bytes` now and reached `high` (and `low`) since the last one;
    * `rss` is the memory model's figure, when there is one. */
   sample(t: number, bytes: number, low: number, high: number, rss?: number): void {
-    const start = Math.floor(t / this.width) * this.width;
+    const start = bucketStart(t, this.width);
     const last = this.buckets[this.buckets.length - 1];
     if (last !== undefined && last.t === start) {
       last.bytes = bytes;
@@ -52,7 +67,7 @@ export class Timeline {
       this.width *= 2;
       const merged: TimelineBucket[] = [];
       for (const b of this.buckets) {
-        const start = Math.floor(b.t / this.width) * this.width;
+        const start = bucketStart(b.t, this.width);
         const last = merged[merged.length - 1];
         if (last !== undefined && last.t === start) {
           last.bytes = b.bytes;

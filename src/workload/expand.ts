@@ -5,9 +5,11 @@
 // enclosing repeat; an iteration then copies only the parts of an event that change. Nesting is
 // walked with an explicit stack of frames, so a deep nest of repeats cannot overflow the call stack,
 // and nothing is materialised: a repeat of 10,000,000 iterations costs one frame.
+import { AllocationBudget, BUDGET_HINT, BUDGET_REASON } from './budget.js';
 import { WorkloadError, type Location } from './errors.js';
+import { setOwn } from './keys.js';
 import type { SourcedEvent } from './loaded.js';
-import type { Event, PlainEvent, RepeatEvent } from './schema.js';
+import { MAX_REPEAT_DEPTH, type Event, type PlainEvent, type RepeatEvent } from './schema.js';
 
 export type Iteration = { var: string; index: number };
 
@@ -148,24 +150,28 @@ function fillValue(t: ValueTemplate, value: unknown, indices: number[]): unknown
   return fillObject(t, value as Record<string, unknown>, indices);
 }
 
+/** An empty object like `obj`: a `fields` record keeps its null prototype (keys.ts). */
+function emptyLike(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.getPrototypeOf(obj) === null ? (Object.create(null) as Record<string, unknown>) : {};
+}
+
 function fillObject(t: ObjectTemplate, obj: Record<string, unknown>, indices: number[]): Record<string, unknown> {
   if (!t.renamesKeys) {
     // Same keys: a clone keeps the event's shape, and only the values that change are written.
-    const out = { ...obj };
+    // (`setOwn`: a dict key may be `__proto__`, which a plain assignment would not store.)
+    const out = Object.getPrototypeOf(obj) === null ? Object.assign(emptyLike(obj), obj) : { ...obj };
     for (let k = 0; k < t.keys.length; k++) {
       const valueTemplate = t.valueTemplates[k];
-      if (valueTemplate) out[t.keys[k]!] = fillValue(valueTemplate, obj[t.keys[k]!], indices);
+      if (valueTemplate) setOwn(out, t.keys[k]!, fillValue(valueTemplate, obj[t.keys[k]!], indices));
     }
     return out;
   }
-  const out: Record<string, unknown> = {};
+  const out = emptyLike(obj);
   for (let k = 0; k < t.keys.length; k++) {
     const key = t.keys[k]!;
     const keyTemplate = t.keyTemplates[k];
     const valueTemplate = t.valueTemplates[k];
-    out[keyTemplate ? fillString(keyTemplate, indices) : key] = valueTemplate
-      ? fillValue(valueTemplate, obj[key], indices)
-      : obj[key];
+    setOwn(out, keyTemplate ? fillString(keyTemplate, indices) : key, valueTemplate ? fillValue(valueTemplate, obj[key], indices) : obj[key]);
   }
   return out;
 }
@@ -196,10 +202,108 @@ function varReusedError(file: string, path: string, name: string, outerPath: str
   );
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
- * Every nested `repeat` in `event` that reuses the variable of an enclosing one, found without
- * expanding anything. `path` is the event's own path (`events[3]`; `''` for the root of an NDJSON
- * line, whose errors then carry `position`).
+ * A problem when repeats nest more than MAX_REPEAT_DEPTH deep in `event` (a parsed JSON value, not
+ * yet validated), found with an explicit stack: zod's schema of a repeat recurses once per level and
+ * would overflow the call stack on a deep enough nest, so this runs before zod sees the event. The
+ * problem names the event's own path (`''` for the root of an NDJSON line, whose errors carry
+ * `position`): a path down a nest that deep would be hundreds of characters of `.body[0]`.
+ */
+export function checkRepeatDepth(event: unknown, path: string, file = '<inline>', position?: string): WorkloadError | undefined {
+  const pending: { event: unknown; depth: number }[] = [{ event, depth: 1 }];
+  while (pending.length > 0) {
+    const { event: e, depth } = pending.pop()!;
+    if (!isObject(e) || e.op !== 'repeat' || !Array.isArray(e.body)) continue;
+    if (depth > MAX_REPEAT_DEPTH) {
+      return new WorkloadError(
+        { file, ...(position === undefined ? {} : { position }), ...(path === '' ? {} : { path }) },
+        `repeats nest more than ${MAX_REPEAT_DEPTH} deep in this event: at most ${MAX_REPEAT_DEPTH} repeats may nest inside one another`,
+        'Merge or unroll the inner loops',
+      );
+    }
+    for (const child of e.body) pending.push({ event: child, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** `.id`, `.fields.next`, `.fields["a b"]`, `.items[2]`: a member's path after its event's. */
+function memberPath(eventPath: string, ...keys: (string | number)[]): string {
+  let s = eventPath;
+  for (const key of keys) {
+    if (typeof key === 'number') s += `[${key}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) s += `.${key}`;
+    else s += `[${JSON.stringify(key)}]`;
+  }
+  return s;
+}
+
+/** The ids and object references of an event, with their keys: the strings where `{name}` must name
+ * a loop variable. Dict keys, field names, labels and function names are not among them. */
+function referenceStrings(event: PlainEvent): [(string | number)[], string][] {
+  const out: [(string | number)[], string][] = [];
+  const add = (keys: (string | number)[], value: unknown): void => {
+    if (typeof value === 'string') out.push([keys, value]);
+  };
+  switch (event.op) {
+    case 'alloc':
+      add(['id'], event.id);
+      if (event.fields) for (const key of Object.keys(event.fields)) add(['fields', key], event.fields[key]);
+      event.items?.forEach((item, k) => add(['items', k], item));
+      add(['into', 'obj'], event.into?.obj);
+      break;
+    case 'weakref':
+      add(['id'], event.id);
+      add(['to'], event.to);
+      add(['into', 'obj'], event.into?.obj);
+      break;
+    case 'ref':
+    case 'unref':
+      add(['from'], event.from);
+      add(['to'], event.to);
+      break;
+    case 'bind':
+      add(['to'], event.to);
+      break;
+    case 'incref':
+    case 'decref':
+    case 'resize':
+      add(['id'], event.id);
+      break;
+    case 'return':
+      add(['value'], event.value);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function unknownPlaceholderError(
+  file: string,
+  eventPath: string,
+  keys: (string | number)[],
+  text: string,
+  name: string,
+  scope: readonly string[],
+  extra: Partial<Location>,
+): WorkloadError {
+  const what = keys[0] === 'id' ? 'id' : 'reference';
+  return new WorkloadError(
+    { file, ...extra, path: memberPath(eventPath, ...keys) },
+    `{${name}} in ${what} ${JSON.stringify(text)}: '${name}' is not the variable of any enclosing repeat`,
+    `In ids and references {name} stands for an enclosing repeat's iteration index; here that is ${scope.map((v) => `{${v}}`).join(', ')}`,
+  );
+}
+
+/**
+ * The problems of the repeats in `event`, found without expanding anything: a nested repeat that
+ * reuses the variable of an enclosing one, and an id or reference whose `{name}` names no enclosing
+ * loop variable (elsewhere — dict keys, labels — such braces are text). `path` is the event's own
+ * path (`events[3]`; `''` for the root of an NDJSON line, whose errors then carry `position`).
  */
 export function checkRepeatVariables(event: Event, path: string, file = '<inline>', position?: string): WorkloadError[] {
   const problems: WorkloadError[] = [];
@@ -224,10 +328,25 @@ export function checkRepeatVariables(event: Event, path: string, file = '<inline
     else scopeDepth.set(repeat.var, depth);
     scopeVars.push(repeat.var);
     scopePaths.push(repeatPath);
-    for (let k = repeat.body.length - 1; k >= 0; k--) {
+    const nested: { event: RepeatEvent; path: string; depth: number }[] = [];
+    for (let k = 0; k < repeat.body.length; k++) {
       const e = repeat.body[k]!;
-      if (e.op === 'repeat') pending.push({ event: e, path: childPath(repeatPath, k, depth > 0), depth: depth + 1 });
+      const eventPath = childPath(repeatPath, k, depth > 0);
+      if (e.op === 'repeat') {
+        nested.push({ event: e, path: eventPath, depth: depth + 1 });
+        continue;
+      }
+      for (const [keys, text] of referenceStrings(e)) {
+        if (text.indexOf('{') < 0) continue;
+        VAR_REFERENCE.lastIndex = 0;
+        for (let m = VAR_REFERENCE.exec(text); m !== null; m = VAR_REFERENCE.exec(text)) {
+          if (scopeDepth.has(m[1]!)) continue;
+          problems.push(unknownPlaceholderError(file, eventPath, keys, text, m[1]!, [...scopeDepth.keys()], extra));
+          break;
+        }
+      }
     }
+    for (let k = nested.length - 1; k >= 0; k--) pending.push(nested[k]!);
   }
   return problems;
 }
@@ -267,14 +386,27 @@ export class Expander {
   constructor(
     private readonly file: string,
     private readonly pathOf: TopLevelPath,
+    /** Holds the bytes the expanded events allocate to 2^53−1 (budget.ts); none in unit tests. */
+    private readonly budget?: AllocationBudget,
   ) {}
 
   /** The top-level event at `position` itself when it is not a repeat; otherwise enters it (see
    * `next`) and returns null. */
   start(event: Event, position: number): SourcedEvent | null {
-    if (event.op !== 'repeat') return new ExpandedEvent(event, this.index++, NO_ITERATIONS as Iteration[], position, this.pathOf);
+    if (event.op !== 'repeat') {
+      return this.charged(new ExpandedEvent(event, this.index++, NO_ITERATIONS as Iteration[], position, this.pathOf));
+    }
     this.enter(event, this.pathOf(position));
     return null;
+  }
+
+  /** `e`, once the budget has room for what it allocates. */
+  private charged(e: ExpandedEvent): ExpandedEvent {
+    if (this.budget === undefined || this.budget.charge(e.event)) return e;
+    const location: Location = { file: this.file, eventIndex: e.index, path: e.path, iterations: e.iterations.slice() };
+    // The line the event states; one it inherits is known only to replay.
+    if (e.event.line !== undefined) location.sourceLine = e.event.line;
+    throw new WorkloadError(location, BUDGET_REASON, BUDGET_HINT);
   }
 
   /** The next event of the repeat being expanded, or null when it is done. */
@@ -301,7 +433,7 @@ export class Expander {
       }
       const e = c.template === null ? c.event : (fillObject(c.template, c.event as Record<string, unknown>, this.indices) as PlainEvent);
       const iterations = frame.iterations ?? this.iterationsAt(depth);
-      return new ExpandedEvent(e, this.index++, iterations as Iteration[], c.path, this.pathOf);
+      return this.charged(new ExpandedEvent(e, this.index++, iterations as Iteration[], c.path, this.pathOf));
     }
     return null;
   }
@@ -356,8 +488,13 @@ export class Expander {
  * event where it sits in the file (`events[2].body[1]`); `iterations` lists the enclosing repeats'
  * current iterations (shared by the events of one iteration: do not mutate it).
  */
-export function* expandEvents(events: Iterable<Event>, pathPrefix = 'events', file = '<inline>'): Generator<SourcedEvent> {
-  const expander = new Expander(file, (k) => `${pathPrefix}[${k}]`);
+export function* expandEvents(
+  events: Iterable<Event>,
+  pathPrefix = 'events',
+  file = '<inline>',
+  budget?: AllocationBudget,
+): Generator<SourcedEvent> {
+  const expander = new Expander(file, (k) => `${pathPrefix}[${k}]`, budget);
   let k = 0;
   for (const event of events) {
     let e = expander.start(event, k++);

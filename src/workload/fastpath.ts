@@ -8,7 +8,7 @@
 // The check is conservative: for a JSON value (what JSON.parse or an object literal gives), whatever
 // it accepts zod accepts and returns equal (test/workload-fastpath.test.ts checks that on generated
 // events, valid and nearly valid).
-import { NAME_PATTERN, type PlainEvent } from './schema.js';
+import { MAX_LINE, MAX_T, NAME_PATTERN, type PlainEvent } from './schema.js';
 
 type Fields = Record<string, unknown>;
 
@@ -40,7 +40,7 @@ function isName(value: unknown): boolean {
 }
 
 /** `fields`: names to references. zod's record leaves a `__proto__` key out of its copy, so such a
- * key goes the slow way. */
+ * key goes the slow way, after which keys.ts puts it back. */
 function isFields(value: unknown): boolean {
   if (!isPlainObject(value)) return false;
   for (const key in value) if (key === '__proto__' || !isNullableRef(value[key])) return false;
@@ -68,11 +68,11 @@ function isCommonKey(key: string, value: unknown): boolean {
     case 'op':
       return true;
     case 'line':
-      return isInteger(value, 1);
+      return isInteger(value, 1) && (value as number) <= MAX_LINE;
     case 'file':
       return isNonEmptyString(value);
     case 't':
-      return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+      return typeof value === 'number' && value >= 0 && value <= MAX_T;
     default:
       return false;
   }

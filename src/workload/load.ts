@@ -4,11 +4,13 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { z } from 'zod';
+import { AllocationBudget } from './budget.js';
 import { WorkloadError, WorkloadErrors } from './errors.js';
-import { checkRepeatVariables, expandEvents, Expander } from './expand.js';
+import { checkRepeatDepth, checkRepeatVariables, expandEvents, Expander } from './expand.js';
 import { passesAsIs } from './fastpath.js';
+import { documentKeyIssues, eventKeyIssues, headerKeyIssues, restoreEventKeys, restoreHeaderKeys } from './keys.js';
 import type { LoadedWorkload, SourcedEvent } from './loaded.js';
-import { LineReader } from './lines.js';
+import { LineReader, LineTooLongError } from './lines.js';
 import { eventSchema, headerSchema, workloadSchema, type Event, type WorkloadHeader } from './schema.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -232,6 +234,8 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v);
+  // JSON.parse reads a number beyond the double range (1e400) as Infinity.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `a number too large to hold (${v})`;
   return String(v);
 }
 
@@ -239,13 +243,23 @@ function plural(n: number | bigint, word: string): string {
   return `${n} ${word}${n === 1 || n === 1n ? '' : 's'}`;
 }
 
+/** zod's own wording of an issue (which we replace) rather than a message the schema sets. */
+function isZodWording(message: string): boolean {
+  return /^(Invalid|Too (small|big)|Unrecognized)/.test(message);
+}
+
+/** A type zod names as the user would: `int` is a whole number. */
+function typeName(expected: string): string {
+  return expected === 'int' ? 'a whole number' : expected;
+}
+
 /** Zod's issue in the user's words; the value at the path is named where that helps. */
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case 'invalid_type':
-      if (value === undefined) return `missing (expected ${issue.expected})`;
-      return `expected ${issue.expected}, got ${describeValue(value)}`;
+      if (value === undefined) return `missing (expected ${typeName(issue.expected)})`;
+      return `expected ${typeName(issue.expected)}, got ${describeValue(value)}`;
     case 'invalid_union': {
       // A discriminated union names its discriminator and, at run time, the valid options.
       const options = (issue as { options?: unknown[] }).options?.map(String).join(', ');
@@ -253,19 +267,26 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
         if (value === undefined) return `missing "${issue.discriminator}" (one of ${options})`;
         return `unknown ${issue.discriminator} ${describeValue(value)}: expected one of ${options}`;
       }
+      if (value === undefined) return 'missing';
+      if (isZodWording(issue.message)) return `not a valid value here, got ${describeValue(value)}`;
       return `${issue.message}, got ${describeValue(value)}`;
     }
     case 'unrecognized_keys':
       return issue.keys.length === 1
-        ? `unknown property "${issue.keys[0]}"`
-        : `unknown properties ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    case 'invalid_value':
-      if (issue.message.startsWith('Invalid')) {
-        return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`;
+        ? `unknown property ${JSON.stringify(issue.keys[0])}`
+        : `unknown properties ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    case 'invalid_value': {
+      const expected = issue.values.map((v) => JSON.stringify(v)).join(' or ');
+      if (value === undefined) {
+        const key = issue.path[issue.path.length - 1];
+        return typeof key === 'string' ? `missing (write ${JSON.stringify(key)}: ${expected})` : `missing (expected ${expected})`;
       }
+      if (isZodWording(issue.message)) return `expected ${expected}, got ${describeValue(value)}`;
       return `${issue.message}, got ${describeValue(value)}`;
+    }
     case 'too_small':
     case 'too_big': {
+      if (!isZodWording(issue.message)) return `${issue.message}, got ${describeValue(value)}`;
       const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       if (issue.origin === 'array') {
@@ -278,9 +299,10 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     }
     case 'invalid_format':
     case 'custom':
+      if (isZodWording(issue.message)) return `not in the expected format, got ${describeValue(value)}`;
       return `${issue.message}, got ${describeValue(value)}`;
     default:
-      return issue.message;
+      return isZodWording(issue.message) ? `not valid here, got ${describeValue(value)}` : issue.message;
   }
 }
 
@@ -321,39 +343,63 @@ function splitHeader(workload: z.infer<typeof workloadSchema>): Document {
   return { header, events };
 }
 
+/** The first `repeat` of the document nested too deep, before zod (whose recursion it would
+ * overflow) sees it. */
+function checkDocumentDepth(obj: unknown, file: string): void {
+  const events = (obj as { events?: unknown } | null)?.events;
+  if (typeof obj !== 'object' || !Array.isArray(events)) return;
+  for (let k = 0; k < events.length; k++) {
+    const event: unknown = events[k];
+    if (typeof event !== 'object' || event === null || (event as { op?: unknown }).op !== 'repeat') continue;
+    const tooDeep = checkRepeatDepth(event, `events[${k}]`, file);
+    if (tooDeep !== undefined) throw tooDeep;
+  }
+}
+
+/** An event through `passesAsIs` (fastpath.ts) or, when that cannot vouch for it, zod; null when it
+ * is invalid. */
+function parseEvent(event: unknown): Event | null {
+  if (passesAsIs(event)) return event;
+  const parsed = eventSchema.safeParse(event);
+  if (!parsed.success || eventKeyIssues(event).length > 0) return null;
+  restoreEventKeys(event, parsed.data as Event);
+  return parsed.data as Event;
+}
+
 /**
- * The header through zod and each event through `passesAsIs` (fastpath.ts) or, when that cannot
- * vouch for it, zod; undefined at the first problem. Unlike `workloadSchema` this copies no event
- * that passes as it is.
+ * The header through zod and each event through `parseEvent`; undefined at the first problem.
+ * Unlike `workloadSchema` this copies no event that passes as it is.
  */
 function validateByParts(obj: unknown): Document | undefined {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
   const { events, ...rest } = obj as { events?: unknown };
   if (!Array.isArray(events)) return undefined;
   const header = headerSchema.safeParse(rest);
-  if (!header.success) return undefined;
+  if (!header.success || headerKeyIssues(rest).length > 0) return undefined;
+  restoreHeaderKeys(rest, header.data);
   const valid = new Array<Event>(events.length);
   for (let k = 0; k < events.length; k++) {
-    const event: unknown = events[k];
-    if (passesAsIs(event)) {
-      valid[k] = event;
-      continue;
-    }
-    const parsed = eventSchema.safeParse(event);
-    if (!parsed.success) return undefined;
-    valid[k] = parsed.data as Event;
+    const event = parseEvent(events[k]);
+    if (event === null) return undefined;
+    valid[k] = event;
   }
   return { header: header.data, events: valid };
 }
 
 /** A parsed `.json` document as a header and top-level events; every problem is reported at once. */
 function validateDocument(obj: unknown, file: string): Document {
+  checkDocumentDepth(obj, file);
   let document = validateByParts(obj);
   if (document === undefined) {
-    // Something is wrong: zod reads the whole document, which names every problem in order.
+    // Something is wrong: zod reads the whole document, which names every problem in order
+    // (then come the `__proto__` keys zod skips, keys.ts).
     const parsed = workloadSchema.safeParse(obj);
-    if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file));
+    const issues = [...(parsed.error?.issues ?? []), ...documentKeyIssues(obj)];
+    if (!parsed.success || issues.length > 0) throw new WorkloadErrors(issueErrors(issues, obj, file));
     document = splitHeader(parsed.data);
+    restoreHeaderKeys(obj, document.header);
+    const inputEvents = (obj as { events: unknown[] }).events;
+    for (let k = 0; k < document.events.length; k++) restoreEventKeys(inputEvents[k], document.events[k]!);
   }
   const nesting: WorkloadError[] = [];
   for (let k = 0; k < document.events.length; k++) {
@@ -368,7 +414,9 @@ function validateDocument(obj: unknown, file: string): Document {
 export function workloadFromObject(obj: unknown, file = '<inline>'): LoadedWorkload {
   const { header, events } = validateDocument(obj, file);
   // The caller holds the document anyway: each iteration expands it afresh, so it may be replayed again.
-  const iterable: Iterable<SourcedEvent> = { [Symbol.iterator]: () => expandEvents(events, 'events', file) };
+  const iterable: Iterable<SourcedEvent> = {
+    [Symbol.iterator]: () => expandEvents(events, 'events', file, new AllocationBudget(header)),
+  };
   return { file, header, events: iterable };
 }
 
@@ -386,22 +434,35 @@ function* takeEach<T>(items: (T | undefined)[]): Generator<T> {
  * go of each top-level event once it is expanded (replay's memory need not include the whole
  * document); a later pass reads the file again.
  */
-function fileEvents(file: string, events: Event[]): Iterable<SourcedEvent> {
+function fileEvents(file: string, header: WorkloadHeader, events: Event[]): Iterable<SourcedEvent> {
   let unread: Event[] | undefined = events;
   return {
     [Symbol.iterator]: () => {
       const source = unread ?? validateDocument(parseWorkloadJson(readTextSync(file), file), file).events;
       unread = undefined;
-      return expandEvents(takeEach(source), 'events', file);
+      return expandEvents(takeEach(source), 'events', file, new AllocationBudget(header));
     },
   };
 }
 
-function ioReason(err: unknown): string {
+/** Node's ways of saying that a file does not fit in one string (about 512 MiB of text) or buffer. */
+function isTooLarge(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ERR_STRING_TOO_LONG') return 'cannot read file: too large for one JSON document (write it as NDJSON: a header line, then one event per line)';
+  return (
+    e?.code === 'ERR_STRING_TOO_LONG' ||
+    e?.code === 'ERR_FS_FILE_TOO_LARGE' ||
+    (err instanceof RangeError && /Invalid string length|Array buffer allocation failed/.test(err.message))
+  );
+}
+
+/** Why a `.json` file (or, with `ndjson`, an NDJSON file) could not be read. */
+export function ioReason(err: unknown, ndjson = false): string {
+  if (!ndjson && isTooLarge(err)) {
+    return 'cannot read file: too large for one JSON document (write it as NDJSON: a header line, then one event per line)';
+  }
+  const e = err as NodeJS.ErrnoException;
   // "ENOENT: no such file or directory, open 'x.json'": the file is named already.
-  const message = (e.message ?? String(err)).replace(/, \w+ '.*'$/, '');
+  const message = (e?.message ?? String(err)).replace(/, \w+ '.*'$/, '');
   return `cannot read file: ${message}`;
 }
 
@@ -428,16 +489,28 @@ export async function loadWorkload(file: string): Promise<LoadedWorkload> {
     throw new WorkloadError({ file }, ioReason(err));
   }
   const { header, events } = validateDocument(parseWorkloadJson(text, file), file);
-  return { file, header, events: fileEvents(file, events) };
+  return { file, header, events: fileEvents(file, header, events) };
 }
 
-function parseLine(text: string, lineNumber: number, file: string): unknown {
+// ---------------------------------------------------------------------------------------------
+// NDJSON
+
+const linePath = (lineNumber: number): string => `line ${lineNumber}`;
+
+/** The line's JSON value, or the syntax error (its column is 1-based). */
+function parseLine(text: string): { value: unknown } | { column: number; message: string } {
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch (err) {
     const { offset, message } = syntaxError(text, (err as Error).message);
-    throw new WorkloadError({ file, position: `line ${lineNumber}` }, `invalid JSON at column ${offset + 1}: ${message}`);
+    return { column: offset + 1, message };
   }
+}
+
+function lineValue(text: string, lineNumber: number, file: string): unknown {
+  const parsed = parseLine(text);
+  if ('value' in parsed) return parsed.value;
+  throw new WorkloadError({ file, position: linePath(lineNumber) }, `invalid JSON at column ${parsed.column}: ${parsed.message}`);
 }
 
 /** Blank lines are skipped. Nearly every line starts with `{`; only the others need a closer look. */
@@ -445,19 +518,45 @@ function isBlank(text: string): boolean {
   return text.charCodeAt(0) !== 0x7b && text.trim() === '';
 }
 
-const linePath = (lineNumber: number): string => `line ${lineNumber}`;
+/** More lines from the file; a line over the cap or a read error is the workload's problem. */
+function fill(lines: LineReader, file: string): boolean {
+  try {
+    return lines.fill();
+  } catch (err) {
+    if (err instanceof LineTooLongError) {
+      throw new WorkloadError(
+        { file, position: linePath(err.lineNumber) },
+        `line longer than ${formatMiB(err.maxLineBytes)}: memprof reads lines of at most ${formatMiB(err.maxLineBytes)} (${err.maxLineBytes} bytes)`,
+        'Each line holds the header or one event: build a large container with several events',
+      );
+    }
+    throw new WorkloadError({ file, position: linePath(lines.lineNumber + 1) }, ioReason(err, true));
+  }
+}
+
+function formatMiB(bytes: number): string {
+  return bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
+}
 
 /** The event on an NDJSON line, validated. */
 function eventOnLine(text: string, lineNumber: number, file: string): Event {
-  const obj = parseLine(text, lineNumber, file);
+  const obj = lineValue(text, lineNumber, file);
   if (passesAsIs(obj)) return obj;
   const position = linePath(lineNumber);
+  const tooDeep = checkRepeatDepth(obj, '', file, position);
+  if (tooDeep !== undefined) throw tooDeep;
   const parsed = eventSchema.safeParse(obj);
-  if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
+  const issues = [...(parsed.error?.issues ?? []), ...eventKeyIssues(obj)];
+  if (!parsed.success || issues.length > 0) throw new WorkloadErrors(issueErrors(issues, obj, file, position));
   const event = parsed.data as Event;
+  restoreEventKeys(obj, event);
   const nesting = checkRepeatVariables(event, '', file, position);
   if (nesting.length > 0) throw new WorkloadErrors(nesting);
   return event;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The header: the first line that is not blank. */
@@ -465,7 +564,7 @@ function readHeader(lines: LineReader, file: string): WorkloadHeader {
   for (;;) {
     const text = lines.next();
     if (text === null) {
-      if (lines.fill()) continue;
+      if (fill(lines, file)) continue;
       throw new WorkloadError(
         { file, position: linePath(lines.lineNumber + 1) },
         'no header: the first line must be the header object',
@@ -473,18 +572,42 @@ function readHeader(lines: LineReader, file: string): WorkloadHeader {
       );
     }
     if (isBlank(text)) continue;
-    const position = linePath(lines.lineNumber);
-    const obj = parseLine(text, lines.lineNumber, file);
-    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && 'events' in obj) {
+    const lineNumber = lines.lineNumber;
+    const position = linePath(lineNumber);
+    const first = lineNumber === 1 ? 'line 1' : 'the first line that is not blank';
+    const parsed = parseLine(text);
+    if (!('value' in parsed)) {
+      // `{` alone, or `{"version": 1,`: the header goes on over several lines, as in a
+      // pretty-printed .json document.
+      if (parsed.message === 'unexpected end of input') {
+        throw new WorkloadError(
+          { file, position },
+          `invalid JSON at column ${parsed.column}: the line ends before its value does: ${first} must be the header object, whole on one line`,
+          'An NDJSON file holds one JSON value per line, the header first (like {"version": 1}), then one event per line; name a pretty-printed document .json',
+        );
+      }
+      throw new WorkloadError({ file, position }, `invalid JSON at column ${parsed.column}: ${parsed.message}`);
+    }
+    const obj = parsed.value;
+    if (isObject(obj) && 'events' in obj) {
       throw new WorkloadError(
         { file, position, path: 'events' },
         'the header line holds no "events" in an NDJSON file',
         'Write each event on its own line after the header',
       );
     }
-    const parsed = headerSchema.safeParse(obj);
-    if (!parsed.success) throw new WorkloadErrors(issueErrors(parsed.error.issues, obj, file, position));
-    return parsed.data;
+    if (isObject(obj) && !('version' in obj) && 'op' in obj) {
+      throw new WorkloadError(
+        { file, position },
+        `no header: ${first} must be the header object, but it holds an event${typeof obj.op === 'string' ? ` (op ${JSON.stringify(obj.op)})` : ''}`,
+        'Start the file with a line like {"version": 1}, then write one event per line',
+      );
+    }
+    const header = headerSchema.safeParse(obj);
+    const issues = [...(header.error?.issues ?? []), ...headerKeyIssues(obj)];
+    if (!header.success || issues.length > 0) throw new WorkloadErrors(issueErrors(issues, obj, file, position));
+    restoreHeaderKeys(obj, header.data);
+    return header.data;
   }
 }
 
@@ -492,8 +615,8 @@ function readHeader(lines: LineReader, file: string): WorkloadHeader {
  * The events after the header, expanded. Lines come a chunk at a time; within a chunk an event
  * costs its parse, its check and one step of this generator.
  */
-function* ndjsonEvents(lines: LineReader, file: string): Generator<SourcedEvent> {
-  const expander = new Expander(file, linePath);
+function* ndjsonEvents(lines: LineReader, file: string, header: WorkloadHeader): Generator<SourcedEvent> {
+  const expander = new Expander(file, linePath, new AllocationBudget(header));
   try {
     for (;;) {
       for (let text = lines.next(); text !== null; text = lines.next()) {
@@ -505,13 +628,7 @@ function* ndjsonEvents(lines: LineReader, file: string): Generator<SourcedEvent>
         }
         while ((e = expander.next()) !== null) yield e;
       }
-      let more: boolean;
-      try {
-        more = lines.fill();
-      } catch (err) {
-        throw new WorkloadError({ file, position: linePath(lines.lineNumber + 1) }, ioReason(err));
-      }
-      if (!more) return;
+      if (!fill(lines, file)) return;
     }
   } finally {
     lines.close();
@@ -523,15 +640,15 @@ function loadNdjson(file: string): LoadedWorkload {
   try {
     lines = LineReader.open(file);
   } catch (err) {
-    throw new WorkloadError({ file }, ioReason(err));
+    throw new WorkloadError({ file }, ioReason(err, true));
   }
   let header: WorkloadHeader;
   try {
+    // Read errors become input problems in `fill`; anything else here is a bug.
     header = readHeader(lines, file);
   } catch (err) {
     lines.close();
-    if (err instanceof WorkloadError || err instanceof WorkloadErrors) throw err;
-    throw new WorkloadError({ file }, ioReason(err));
+    throw err;
   }
-  return { file, header, events: ndjsonEvents(lines, file) };
+  return { file, header, events: ndjsonEvents(lines, file, header) };
 }

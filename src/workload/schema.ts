@@ -2,17 +2,79 @@
 // `memprof schema` prints z.toJSONSchema of `workloadSchema`; nothing else describes the format.
 import { z } from 'zod';
 
+// ---------------------------------------------------------------------------------------------
+// Ranges
+//
+// Every number a workload holds has a documented range, so that whatever a hostile file says, the
+// figures memprof computes stay exact and every loop over them ends. Byte counts are JavaScript
+// numbers: exact up to 2^53−1, so that is the largest size, and the loader also holds the bytes a
+// whole trace allocates to it (see budget.ts).
+
+/** The largest byte count: sizes, `baseline`, and the bytes a trace allocates in all. */
+export const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+export const SIZE_RANGE_MESSAGE = `sizes are whole bytes from 0 to 2^53−1 (${MAX_BYTES})`;
+/** Largest `t` (virtual ms, about 285,000 years): clock arithmetic stays exact to the millisecond. */
+export const MAX_T = Number.MAX_SAFE_INTEGER;
+/** Largest `line`: CPython's line numbers are C ints. */
+export const MAX_LINE = 2 ** 31 - 1;
+/** Largest `repeat.count`, a generation threshold: C ints in CPython (`gc.set_threshold` raises
+ * OverflowError above). */
+export const MAX_COUNT = 2 ** 31 - 1;
+export const MAX_THRESHOLD = 2 ** 31 - 1;
+/** Largest `gc.startupObjects`: each is an object in memprof's heap (1,000,000 take ~400 MB). */
+export const MAX_STARTUP_OBJECTS = 1_000_000;
+/** Largest nesting of `repeat`s (checked before the schema, which recurses per level). */
+export const MAX_REPEAT_DEPTH = 100;
+/** Largest NDJSON line, in bytes. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
 /** `"64 MiB"`, `"1.5 KB"`, `512`: 1024-based units; KB/MB/GB mean the same as KiB/MiB/GiB. */
 export const SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$/;
 
+const UNIT_SHIFT: Record<string, number> = { B: 0, KiB: 10, KB: 10, MiB: 20, MB: 20, GiB: 30, GB: 30 };
+
+/**
+ * The bytes a size string stands for, computed exactly (`"1.5 KiB"` is 1536), or undefined when it
+ * is not a size, not a whole number of bytes (`"0.3 B"`, `"0.1 MiB"`) or more than MAX_BYTES.
+ */
+export function sizeStringBytes(text: string): number | undefined {
+  const m = SIZE_PATTERN.exec(text);
+  if (!m) return undefined;
+  const [whole, fraction = ''] = m[1]!.split('.') as [string, string?];
+  const shift = UNIT_SHIFT[m[2] ?? 'B']!;
+  const intDigits = whole.replace(/^0+/, '');
+  const fracDigits = fraction.replace(/0+$/, '');
+  // MAX_BYTES has 16 digits; a unit's 2^shift bytes can be a whole number only with at most `shift`
+  // decimals. Longer digit strings need no arithmetic (nor a costly BigInt).
+  if (intDigits.length > 16 || fracDigits.length > shift) return undefined;
+  const scaled = BigInt(intDigits + fracDigits || '0') << BigInt(shift);
+  const denominator = 10n ** BigInt(fracDigits.length);
+  if (scaled % denominator !== 0n) return undefined;
+  const bytes = scaled / denominator;
+  return bytes <= BigInt(MAX_BYTES) ? Number(bytes) : undefined;
+}
+
+// zod's int is a safe integer: at most 2^53−1 (MAX_BYTES) either way.
+const sizeNumberSchema = z.number().int({ error: SIZE_RANGE_MESSAGE }).min(0, { error: SIZE_RANGE_MESSAGE });
+
+const sizeStringSchema = z
+  .string()
+  .regex(SIZE_PATTERN, {
+    error: 'not a size: write bytes as a number or a string like "64 MiB" (units B, KiB, MiB, GiB)',
+  })
+  .refine((s) => !SIZE_PATTERN.test(s) || sizeStringBytes(s) !== undefined, { error: SIZE_RANGE_MESSAGE });
+
 export const sizeSchema = z
-  .union([
-    z.number().int().nonnegative(),
-    z.string().regex(SIZE_PATTERN, {
-      message: 'not a size: write bytes as a number or a string like "64 MiB" (units B, KiB, MiB, GiB)',
-    }),
-  ])
-  .describe('bytes: a number, or a string like "64 MiB" (units B, KiB, MiB, GiB; KB/MB/GB accepted as the same)');
+  .union([sizeNumberSchema, sizeStringSchema], {
+    // Both options failed at their type: a fraction or a number beyond the range (zod's int check
+    // stops there), or neither a number nor a string.
+    error: (issue) =>
+      typeof issue.input === 'number' ? SIZE_RANGE_MESSAGE : 'not a size: write whole bytes as a number or a string like "64 MiB"',
+  })
+  .describe(
+    `bytes: a whole number from 0 to 2^53−1 (${MAX_BYTES}), or a string like "64 MiB" or "1.5 KiB" that comes out whole ` +
+      '(units B, KiB, MiB, GiB; KB/MB/GB accepted as the same)',
+  );
 
 /** An object id (`"n42"`) or `"$name"` (the object a name is bound to). */
 export const refSchema = z
@@ -20,7 +82,7 @@ export const refSchema = z
   .min(1)
   .describe('an object id ("n42"), or "$name": the object bound to name in the current frame, else the module');
 
-const nullableRef = refSchema.nullable().describe('an object reference, or null for None');
+export const nullableRefSchema = refSchema.nullable().describe('an object reference, or null for None');
 /** A Python identifier: a name in a frame, or a repeat's loop variable. */
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -32,19 +94,33 @@ const idSchema = z
   .describe('a new object id: non-empty, not starting with "$", never reused');
 
 export const finalizerSchema = z
-  .union([
-    z.literal('del').describe('a Python __del__ (PEP 442: runs at most once, may resurrect)'),
-    z.literal('legacy').describe('a C-level tp_del: runs on every deallocation; blocks cyclic collection'),
-    z
-      .strictObject({ resurrect: z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/) })
-      .describe('a __del__ that appends self to the module-level list bound to the name'),
-  ])
+  .union(
+    [
+      z.literal('del').describe('a Python __del__ (PEP 442: runs at most once, may resurrect)'),
+      z.literal('legacy').describe('a C-level tp_del: runs on every deallocation; blocks cyclic collection'),
+      z
+        .strictObject({ resurrect: z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, { error: 'not a "$name" (a $ and a Python name)' }) })
+        .describe('a __del__ that appends self to the module-level list bound to the name'),
+    ],
+    { error: 'not a finalizer: write "del", "legacy" or {"resurrect": "$name"}' },
+  )
   .describe('the finalizer of a class or object');
 
 const common = {
-  line: z.number().int().min(1).optional().describe('source line (inherited from the previous event of the frame)'),
+  line: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LINE)
+    .optional()
+    .describe(`source line, 1 to 2^31−1 (inherited from the previous event of the frame)`),
   file: z.string().min(1).optional().describe('source file (defaults to source.file; on call: the callee file)'),
-  t: z.number().nonnegative().optional().describe('virtual time in ms (inherited from the previous event)'),
+  t: z
+    .number()
+    .min(0)
+    .max(MAX_T)
+    .optional()
+    .describe(`virtual time in ms, 0 to 2^53−1 (inherited from the previous event)`),
 };
 
 const intoSchema = z.strictObject({
@@ -58,14 +134,17 @@ const allocEvent = z.strictObject({
   id: idSchema,
   type: z.string().min(1).default('object').describe('built-in type or workload class name'),
   size: sizeSchema.optional(),
-  fields: z.record(z.string(), nullableRef).optional().describe('attributes (class instances) or keys (dict)'),
-  items: z.array(nullableRef).optional().describe('items (list, tuple)'),
+  fields: z
+    .record(z.string(), nullableRefSchema)
+    .optional()
+    .describe('attributes (class instances) or keys (dict): any string, "__proto__" and "constructor" included'),
+  items: z.array(nullableRefSchema).optional().describe('items (list, tuple)'),
   as: nameSchema.optional().describe('bind the new object to this name'),
   into: intoSchema.optional().describe('store the new object into another object'),
   global: z.boolean().optional().describe('with as: bind in the module frame'),
   finalizer: finalizerSchema.optional(),
   entries: z
-    .array(z.tuple([refSchema, nullableRef]))
+    .array(z.tuple([refSchema, nullableRefSchema]))
     .optional()
     .describe('dict entries whose keys are objects (`{1: a, obj: b}`): [key, value] pairs, in order'),
   class: refSchema.optional().describe('the type object of a class instance, when the trace has it (a recorded class): the instance holds a reference to it, as CPython instances of heap types do'),
@@ -78,7 +157,7 @@ const refEvent = z.strictObject({
   op: z.literal('ref'),
   ...common,
   from: refSchema,
-  to: nullableRef,
+  to: nullableRefSchema,
   field: z.string().optional().describe('`a.f = b` / `d["f"] = b`: the attribute or str key to store into'),
   key: refSchema.optional().describe('`d[k] = b` with an object key `k`'),
   index: indexSchema.optional().describe('`lst[i] = b`: replaces item i'),
@@ -100,14 +179,14 @@ const insertEvent = z.strictObject({
   ...common,
   from: refSchema.describe('the list'),
   index: indexSchema.describe('the position the new item takes (`lst.insert(i, b)`)'),
-  to: nullableRef,
+  to: nullableRefSchema,
 });
 
 const setItemsEvent = z.strictObject({
   op: z.literal('setitems'),
   ...common,
   from: refSchema.describe('the list'),
-  items: z.array(nullableRef).describe('all its items afterwards: `lst.sort()`, `lst.reverse()`, `lst[a:b] = …`, `lst.extend(…)`, `lst *= n`'),
+  items: z.array(nullableRefSchema).describe('all its items afterwards: `lst.sort()`, `lst.reverse()`, `lst[a:b] = …`, `lst.extend(…)`, `lst *= n`'),
 });
 
 const clearEvent = z.strictObject({
@@ -120,7 +199,7 @@ const bindEvent = z.strictObject({
   op: z.literal('bind'),
   ...common,
   name: nameSchema,
-  to: nullableRef,
+  to: nullableRefSchema,
   global: z.boolean().optional(),
 });
 
@@ -144,7 +223,7 @@ const callEvent = z.strictObject({
 const returnEvent = z.strictObject({
   op: z.literal('return'),
   ...common,
-  value: nullableRef.optional().describe('the return value, kept alive while the frame is left'),
+  value: nullableRefSchema.optional().describe('the return value, kept alive while the frame is left'),
   as: nameSchema.optional().describe('bind the value to this name in the caller'),
   keep: z.boolean().optional().describe("the caller's evaluation stack holds the value until the caller's line execution ends (where it goes is the caller's next events)"),
 });
@@ -172,13 +251,18 @@ const resizeEvent = z.strictObject({
   ...common,
   id: refSchema,
   size: sizeSchema.optional(),
-  by: z.number().int().optional(),
+  by: z
+    .number()
+    .int()
+    .optional()
+    .describe('change of size in bytes, may be negative (whole, at most 2^53−1 either way)'),
 });
 
 const lineEvent = z.strictObject({ op: z.literal('line'), ...common });
 const snapshotEvent = z.strictObject({ op: z.literal('snapshot'), ...common, label: z.string().min(1) });
 
 const generationCounts = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]);
+const thresholdSchema = z.number().int().min(0).max(MAX_THRESHOLD).describe('a collection threshold, 0 to 2^31−1');
 
 const gcCollectEvent = z.strictObject({
   op: z.literal('gc.collect'),
@@ -211,7 +295,7 @@ const gcDisableEvent = z.strictObject({ op: z.literal('gc.disable'), ...common }
 const gcSetThresholdEvent = z.strictObject({
   op: z.literal('gc.set_threshold'),
   ...common,
-  threshold: z.array(z.number().int().nonnegative()).min(1).max(3),
+  threshold: z.array(thresholdSchema).min(1).max(3),
 });
 const gcSetDebugEvent = z.strictObject({
   op: z.literal('gc.set_debug'),
@@ -265,7 +349,7 @@ export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>
   z.strictObject({
     op: z.literal('repeat'),
     ...common,
-    count: z.number().int().nonnegative(),
+    count: z.number().int().min(0).max(MAX_COUNT).describe('iterations, 0 to 2^31−1'),
     var: nameSchema.default('i'),
     body: z.array(eventSchema),
   }),
@@ -299,11 +383,14 @@ export const typeDeclSchema = z.strictObject({
   finalizer: finalizerSchema.optional(),
 });
 
+/** An object count: whole, 0 to 2^53−1. */
+const countSchema = z.number().int().min(0).describe('a number of objects or cycles, 0 to 2^53−1');
+
 export const limitsSchema = z.strictObject({
   leakedBytes: sizeSchema.optional(),
-  leakedObjects: z.number().int().nonnegative().optional(),
-  cycles: z.number().int().nonnegative().optional(),
-  uncollectable: z.number().int().nonnegative().optional(),
+  leakedObjects: countSchema.optional(),
+  cycles: countSchema.optional(),
+  uncollectable: countSchema.optional(),
   peakBytes: sizeSchema.optional(),
   finalBytes: sizeSchema.optional(),
 });
@@ -314,9 +401,15 @@ export const gcConfigSchema = z.strictObject({
     .enum(['model', 'recorded'])
     .default('model')
     .describe('model: automatic collections run when the modelled allocation count crosses threshold 0; recorded: they run where "gc.auto" events say the real run ran them (a recorded trace cannot see every allocation)'),
-  threshold: z.array(z.number().int().nonnegative()).min(1).max(3).optional(),
+  threshold: z.array(thresholdSchema).min(1).max(3).optional(),
   debug: z.array(z.literal('saveall')).default([]),
-  startupObjects: z.number().int().nonnegative().default(0),
+  startupObjects: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_STARTUP_OBJECTS)
+    .default(0)
+    .describe('long-lived objects in generation 2 at the start, 0 to 1,000,000'),
 });
 
 const typeFigures = z.strictObject({ type: z.string(), objects: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
@@ -365,7 +458,10 @@ export const headerSchema = z.strictObject({
     .optional()
     .describe('the source text of more files than `source` (a recorded program and the modules it imported)'),
   gc: gcConfigSchema.optional(),
-  types: z.record(z.string(), typeDeclSchema).default({}),
+  types: z
+    .record(z.string(), typeDeclSchema)
+    .default({})
+    .describe('the workload\'s classes by name: any string, "valueOf" and "__proto__" included'),
   limits: limitsSchema.optional(),
   recorded: recordedSchema.optional(),
 });
@@ -379,12 +475,14 @@ export type Workload = z.infer<typeof workloadSchema>;
 export type Limits = z.infer<typeof limitsSchema>;
 export type TypeDecl = z.infer<typeof typeDeclSchema>;
 
-const UNIT: Record<string, number> = { B: 1, KiB: 1024, KB: 1024, MiB: 1024 ** 2, MB: 1024 ** 2, GiB: 1024 ** 3, GB: 1024 ** 3 };
-
-/** Bytes of a size that passed the schema. */
+/**
+ * Bytes of a size that passed the schema. For those the product is exact: a whole number of bytes
+ * up to 2^53−1 is a multiple of 2^-shift units, which a double holds exactly. A string that is not
+ * whole (only a caller that skipped the schema can hand one over) is rounded to the nearest byte.
+ */
 export function parseSize(size: Size): number {
   if (typeof size === 'number') return size;
   const m = SIZE_PATTERN.exec(size);
   if (!m) throw new Error(`not a size: ${size}`);
-  return Math.round(Number(m[1]) * UNIT[m[2] ?? 'B']!);
+  return Math.round(Number(m[1]) * 2 ** UNIT_SHIFT[m[2] ?? 'B']!);
 }
