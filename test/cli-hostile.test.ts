@@ -249,7 +249,7 @@ describe('numbers are plain decimal, in range, and quoted back as typed', () => 
   }
   bad('jobs', 'a positive integer', ['0', '0x2', '', 'abc', '1.5', '-2']);
   bad('precision', 'an integer from 0 to 12', ['13', '0x1', '', 'abc', '1e1', '-1'], ['run', CLEAN]);
-  bad('max-points', 'an integer from 1 to 50000', ['0', '50001', '1e3', 'abc', ''], ['run', CLEAN]);
+  bad('max-points', 'an integer from 2 to 50000', ['1', '0', '50001', '1e3', 'abc', ''], ['run', CLEAN]);
   bad('interval', 'a positive number', ['0', '0.0', '-1', '1e3', '0x10', 'abc', '', '.5', 'Infinity'], ['run', CLEAN]);
   bad('width', 'an integer from 24 to 1000', ['23', '1001', '0x30', 'abc', ''], ['plot', CLEAN]);
   bad('height', 'an integer from 2 to 500', ['1', '501', '1e1', ''], ['plot', CLEAN]);
@@ -418,7 +418,7 @@ describe('names: empty, `-`, devices, control characters', () => {
     expect(memprof(['plot', join(dir, 'r.json')])).toEqual({
       code: 2,
       stdout: '',
-      stderr: `${join(dir, 'r.json')}: timeline[0].max: not a report memprof can draw: Invalid input: expected number, received string. plot reads the JSON written by "memprof run --format json", or a workload.\n`,
+      stderr: `${join(dir, 'r.json')}: version: not a report memprof can draw: missing (expected string). plot reads the JSON written by "memprof run --format json", or a workload.\n`,
     });
   });
 });

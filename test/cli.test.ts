@@ -56,7 +56,7 @@ describe('memprof --version and --help', () => {
 
 describe('usage errors: one line on stderr, exit code 2, no stack', () => {
   const cases: [string[], string][] = [
-    [[], 'memprof: name a command: run, check, validate, plot, export or schema (see memprof --help)\n'],
+    [[], 'memprof: name a command: run, check, validate, plot, export, schema, record or profile (see memprof --help)\n'],
     [['run'], 'memprof: Not enough non-option arguments: got 0, need at least 1 (see memprof --help)\n'],
     [['run', 'w.json', '--bogus'], 'memprof: Unknown argument: bogus (see memprof --help)\n'],
     [['run', 'w.json', '--precision', '1.5'], "memprof: --precision must be an integer from 0 to 12, got '1.5' (see memprof --help)\n"],

@@ -13,7 +13,7 @@
 // spawn bin/memprof.js as a user would.
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -590,12 +590,18 @@ describe('hostile input through bin/memprof.js', () => {
     }
   });
 
-  it('stops reading /dev/zero named .ndjson at 64 MiB', () => {
+  it('refuses /dev/zero named .ndjson, and stops reading a 65 MiB line of zeros at 64 MiB', () => {
     const zero = join(dir, 'zero.ndjson');
     symlinkSync('/dev/zero', zero);
-    const r = memprof(['validate', zero]);
+    const device = memprof(['validate', zero]);
+    expect(device.stderr).toBe(`${zero}: cannot read file: it is a character device, not a workload file\n`);
+    expect(device.status).toBe(2);
+    const zeros = join(dir, 'zeros.ndjson');
+    writeFileSync(zeros, '');
+    truncateSync(zeros, 65 * 1024 * 1024);
+    const r = memprof(['validate', zeros]);
     expect(r.stderr).toBe(
-      `${zero}: line 1: line longer than 64 MiB: memprof reads lines of at most 64 MiB (67108864 bytes). Each line holds the header or one event: build a large container with several events.\n`,
+      `${zeros}: line 1: line longer than 64 MiB: memprof reads lines of at most 64 MiB (67108864 bytes). Each line holds the header or one event: build a large container with several events.\n`,
     );
     expect(r.status).toBe(2);
   });
@@ -613,7 +619,7 @@ describe('hostile input through bin/memprof.js', () => {
   it('rejects t values up to 1e308 and --max-points 1, and draws t up to 2^53−1 with 2 points', () => {
     const far = tempFile('.json', '{"version":1,"events":[{"op":"line","line":1,"t":0},{"op":"line","line":2,"t":1e308}]}');
     expect(memprof(['run', far, '--max-points', '2']).stderr).toBe(`${far}: events[1].t: must be <= 9007199254740991, got 1e+308\n`);
-    expect(memprof(['run', far, '--max-points', '1']).stderr).toBe("memprof: --max-points must be an integer of at least 2, got '1' (see memprof --help)\n");
+    expect(memprof(['run', far, '--max-points', '1']).stderr).toBe("memprof: --max-points must be an integer from 2 to 50000, got '1' (see memprof --help)\n");
     const wide = tempFile('.json', '{"version":1,"events":[{"op":"line","line":1,"t":0},{"op":"line","line":2,"t":1},{"op":"line","line":3,"t":9007199254740991}]}');
     const r = memprof(['run', wide, '--max-points', '2', '--format', 'json']);
     expect(r.stderr).toBe('');

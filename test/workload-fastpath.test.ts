@@ -118,6 +118,14 @@ describe('the fast path for common events', () => {
       { op: 'gc.collect', generation: 2, line: 8 },
       { op: 'snapshot', label: 'peak', line: 4 },
       { op: 'line', line: 10 },
+      { op: 'alloc', id: 'd1', type: 'dict', entries: [['k1', 'v1'], ['k2', null]], hold: true, line: 11 },
+      { op: 'alloc', id: 'o1', type: 'Node', class: 'C', line: 12 },
+      { op: 'insert', from: 'l1', index: 0, to: 'o1', line: 12 },
+      { op: 'unref', from: 'l1', index: 0, stop: 2, line: 13 },
+      { op: 'ref', from: 'd1', key: 'k1', to: 'o1', line: 13 },
+      { op: 'call', function: 'g', args: ['o1', 'd1'], line: 14 },
+      { op: 'return', value: 'o1', keep: true },
+      { op: 'weakref', id: 'w1', to: 'o1', callback: 'cb', hold: true, line: 15 },
     ];
     for (const event of events) expect(passesAsIs(JSON.parse(JSON.stringify(event))), JSON.stringify(event)).toBe(true);
   });
@@ -132,7 +140,9 @@ describe('the fast path for common events', () => {
       { op: 'line', line: 0 },
       { op: 'line', colour: 'red' },
       { op: 'repeat', count: 1, var: 'i', body: [] },
-      { op: 'weakref', id: 'w', to: 'n1' },
+      { op: 'weakref', id: 'w', to: 'n1', callback: 3 },
+      { op: 'insert', from: 'l', index: -1, to: 'x' },
+      { op: 'alloc', id: 'd', type: 'dict', entries: [['k']] },
       [{ op: 'line' }],
       null,
     ]) {

@@ -95,20 +95,44 @@ function isAllocKey(key: string, value: unknown): boolean {
     case 'into':
       return isInto(value);
     case 'global':
+    case 'hold':
       return typeof value === 'boolean';
+    case 'class':
+      return isRef(value);
+    case 'entries':
+      return isEntries(value);
     default:
       return isCommonKey(key, value);
   }
 }
 
+/** `entries`: [key, value] pairs of a dict with object keys. */
+function isEntries(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let k = 0; k < value.length; k++) {
+    const entry: unknown = value[k];
+    if (!Array.isArray(entry) || entry.length !== 2 || !isRef(entry[0]) || !isNullableRef(entry[1])) return false;
+  }
+  return true;
+}
+
+function isRefList(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let k = 0; k < value.length; k++) if (!isRef(value[k])) return false;
+  return true;
+}
+
 function isRefKey(key: string, value: unknown): boolean {
   switch (key) {
     case 'from':
+    case 'key':
       return isRef(value);
     case 'to':
       return isNullableRef(value);
     case 'field':
       return typeof value === 'string';
+    case 'index':
+      return isInteger(value, 0);
     default:
       return isCommonKey(key, value);
   }
@@ -118,9 +142,70 @@ function isUnrefKey(key: string, value: unknown): boolean {
   switch (key) {
     case 'from':
     case 'to':
+    case 'key':
       return isRef(value);
     case 'field':
       return typeof value === 'string';
+    case 'index':
+    case 'stop':
+      return isInteger(value, 0);
+    default:
+      return isCommonKey(key, value);
+  }
+}
+
+function isInsertKey(key: string, value: unknown): boolean {
+  switch (key) {
+    case 'from':
+      return isRef(value);
+    case 'index':
+      return isInteger(value, 0);
+    case 'to':
+      return isNullableRef(value);
+    default:
+      return isCommonKey(key, value);
+  }
+}
+
+function isSetItemsKey(key: string, value: unknown): boolean {
+  switch (key) {
+    case 'from':
+      return isRef(value);
+    case 'items':
+      return isItems(value);
+    default:
+      return isCommonKey(key, value);
+  }
+}
+
+function isFromKey(key: string, value: unknown): boolean {
+  return key === 'from' ? isRef(value) : isCommonKey(key, value);
+}
+
+function isResizeKey(key: string, value: unknown): boolean {
+  switch (key) {
+    case 'id':
+      return isRef(value);
+    case 'size':
+      return isInteger(value, 0);
+    default:
+      return isCommonKey(key, value);
+  }
+}
+
+function isWeakrefKey(key: string, value: unknown): boolean {
+  switch (key) {
+    case 'id':
+      return isId(value);
+    case 'to':
+      return isRef(value);
+    case 'callback':
+      return typeof value === 'string';
+    case 'as':
+      return isName(value);
+    case 'global':
+    case 'hold':
+      return typeof value === 'boolean';
     default:
       return isCommonKey(key, value);
   }
@@ -155,7 +240,14 @@ function isRefcountKey(key: string, value: unknown): boolean {
 }
 
 function isCallKey(key: string, value: unknown): boolean {
-  return key === 'function' ? isNonEmptyString(value) : isCommonKey(key, value);
+  switch (key) {
+    case 'function':
+      return isNonEmptyString(value);
+    case 'args':
+      return isRefList(value);
+    default:
+      return isCommonKey(key, value);
+  }
 }
 
 function isReturnKey(key: string, value: unknown): boolean {
@@ -164,6 +256,8 @@ function isReturnKey(key: string, value: unknown): boolean {
       return isNullableRef(value);
     case 'as':
       return isName(value);
+    case 'keep':
+      return typeof value === 'boolean';
     default:
       return isCommonKey(key, value);
   }
@@ -214,6 +308,18 @@ export function passesAsIs(value: unknown): value is PlainEvent {
       return 'label' in value && everyKey(value, isSnapshotKey);
     case 'gc.collect':
       return 'generation' in value && everyKey(value, isCollectKey);
+    case 'insert':
+      return 'from' in value && 'index' in value && 'to' in value && everyKey(value, isInsertKey);
+    case 'setitems':
+      return 'from' in value && 'items' in value && everyKey(value, isSetItemsKey);
+    case 'clear':
+      return 'from' in value && everyKey(value, isFromKey);
+    case 'hold':
+      return 'id' in value && everyKey(value, isRefcountKey);
+    case 'resize':
+      return 'id' in value && 'size' in value && everyKey(value, isResizeKey);
+    case 'weakref':
+      return 'id' in value && 'to' in value && everyKey(value, isWeakrefKey);
     default:
       return false;
   }
