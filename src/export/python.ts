@@ -498,6 +498,8 @@ class PythonExporter {
       const text = this.loaded.header.source?.lines[event.line - 1];
       this.emit(`# line ${event.line}${text !== undefined && text.trim() !== '' ? `: ${pyComment(text.trim())}` : ''}`);
     }
+    const recordedOnly = RECORDED_PROPERTIES.find((key) => key in event);
+    if (recordedOnly !== undefined) this.fail(`"${recordedOnly}" cannot be exported: it describes a recorded program`, RECORDED_HINT);
     switch (event.op) {
       case 'alloc':
         return this.alloc(event);
@@ -596,6 +598,12 @@ class PythonExporter {
         return this.emit('_mp_gc.unfreeze()');
       case 'gc.garbage.clear':
         return this.emit('_mp_gc.garbage.clear()');
+      case 'insert':
+      case 'setitems':
+      case 'clear':
+      case 'hold':
+      case 'gc.auto':
+        return this.fail(`"${event.op}" cannot be exported: it describes a recorded program`, RECORDED_HINT);
     }
   }
 
@@ -856,9 +864,16 @@ class PythonExporter {
   }
 }
 
+/** What only a recorder writes: the exporter has no Python for it. */
+const RECORDED_PROPERTIES = ['entries', 'class', 'hold', 'length', 'key', 'index', 'stop', 'args', 'keep'] as const;
+const RECORDED_HINT = 'Run that program itself; export --python writes a script for a hand-written workload';
+
 /** The Python script for a workload (SPEC §4.5). */
 export async function exportPython(loaded: LoadedWorkload, options: ExportOptions = {}): Promise<string> {
   const python = options.python ?? loaded.header.python;
+  if (loaded.header.recorded !== undefined) {
+    throw new WorkloadError({ file: loaded.file }, 'a recorded trace cannot be exported: it was recorded from a Python program', RECORDED_HINT);
+  }
   const exporter = new PythonExporter(loaded, python, options.maxScriptChars);
   for await (const sourced of loaded.events as AsyncIterable<{ event: PlainEvent; index: number }>) {
     exporter.handle(sourced.event, sourced.index);

@@ -327,7 +327,7 @@ export class Replay {
       }
       case 'setitems': {
         const list = this.list(ev.from);
-        heap.setItems(list, ev.items.map((r) => this.resolveNullable(r)));
+        heap.setItems(list, this.itemList(ev.items, ev.length));
         return;
       }
       case 'clear': {
@@ -404,7 +404,10 @@ export class Replay {
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
     }
     const values = names.length === 0 ? NONE : names.map((name) => this.resolveNullable(ev.fields![name]!));
-    const items = ev.items === undefined || ev.items.length === 0 ? NONE : ev.items.map((r) => this.resolveNullable(r));
+    if (ev.length !== undefined && cls.kind !== Kind.List && cls.kind !== Kind.Tuple) {
+      this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a list or a tuple takes a "length"`, 'Omit "length"');
+    }
+    const items = this.itemList(ev.items ?? NONE, ev.length);
     if (ev.entries !== undefined && ev.entries.length > 0 && cls.kind !== Kind.Dict) {
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a dict takes "entries"`, 'Give "fields" or "items"');
     }
@@ -529,6 +532,17 @@ export class Replay {
 
   // ---------------------------------------------------------------------------------------------
   // References and checks
+
+  /** An event's items, then null up to its `length`: values the trace does not follow. */
+  private itemList(refs: readonly (string | null)[], length: number | undefined): readonly (PyObject | null)[] {
+    if (length !== undefined && length < refs.length) {
+      this.fail(`"length" ${length} is less than the ${refs.length} items given`, 'Give a length of at least the number of items, or omit it');
+    }
+    if (refs.length === 0 && !length) return NONE;
+    const items: (PyObject | null)[] = new Array<PyObject | null>(length ?? refs.length).fill(null);
+    for (let i = 0; i < refs.length; i++) items[i] = this.resolveNullable(refs[i]!);
+    return items;
+  }
 
   private resolveNullable(ref: string | null): PyObject | null {
     if (ref === null) return null;

@@ -8,7 +8,7 @@
 // The check is conservative: for a JSON value (what JSON.parse or an object literal gives), whatever
 // it accepts zod accepts and returns equal (test/workload-fastpath.test.ts checks that on generated
 // events, valid and nearly valid).
-import { MAX_LINE, MAX_T, NAME_PATTERN, type PlainEvent } from './schema.js';
+import { MAX_LENGTH, MAX_LINE, MAX_T, NAME_PATTERN, type PlainEvent } from './schema.js';
 
 type Fields = Record<string, unknown>;
 
@@ -18,6 +18,10 @@ function isPlainObject(value: unknown): value is Fields {
 
 function isInteger(value: unknown, min: number): boolean {
   return Number.isSafeInteger(value) && (value as number) >= min;
+}
+
+function isLength(value: unknown): boolean {
+  return isInteger(value, 0) && (value as number) <= MAX_LENGTH;
 }
 
 function isNonEmptyString(value: unknown): boolean {
@@ -101,6 +105,8 @@ function isAllocKey(key: string, value: unknown): boolean {
       return isRef(value);
     case 'entries':
       return isEntries(value);
+    case 'length':
+      return isLength(value);
     default:
       return isCommonKey(key, value);
   }
@@ -173,6 +179,8 @@ function isSetItemsKey(key: string, value: unknown): boolean {
       return isRef(value);
     case 'items':
       return isItems(value);
+    case 'length':
+      return isLength(value);
     default:
       return isCommonKey(key, value);
   }

@@ -27,6 +27,8 @@ export const MAX_STARTUP_OBJECTS = 1_000_000;
 export const MAX_REPEAT_DEPTH = 100;
 /** Largest NDJSON line, in bytes. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Items a list or tuple may hold in one event, most of them values the trace does not follow. */
+export const MAX_LENGTH = 100_000_000;
 
 /** `"64 MiB"`, `"1.5 KB"`, `512`: 1024-based units; KB/MB/GB mean the same as KiB/MiB/GiB. */
 export const SIZE_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$/;
@@ -128,6 +130,16 @@ const intoSchema = z.strictObject({
   field: z.string().optional().describe('store as this field (or dict key); without it, append as an item'),
 });
 
+const lengthSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_LENGTH)
+  .optional()
+  .describe(
+    'list or tuple: its number of items, when more than `items` gives: the items after those are values the trace does not follow (None, ints, strs), as null items',
+  );
+
 const allocEvent = z.strictObject({
   op: z.literal('alloc'),
   ...common,
@@ -139,6 +151,7 @@ const allocEvent = z.strictObject({
     .optional()
     .describe('attributes (class instances) or keys (dict): any string, "__proto__" and "constructor" included'),
   items: z.array(nullableRefSchema).optional().describe('items (list, tuple)'),
+  length: lengthSchema,
   as: nameSchema.optional().describe('bind the new object to this name'),
   into: intoSchema.optional().describe('store the new object into another object'),
   global: z.boolean().optional().describe('with as: bind in the module frame'),
@@ -187,6 +200,7 @@ const setItemsEvent = z.strictObject({
   ...common,
   from: refSchema.describe('the list'),
   items: z.array(nullableRefSchema).describe('all its items afterwards: `lst.sort()`, `lst.reverse()`, `lst[a:b] = …`, `lst.extend(…)`, `lst *= n`'),
+  length: lengthSchema,
 });
 
 const clearEvent = z.strictObject({

@@ -20,9 +20,14 @@ permanent generation and never counts towards the program's `gc.collect()` resul
        import allocates nothing once the program runs;
     6. the caller's own set-up, `setup(code, namespace)`: a tracer, a gc.collect wrapper, lists
        for results. It is the last thing before the freeze, so its objects are frozen too;
-    7. gc.collect(); gc.freeze()  -- the collector starts empty, with counts (0, 0, 0), as the
-       memprof model starts (SPEC section 4.5). The collect is the real gc.collect, taken when
-       this module was imported, so a wrapper installed in step 6 does not see it;
+    7. gc.collect(); the freelists filled; gc.freeze()  -- the collector starts empty, with counts
+       (0, 0, 0), as the memprof model starts. The collect is the real gc.collect, taken when this
+       module was imported, so a wrapper installed in step 6 does not see it. A full collection
+       empties CPython's list, dict and tuple freelists; they are filled again (objects made and
+       dropped: the freeze then zeroes the counts they moved), as a long-running interpreter's
+       are, so that what a recorder allocates and frees while the program runs comes from them
+       and goes back, and moves neither the program's allocation count nor its automatic
+       collections;
     8. exec(code, namespace).
 
 run_program() returns the exit code: 0 when the script ends, SystemExit's code when it raises it
@@ -84,6 +89,7 @@ def run_program(path, argv=(), *, profiler=None, setup=None):
         setup(code, namespace)
     # 7
     START_COLLECTED = _collect()
+    fill_freelists()
     _freeze()
     # 8
     try:
@@ -94,6 +100,20 @@ def run_program(path, argv=(), *, profiler=None, setup=None):
         traceback.print_exc()
         return 1
     return 0
+
+
+def fill_freelists():
+    """Fills the list and dict freelists (80 each) and the freelists of tuples of 1 to 20 items
+    (2000 each): as many of each made at once, then dropped."""
+    enabled = gc.isenabled()
+    gc.disable()  # no collection may run meanwhile: it would count in the program's statistics
+    held = [[] for _ in range(80)]
+    held += [{} for _ in range(80)]
+    for n in range(1, 21):
+        held += [tuple(range(n)) for _ in range(2000)]
+    del held
+    if enabled:
+        gc.enable()
 
 
 def _exit_code(exc):

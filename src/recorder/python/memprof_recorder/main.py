@@ -184,9 +184,11 @@ def main(argv=None):
     tracer.profiled = profiled
     gc.collect = tracer.collect
     gc.callbacks.append(tracer.gc_callback)
-    install = _settrace_install(tracer) if sys.version_info < (3, 12) else _monitoring_install(tracer)
+    tokens = Tokens(4096)
+    install = _settrace_install(tracer, tokens) if sys.version_info < (3, 12) else _monitoring_install(tracer, tokens)
 
     _real_collect()
+    fill_freelists()
     _real_freeze()
     exit_code = 0
     tracer.active = True
@@ -212,6 +214,23 @@ def main(argv=None):
     return exit_code
 
 
+def fill_freelists():
+    """After the start-up collection emptied them, fills CPython's list and dict freelists (80 each)
+    and those of tuples of 1 to 20 items (2000 each), as a long-running interpreter has them; the
+    freeze then zeroes the counts this moved. So the recorder's own short-lived lists, dicts and
+    tuples come from them and go back, moving neither the program's allocation count nor its
+    automatic collections. test/recorder/start.py starts untraced runs the same way."""
+    enabled = gc.isenabled()
+    gc.disable()  # no collection may run meanwhile: it would count in the program's statistics
+    held = [[] for _ in range(80)]
+    held += [{} for _ in range(80)]
+    for n in range(1, 21):
+        held += [tuple(range(n)) for _ in range(2000)]
+    del held
+    if enabled:
+        gc.enable()
+
+
 def _exit_code(exc):
     code = exc.code
     if code is None:
@@ -226,10 +245,54 @@ def _exit_code(exc):
 # Tracing: sys.settrace on 3.11, sys.monitoring on 3.12+
 
 
-def _settrace_install(tracer):
+class Tokens:
+    """Offsets for the frame objects tracing makes. sys.settrace gives every call a frame object (a
+    GC allocation the untraced program does not make, freed when the call returns), and on 3.12+ so
+    does sys._getframe for a traced frame: each would move the program's automatic collections one
+    allocation earlier. So each is paid for by freeing a token when the frame object appears, and a
+    new token is made just before it goes. A token is a 21-tuple: a GC allocation with no freelist
+    (freeing one lowers the count, making one raises it, whatever the freelists hold), which the
+    collector untracks at its first pass, as a tuple of Nones."""
+
+    def __init__(self, n):
+        self.pool = [(None,) * 21 for _ in range(n)]
+        self.open = {}
+
+    def frame_made(self, fid):
+        if fid in self.open:
+            return
+        self.open[fid] = 1
+        if self.pool:
+            self.pool.pop()
+
+    def frame_gone(self, fid):
+        if self.open.pop(fid, None) is not None:
+            self.pool.append((None,) * 21)
+
+
+_YIELD_VALUE = __import__('dis').opmap.get('YIELD_VALUE', -1)
+
+
+def _yielded(frame):
+    """A 'return' trace event that is a generator's yield: its frame lives on."""
+    try:
+        return frame.f_code.co_code[frame.f_lasti] == _YIELD_VALUE
+    except (IndexError, ValueError):
+        return False
+
+
+def _settrace_install(tracer, tokens):
     files = tracer.is_traced_file
 
+    def untraced(frame, event, arg):
+        # Only the frame's return matters: its frame object is about to go.
+        if event == 'return' and not _yielded(frame):
+            tokens.frame_gone(id(frame))
+        return untraced
+
     def local(frame, event, arg):
+        if event == 'return' and not _yielded(frame):
+            tokens.frame_gone(id(frame))
         if tracer.busy or tracer.collecting or tracer.failed:
             return local
         was = gc.isenabled()
@@ -249,10 +312,10 @@ def _settrace_install(tracer):
         return local
 
     def call(frame, event, arg):
-        if tracer.busy or tracer.collecting or tracer.failed:
-            return None
-        if not files(frame.f_code.co_filename):
-            return None
+        tokens.frame_made(id(frame))
+        if tracer.busy or tracer.collecting or tracer.failed or not files(frame.f_code.co_filename):
+            frame.f_trace_lines = False
+            return untraced
         was = gc.isenabled()
         gc.disable()
         tracer.busy = True
@@ -265,7 +328,10 @@ def _settrace_install(tracer):
             tracer.busy = False
             if was:
                 gc.enable()
-        return local if traced else None
+        if traced:
+            return local
+        frame.f_trace_lines = False
+        return untraced
 
     def install():
         sys.settrace(call)
@@ -273,7 +339,7 @@ def _settrace_install(tracer):
     return install
 
 
-def _monitoring_install(tracer):
+def _monitoring_install(tracer, tokens):
     mon = sys.monitoring
     tool = mon.PROFILER_ID
     E = mon.events
@@ -281,6 +347,7 @@ def _monitoring_install(tracer):
     getframe = sys._getframe
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_UNWIND | E.PY_RESUME
     DISABLE = mon.DISABLE
+    get_count = gc.get_count
     enabled_codes = set()
 
     def guard(fn):
@@ -301,26 +368,41 @@ def _monitoring_install(tracer):
                     gc.enable()
         return callback
 
+    def frame_of_caller():
+        # Asking for the frame object makes it (once per frame): paid for with a token.
+        before = get_count()[0]
+        frame = getframe(3)
+        if get_count()[0] > before:
+            tokens.frame_made(id(frame))
+        return frame
+
     def py_start(code, offset):
         if not files(code.co_filename):
             return DISABLE
-        if not tracer.on_call(getframe(2)):
+        if not tracer.on_call(frame_of_caller()):
             return DISABLE
         if id(code) not in enabled_codes:
             enabled_codes.add(id(code))
             mon.set_local_events(tool, code, local_events)
 
     def py_resume(code, offset):
-        tracer.on_call(getframe(2))
+        tracer.on_call(frame_of_caller())
 
     def line(code, lineno):
-        tracer.on_line(getframe(2), lineno)
+        tracer.on_line(frame_of_caller(), lineno)
 
-    def py_return(code, offset, value):
+    def py_yield(code, offset, value):
         tracer.on_return(getframe(2), value)
 
+    def py_return(code, offset, value):
+        frame = getframe(2)
+        tracer.on_return(frame, value)
+        tokens.frame_gone(id(frame))
+
     def py_unwind(code, offset, exc):
-        tracer.on_return(getframe(2), None)
+        frame = getframe(2)
+        tracer.on_return(frame, None)
+        tokens.frame_gone(id(frame))
 
     def install():
         mon.use_tool_id(tool, 'memprof')
@@ -328,7 +410,7 @@ def _monitoring_install(tracer):
         mon.register_callback(tool, E.PY_RESUME, guard(py_resume))
         mon.register_callback(tool, E.LINE, guard(line))
         mon.register_callback(tool, E.PY_RETURN, guard(py_return))
-        mon.register_callback(tool, E.PY_YIELD, guard(py_return))
+        mon.register_callback(tool, E.PY_YIELD, guard(py_yield))
         mon.register_callback(tool, E.PY_UNWIND, guard(py_unwind))
         mon.set_events(tool, E.PY_START)
 
@@ -425,7 +507,7 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
     for name, slots in recorder.type_slots.items():
         decl = {}
         if slots:
-            decl['slots'] = slots
+            decl['slots'] = slots.split('\0')
         fin = recorder.finalizer_types.get(name)
         if fin:
             decl['finalizer'] = fin

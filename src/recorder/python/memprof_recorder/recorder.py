@@ -10,6 +10,12 @@ CPython frees): it is a few dicts keyed by `id()` whose values are ints, strs an
 which the collector tracks. The recorder's own long-lived state is created before the start-up
 `gc.collect(); gc.freeze()`, so that it never counts in the program's collections.
 
+What the recorder allocates while the program runs must leave the program's allocation count as
+it found it, or the real run's automatic collections would move. So no container made during a
+callback outlives it, and none is made by calling its type: `dict(...)` and `list(...)` take a
+fresh object that is freed onto the type's freelist, a net count the program then pays for;
+literals and comprehensions take from the freelist and give back to it.
+
 Shadow references count as the model's refcounts do (names, references between traced objects,
 references held from outside the trace): when an object's count reaches zero the model frees it,
 and so does the shadow. What only the cyclic collector frees is forgotten after each real
@@ -106,11 +112,11 @@ class Recorder:
     def describe(self, obj, kind):
         """(names or None, referenced objects) of a real object, as the trace stores them."""
         if kind == O.LIST or kind == O.TUPLE:
-            return None, list(obj)
+            return None, [*obj]
         if kind == O.DICT:
             return self._dict_entries(obj)
         if kind == O.SET or kind == O.FROZENSET:
-            return None, list(obj)
+            return None, [*obj]
         if kind == O.INSTANCE:
             return self._attributes(obj)
         if kind == O.GENERIC:
@@ -140,10 +146,8 @@ class Recorder:
         from the class's slots and the attribute names stored in traced code; values are read
         with object.__getattribute__, which never creates a __dict__."""
         tp = type(obj)
-        order = self.class_attrs.get(id(tp))
-        if order is None:
-            order = [n for n in O.slot_names(tp)]
-            self.class_attrs[id(tp)] = order
+        known = self.class_attrs.get(id(tp))
+        order = known.split('\0') if known else [*O.slot_names(tp)]
         referents = _get_referents(obj)
         wanted = len(referents) - (1 if referents and referents[-1] is tp else 0)
         found_names = []
@@ -176,6 +180,8 @@ class Recorder:
                 seen += 1
                 if seen >= wanted:
                     break
+        if known is None or len(order) != known.count('\0') + 1:
+            self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
 
     # ------------------------------------------------------------------------------------------
@@ -364,7 +370,9 @@ class Recorder:
         parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
         self._class_ref(obj, kind, oid, parts)
         stored_names, ids = self._stored(kind, names, refs)
-        if kind in (O.LIST, O.TUPLE, O.SET, O.FROZENSET):
+        if kind in (O.LIST, O.TUPLE):
+            parts.append(self._items_text(ids))
+        elif kind in (O.SET, O.FROZENSET):
             if ids:
                 parts.append(',"items":[%s]' % ','.join(self.ref_of(i) for i in ids))
         elif stored_names:
@@ -421,7 +429,8 @@ class Recorder:
         if kind == O.INSTANCE and tname not in self.type_slots:
             tp = type(obj)
             slots = O.slot_names(tp)
-            self.type_slots[tname] = slots if slots and not _has_dict(tp) else None
+            self.type_slots[tname] = '\0'.join(slots) if slots and not _has_dict(tp) else ''
+
             if getattr(tp, '__del__', None) is not None:
                 self.finalizer_types[tname] = 'del'
         elif kind in _CONTAINER_NAMES and tname != _CONTAINER_NAMES[kind] and tname not in self.type_bases:
@@ -610,9 +619,19 @@ class Recorder:
         rid = id(ref)
         return rid if rid in self.label else -1
 
+    def _items_text(self, ids, always=False):
+        """A list's or tuple's items: those up to the last traced one, then its length if more
+        (the values after are None, ints, strs: nothing the trace follows)."""
+        n = len(ids)
+        end = n
+        while end and ids[end - 1] < 0:
+            end -= 1
+        text = ',"items":[%s]' % ','.join(self.ref_of(i) for i in ids[:end]) if end or always else ''
+        return text + (',"length":%d' % n if end < n else '')
+
     def _diff_list(self, oid, refs):
         new = [self._idof(r) for r in refs]
-        old = list(array('q', self.refs[oid]))
+        old = array('q', self.refs[oid]).tolist()
         if new == old:
             return
         label = self.label[oid]
@@ -620,7 +639,7 @@ class Recorder:
         n, m = len(old), len(new)
         self.refs[oid] = array('q', new).tobytes()
         # Appends and pops at the end are the common case: say them as such.
-        if m > n and new[:n] == old:
+        if m > n and m - n <= 16 and new[:n] == old:
             for rid in new[n:]:
                 batch.append(('{"op":"ref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (rid,), ()))
             return
@@ -633,11 +652,11 @@ class Recorder:
                 for i in diffs:
                     batch.append(('{"op":"ref","from":"%s","index":%d,"to":%s}' % (label, i, self.ref_of(new[i])), (new[i],), (old[i],)))
                 return
-        batch.append(('{"op":"setitems","from":"%s","items":[%s]}' % (label, ','.join(self.ref_of(i) for i in new)), new, old))
+        batch.append(('{"op":"setitems","from":"%s"%s}' % (label, self._items_text(new, True)), new, old))
 
     def _diff_set(self, oid, refs):
         new = [i for i in (self._idof(r) for r in refs) if i >= 0]
-        old = list(array('q', self.refs[oid]))
+        old = array('q', self.refs[oid]).tolist()
         if new == old:
             return
         label = self.label[oid]
@@ -656,12 +675,12 @@ class Recorder:
         """Dicts (key tokens), instances (attribute names) and generic objects (slot numbers)."""
         label = self.label[oid]
         old_names = self.names[oid].split('\0') if self.names[oid] else []
-        old_ids = list(array('q', self.refs[oid]))
+        old_ids = array('q', self.refs[oid]).tolist()
         new_names, new_ids = self._stored(kind, names, refs)
         if new_names == old_names and new_ids == old_ids:
             return
-        old = dict(zip(old_names, old_ids))
-        new = dict(zip(new_names, new_ids))
+        old = {n: i for n, i in zip(old_names, old_ids)}
+        new = {n: i for n, i in zip(new_names, new_ids)}
         batch = self._batch
         for name, rid in zip(new_names, new_ids):
             before = old.get(name, -2)
@@ -694,9 +713,9 @@ class Recorder:
         name once it held a traced object (then None stands for anything outside the trace)."""
         old_names = self.frame_names.get(key, '')
         old_names = old_names.split('\0') if old_names else []
-        old_ids = list(array('q', self.frame_values.get(key, b'')))
-        old = dict(zip(old_names, old_ids))
-        new = dict(old)
+        old_ids = array('q', self.frame_values.get(key, b'')).tolist()
+        old = {n: i for n, i in zip(old_names, old_ids)}
+        new = {**old}
         for name in (values.keys() if only is None else only):
             value = values.get(name, _MISSING)
             if value is _MISSING:

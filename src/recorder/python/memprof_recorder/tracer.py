@@ -40,44 +40,40 @@ INLINE = 4
 _INLINE_NAMES = frozenset(['<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>'])
 
 
-class LineInfo:
-    """What one line of a code object names: (names, globals it stores)."""
-
-    __slots__ = ('names', 'global_stores')
-
-    def __init__(self):
-        self.names = []
-        self.global_stores = []
-
-
-def analyse(code, attr_names):
-    """Per line of `code`: the names it reads or writes; attribute names stored go to attr_names."""
-    lines = {}
-    current = None
+def analyse(code, attr_names, into):
+    """Per line of `code`, into `into[line_key(code, line)]`: the names it reads or writes, then after
+    a \x01 the globals it stores, each list '\0'-joined (strs: nothing the collector counts, kept for
+    the run). Attribute names stored go to attr_names."""
+    names = {}
+    stores = {}
     for ins in dis.get_instructions(code):
         line = ins.positions.lineno if ins.positions is not None else None
-        if line is not None:
-            current = lines.get(line)
-            if current is None:
-                current = lines[line] = LineInfo()
-        if current is None:
+        if line is None:
             continue
         op = ins.opname
         if op in _NAME_OPS:
             value = ins.argval
-            names = value if isinstance(value, tuple) else (value,)
-            for name in names:
-                if isinstance(name, str) and name not in current.names:
-                    current.names.append(name)
-            if op in _GLOBAL_STORES and value not in current.global_stores:
-                current.global_stores.append(value)
+            for name in value if isinstance(value, tuple) else (value,):
+                if isinstance(name, str):
+                    names.setdefault(line, {})[name] = 1
+            if op in _GLOBAL_STORES:
+                stores.setdefault(line, {})[value] = 1
         elif op in _ATTR_STORES:
             attr_names[ins.argval] = 1
-    for const in code.co_consts:
-        if hasattr(const, 'co_code'):
-            for name in const.co_names:
-                pass
-    return lines
+        elif line not in names:
+            names[line] = {}
+    for line, used in names.items():
+        into[line_key(code, line)] = '\0'.join(used) + '\x01' + '\0'.join(stores.get(line, ()))
+
+
+def line_key(code, line):
+    return (id(code) << 24) | line
+
+
+def split_names(info):
+    """(names, global stores) of an `analyse` entry."""
+    used, _, stores = info.partition('\x01')
+    return (used.split('\0') if used else ()), (stores.split('\0') if stores else ())
 
 
 class Tracer:
@@ -96,18 +92,18 @@ class Tracer:
         self.model_files = [main_code.co_filename]
         # Set once the program runs: collections before that are the recorder's set-up.
         self.active = False
-        # id(code) -> {line: LineInfo}; codes are kept alive by their functions while they run.
+        # line_key(code, line) -> what the line names (see analyse); codes analysed (kept: a trace's
+        # sources are the files of these codes).
         self.lines = {}
         self.codes_seen = {}
-        # Observed: gc.collect() results, automatic passes.
-        self.collects = []
-        self.automatic = []
         self._auto_count = None
         self._auto_generation = 0
         self.profiled = []
         self.notes = []
         # Class bodies running: id(frame) -> id of their namespace dict.
         self.class_namespaces = {}
+        # Frames a collection started before their call event (flush_all).
+        self.early = {}
         # The recorder met something it could not follow: it stops, the program runs on.
         self.failed = False
 
@@ -123,13 +119,13 @@ class Tracer:
     # ------------------------------------------------------------------------------------------
     # Frames
 
-    def line_info(self, code):
-        info = self.lines.get(id(code))
-        if info is None:
-            info = analyse(code, self.rec.attr_names)
-            self.lines[id(code)] = info
+    def line_info(self, code, line):
+        """(names the line uses, globals it stores) of a line of a traced code object."""
+        if id(code) not in self.codes_seen:
             self.codes_seen[id(code)] = code
-        return info
+            analyse(code, self.rec.attr_names, self.lines)
+        info = self.lines.get(line_key(code, line))
+        return split_names(info) if info is not None else ((), ())
 
     def frame_sort(self, frame):
         code = frame.f_code
@@ -155,13 +151,14 @@ class Tracer:
     def on_call(self, frame):
         """A traced frame starts (or a generator's resumes). Returns whether its lines are traced."""
         fid = id(frame)
+        if self.early.pop(fid, None) is not None:
+            return True  # a collection came first and started it (flush_all)
         sort = self.sort.get(fid)
         if sort is None:
             sort = self.frame_sort(frame)
             if sort == INLINE:
                 return False
             self.sort[fid] = sort
-            self.line_info(frame.f_code)
         rec = self.rec
         if sort == NAMESPACE:
             namespace = frame.f_locals
@@ -270,8 +267,7 @@ class Tracer:
         if sort is None:
             return
         line = self.line.get(fid)
-        info = self.line_info(frame.f_code).get(line) if line is not None else None
-        names = info.names if info is not None else ()
+        names, global_stores = self.line_info(frame.f_code, line) if line is not None else ((), ())
         if sort == FUNCTION:
             values = frame.f_locals
             rec.diff_names(fid, values)
@@ -283,9 +279,9 @@ class Tracer:
             scope = frame.f_locals
             rec.rescan(scope)
         globals_ = frame.f_globals
-        if info is not None and info.global_stores:
+        if global_stores:
             if globals_ is self.main_globals:
-                rec.diff_names('main', globals_, info.global_stores)
+                rec.diff_names('main', globals_, global_stores)
             else:
                 rec.rescan(globals_)
         for name in names:
@@ -317,15 +313,36 @@ class Tracer:
                         rec.rescan(child)
 
     def flush_all(self):
-        """Every frame on the stack, innermost first (before a collection or gc call)."""
+        """Every frame on the stack, innermost first (before a collection or gc call). Frames above
+        the innermost traced one are starting: a collection can run while CPython makes a new
+        frame (on 3.11 tracing makes a frame object for each call), before the trace hears of the
+        call. What they hold already exists: a traced frame is started here, the arguments of an
+        untraced one are allocated, so that the collection finds them where the real one did."""
         frame = sys._getframe(1)
-        frames = []
+        known = []
+        starting = []
         while frame is not None:
             if id(frame) in self.sort:
-                frames.append(frame)
+                known.append(frame)
+            elif not known and id(frame) not in self.early:
+                starting.append(frame)
             frame = frame.f_back
-        for frame in frames:
+        for frame in known:
             self.flush(frame)
+        rec = self.rec
+        for frame in reversed(starting):
+            code = frame.f_code
+            if code is self.main_code or code.co_name in _INLINE_NAMES or not (code.co_flags & _CO_NEWLOCALS):
+                continue
+            if self.is_traced_file(code.co_filename):
+                if self.on_call(frame):
+                    self.early[id(frame)] = 1
+            else:
+                for value in frame.f_locals.values():
+                    if value is not None and id(value) not in rec.label:
+                        rid = rec.discover(value)
+                        if rid >= 0:
+                            rec.emit_pending()
 
     # ------------------------------------------------------------------------------------------
     # Collections
@@ -351,8 +368,8 @@ class Tracer:
         elif self._auto_count is not None:
             count = self._auto_count
             self._auto_count = None
-            self.rec.emit('{"op":"gc.auto","count":[%d,%d,%d]}' % (count[0], count[1], count[2]))
-            self.automatic.append((info['generation'], info['collected'], info['uncollectable']))
+            self.rec.emit('{"op":"gc.auto","count":[%d,%d,%d],"observed":{"generation":%d,"collected":%d,"uncollectable":%d}}' % (
+                count[0], count[1], count[2], info['generation'], info['collected'], info['uncollectable']))
             self.rec.after_collection()
 
     def collect(self, generation=2):
@@ -373,7 +390,6 @@ class Tracer:
             finally:
                 self.collecting = False
             self.rec.emit('{"op":"gc.collect","generation":%d,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, result, count[0], count[1], count[2]))
-            self.collects.append(result)
             self.rec.after_collection()
             return result
         finally:
