@@ -145,6 +145,10 @@ export const snapshotReportSchema = z.object({
 export const LIMIT_NAMES = ['leakedObjects', 'leakedBytes', 'cycles', 'uncollectable', 'peakBytes', 'finalBytes'] as const;
 export const limitNameSchema = z.enum(LIMIT_NAMES);
 
+export const LIMIT_SOURCES = ['default', 'workload', 'flag'] as const;
+export const limitSourceSchema = z.enum(LIMIT_SOURCES).describe('where the limit came from: the default (leakedObjects 0), the workload\'s `limits`, or a flag');
+export type LimitSource = z.infer<typeof limitSourceSchema>;
+
 export const limitViolationSchema = z.object({ limit: limitNameSchema, value: z.number().int().nonnegative(), max: z.number().int().nonnegative() });
 
 export const summaryReportSchema = z.object({
@@ -246,7 +250,7 @@ export const reportSchema = z
     leaks: leaksReportSchema.optional().describe('every live workload object at the end in exactly one class'),
     timeline: z.array(timelinePointSchema),
     snapshots: z.array(snapshotReportSchema),
-    limits: z.object({ violations: z.array(limitViolationSchema) }),
+    limits: z.object({ violations: z.array(limitViolationSchema) }).describe('the limits memprof check applies without flags (the default leakedObjects 0, then the workload\'s `limits`) that the figures exceed'),
     recorded: recordedComparisonSchema.optional().describe('a trace recorded by memprof record: the real run beside the model'),
   })
   .meta({ id: 'memprof-report', description: 'the report of one replay (memprof run --format json)' });
@@ -291,7 +295,10 @@ export const checkResultSchema = z.object({
   name: z.string().describe("the workload's `name`, else its file"),
   status: checkStatusSchema,
   figures: z.object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, z.number().int().nonnegative()])) as Record<(typeof LIMIT_NAMES)[number], z.ZodNumber>).nullable().describe('the figures limits apply to; null when the workload could not be replayed'),
-  limits: limitValues.describe('the limits applied'),
+  limits: limitValues.describe('the limits applied: the default, then the workload\'s `limits`, then the flags, key by key'),
+  limitSources: z
+    .object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, limitSourceSchema.optional()])) as Record<(typeof LIMIT_NAMES)[number], z.ZodOptional<typeof limitSourceSchema>>)
+    .describe('for each limit applied, where it came from'),
   violations: z.array(limitViolationSchema),
   peakLine: sourceRefSchema.nullable(),
   leaks: leaksReportSchema.nullable(),

@@ -1,6 +1,6 @@
 // `memprof check` as text (one PASS/FAIL line per workload with its figures), Markdown and JSON.
 // Only renders: the figures, limits and violations come from the check results.
-import { LIMIT_LABELS, SIZE_LIMITS } from '../analysis/limits.js';
+import { LIMIT_FLAGS, LIMIT_LABELS, SIZE_LIMITS } from '../analysis/limits.js';
 import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
 import { typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
@@ -16,13 +16,24 @@ export function formatFigure(limit: LimitName, value: number, options: RenderOpt
   return SIZE_LIMITS.has(limit) ? formatBytesAuto(value, options.unit, options.precision) : String(value);
 }
 
-/** `leaked objects 2 > 0`, `peak 4.0 MiB ≤ 8.0 MiB`, `cycles 0`: the figure and its limit, if any. */
-export function figureText(result: CheckResult, limit: LimitName, options: RenderOptions): string {
+/** Where a limit came from, as a check line says it: `default`, `workload`, or the flag's name. */
+export function limitSourceText(result: CheckResult, limit: LimitName): string {
+  const source = result.limitSources[limit];
+  return source === 'flag' ? `--${LIMIT_FLAGS[limit]}` : (source ?? '');
+}
+
+/** `2 > 0 (default)`, `4.0 MiB ≤ 8.0 MiB (workload)`, `0`: a figure, and its limit with where it came from. */
+export function figureValueText(result: CheckResult, limit: LimitName, options: RenderOptions): string {
   const value = result.figures![limit];
   const max = result.limits[limit];
-  const figure = `${LIMIT_LABELS[limit]} ${formatFigure(limit, value, options)}`;
+  const figure = formatFigure(limit, value, options);
   if (max === undefined) return figure;
-  return `${figure} ${value > max ? '>' : '≤'} ${formatFigure(limit, max, options)}`;
+  return `${figure} ${value > max ? '>' : '≤'} ${formatFigure(limit, max, options)} (${limitSourceText(result, limit)})`;
+}
+
+/** `leaked objects 2 > 0 (default)`, `peak 4.0 MiB ≤ 8.0 MiB (--max-peak)`, `leaked cycles 0`. */
+export function figureText(result: CheckResult, limit: LimitName, options: RenderOptions): string {
+  return `${LIMIT_LABELS[limit]} ${figureValueText(result, limit, options)}`;
 }
 
 /** `lru-cache (fixtures/leaks/lru_cache.json)`, or the file alone when the workload has no name. */
@@ -90,7 +101,7 @@ export function renderCheckMarkdown(workloadReport: CheckReport, options: Render
   const rows = report.results.map((r) => {
     const figures = LIMIT_NAMES.map((limit) => {
       if (r.figures === null) return '';
-      const text = figureText(r, limit, options).slice(LIMIT_LABELS[limit].length + 1);
+      const text = figureValueText(r, limit, options);
       return r.violations.some((v) => v.limit === limit) ? `**${text}**` : text;
     });
     return [STATUS_TEXT[r.status], markdownCode(r.file), ...figures];

@@ -57,7 +57,7 @@ export function renderGithubResult(workloadResult: CheckResult, options: RenderO
   // Each leak class is an error where a limit it counts towards failed, else a warning.
   const levelOf = (limit: LimitName): 'error' | 'warning' => (leakedFailed || failed.has(limit) ? 'error' : 'warning');
   const violated = [...failed].filter((l) => LEAK_LIMITS.has(l));
-  const because = violated.length > 0 ? ` (${result.file}: ${violated.map((l) => figureText(result, l, plain)).join(', ')})` : ` (${result.file})`;
+  const because = violated.length > 0 ? ` — ${result.file}: ${violated.map((l) => figureText(result, l, plain)).join(', ')}` : ` — ${result.file}`;
   const leaks = result.leaks;
   if (leaks !== null) {
     // One annotation per line: the cycles its objects are in, with the largest one as the example.
