@@ -21,7 +21,7 @@ const PASS_CLEAN =
   'PASS     clean-batch (fixtures/leaks/clean.json): leaked objects 0 ≤ 0 (workload), leaked bytes 0.0 B ≤ 0.0 B (workload), leaked cycles 0 ≤ 0 (workload), uncollectable objects 0 ≤ 0 (workload), peak 248.0 B ≤ 1.0 KiB (workload), final 0.0 B ≤ 0.0 B (workload)\n';
 const FAIL_LRU =
   'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 > 0 (workload), leaked bytes 296.0 B, leaked cycles 1 > 0 (workload), uncollectable objects 0, peak 1.2 MiB ≤ 2.0 MiB (workload), final 1.2 MiB\n' +
-  '         leaked cycle: 2 objects, 296.0 B (Node ×2) allocated at cache.py:14: Node@cache.py:14 .next → Node@cache.py:14 .prev → back\n';
+  '         leaked cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back\n';
 const FAIL_EXTERNAL =
   'FAIL     external-incref (fixtures/leaks/external.json): leaked objects 2 > 0 (default), leaked bytes 4.1 KiB > 4.0 KiB (workload), leaked cycles 0, uncollectable objects 0, peak 4.1 KiB, final 4.1 KiB\n' +
   '         external (incref without decref): 1 object, 4.1 KiB (bytearray ×1) allocated at conn.py:7  conn.buffer = bytearray(4096)\n' +
@@ -61,7 +61,7 @@ describe('memprof check: text', () => {
     const r = memprof(['check', `${L}/lru_cache.json`, '--max-leaked-objects', '2', '--max-cycles', '1', '--max-peak', '1 MiB', '--max-final', '2MiB']);
     expect(r.stdout).toBe(
       'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 ≤ 2 (--max-leaked-objects), leaked bytes 296.0 B, leaked cycles 1 ≤ 1 (--max-cycles), uncollectable objects 0, peak 1.2 MiB > 1.0 MiB (--max-peak), final 1.2 MiB ≤ 2.0 MiB (--max-final)\n' +
-        '         leaked cycle: 2 objects, 296.0 B (Node ×2) allocated at cache.py:14: Node@cache.py:14 .next → Node@cache.py:14 .prev → back\n' +
+        '         leaked cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back\n' +
         'memprof check: 1 workload, 0 passed, 1 failed\n',
     );
     expect(r.code).toBe(1);
@@ -89,7 +89,7 @@ describe('memprof check: text', () => {
     const serial = memprof(['check', ...files, '--jobs', '1']);
     expect(parallel.stdout).toBe(serial.stdout);
     expect(parallel.code).toBe(2);
-    expect(parallel.stdout).toContain('memprof check: 8 workloads, 4 passed, 3 failed, 1 invalid\n');
+    expect(parallel.stdout).toContain('memprof check: 9 workloads, 4 passed, 4 failed, 1 invalid\n');
   });
 });
 
@@ -98,11 +98,11 @@ describe('memprof check: other formats', () => {
     const r = memprof(['check', `${L}/lru_cache.json`, `${L}/external.json`, `${L}/saveall.json`, `${L}/churn.json`, `${L}/invalid.json`, '--format', 'github']);
     const commands = r.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(commands).toEqual([
-      '::error file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle, e.g. Node@cache.py:14 .next → Node@cache.py:14 .prev → back — fixtures/leaks/lru_cache.json: leaked objects 2 > 0 (workload), leaked cycles 1 > 0 (workload)',
+      '::error file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle: cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back — fixtures/leaks/lru_cache.json: leaked objects 2 > 0 (workload), leaked cycles 1 > 0 (workload)',
       '::error file=conn.py,line=7,title=memprof%3A external leak::1 object (bytearray ×1; 4.1 KiB) allocated here is held by an incref without a decref; no collector can free it — fixtures/leaks/external.json: leaked objects 2 > 0 (default), leaked bytes 4.1 KiB > 4.0 KiB (workload)',
       '::error file=conn.py,line=6,title=memprof%3A external leak::1 object (Connection ×1; 56.0 B) allocated here is held by an incref without a decref; no collector can free it — fixtures/leaks/external.json: leaked objects 2 > 0 (default), leaked bytes 4.1 KiB > 4.0 KiB (workload)',
       '::error file=saveall.py,line=7,title=memprof%3A uncollectable::2 objects (Node ×2; 112.0 B) allocated here are uncollectable, kept in gc.garbage — fixtures/leaks/saveall.json: leaked objects 2 > 0 (default), uncollectable objects 2 > 0 (workload)',
-      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::10 objects (Node ×10; 560.0 B) allocated here leak in 5 reference cycles, e.g. Node@churn.py:8 .other → Node@churn.py:8 .other → back — fixtures/leaks/churn.json',
+      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::10 objects (Node ×10; 560.0 B) allocated here leak in 5 reference cycles: 5 × cycle of 2 objects (Node ×2), 112.0 B each, 560.0 B in all, allocated at churn.py:8: Node .other → Node .other → back — fixtures/leaks/churn.json',
       `::error file=fixtures/leaks/invalid.json,title=memprof%3A invalid workload::${INVALID_PROBLEM}`,
     ]);
     expect(r.stdout.startsWith(FAIL_LRU)).toBe(true);
@@ -113,7 +113,7 @@ describe('memprof check: other formats', () => {
   it('github: a peak over its limit is reported at the line of the peak', () => {
     const r = memprof(['check', `${L}/lru_cache.json`, '--max-peak', '1 MiB', '--max-leaked-objects', '10', '--max-cycles', '10', '--format', 'github']);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('::'))).toEqual([
-      '::warning file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle, e.g. Node@cache.py:14 .next → Node@cache.py:14 .prev → back — fixtures/leaks/lru_cache.json',
+      '::warning file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle: cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back — fixtures/leaks/lru_cache.json',
       '::error file=cache.py,line=15,title=memprof%3A peak memory::fixtures/leaks/lru_cache.json: peak 1.2 MiB > 1.0 MiB (--max-peak)',
     ]);
   });
@@ -188,7 +188,7 @@ describe('memprof run --fail-on-leak and --show-reachable', () => {
 
   it('--show-reachable lists reachable lines with a shortest retention path', () => {
     const r = memprof(['run', `${L}/lru_cache.json`, '--show-reachable']);
-    expect(r.stdout).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │\n');
+    expect(r.stdout).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20,000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │\n');
   });
 });
 

@@ -38,7 +38,7 @@ export function limitFigures(report: Report): LimitFigures {
   return {
     leakedBytes: leaked.bytes,
     leakedObjects: leaked.objects,
-    cycles: leaks ? leaks.cyclic.cycles.length : 0,
+    cycles: leaks ? leaks.cyclic.cycles : 0,
     uncollectable: leaks ? leaks.uncollectable.objects : 0,
     peakBytes: report.summary.peakBytes,
     finalBytes: report.summary.finalBytes,

@@ -2,7 +2,7 @@
 // Only renders: the figures, limits and violations come from the check results.
 import { LIMIT_FLAGS, LIMIT_LABELS, SIZE_LIMITS } from '../analysis/limits.js';
 import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
-import { typeList } from './leaks.js';
+import { formatCount, shapeText, typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
 import { markdownCell, markdownCode, markdownText, terminalSafe, terminalSafeJson } from './escape.js';
 
@@ -41,17 +41,14 @@ export function workloadTitle(result: CheckResult): string {
   return result.name === result.file ? result.file : `${result.name} (${result.file})`;
 }
 
-/** What leaked, one line each: the leaked cycles largest first, then uncollectable and external lines. */
+/** What leaked, one line each: the leaked cycles by shape, largest first, then uncollectable and external lines. */
 export function leakDetails(result: CheckResult, options: RenderOptions): string[] {
   const leaks = result.leaks;
   if (leaks === null) return [];
   const bytes = (n: number): string => formatBytesAuto(n, options.unit, options.precision);
-  const objects = (n: number): string => `${n} object${n === 1 ? '' : 's'}`;
+  const objects = (n: number): string => `${formatCount(n)} object${n === 1 ? '' : 's'}`;
   const lines: string[] = [];
-  for (const c of leaks.cyclic.cycles) {
-    const where = c.lines.map((l) => `${l.file}:${l.line}`).join(', ');
-    lines.push(`leaked cycle: ${objects(c.objects)}, ${bytes(c.bytes)} (${typeList(c.types)}) allocated at ${where}${c.path === null ? '' : `: ${c.path}`}`);
-  }
+  for (const shape of leaks.cyclic.shapes) lines.push(`leaked ${shapeText(shape, options)}`);
   for (const [label, sites] of [
     ['uncollectable (gc.garbage)', leaks.uncollectable.sites],
     ['external (incref without decref)', leaks.external.sites],
