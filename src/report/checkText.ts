@@ -5,6 +5,7 @@ import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type
 import { formatCount, shapeText, typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
 import { markdownCell, markdownCode, markdownText, terminalSafe, terminalSafeJson } from './escape.js';
+import { CUT_FIRST, fitMarkdown, type MarkdownSection } from './fit.js';
 
 const STATUS_TEXT: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', invalid: 'INVALID', error: 'ERROR' };
 const STATUS_COLOR: Record<CheckStatus, string> = { pass: '\x1b[32m', fail: '\x1b[31m', invalid: '\x1b[31m', error: '\x1b[31m' };
@@ -103,20 +104,24 @@ export function renderCheckMarkdown(workloadReport: CheckReport, options: Render
     });
     return [STATUS_TEXT[r.status], markdownCode(r.file), ...figures];
   });
-  const out = [
-    `# memprof check\n`,
-    `| ${head.map(cell).join(' | ')} |`,
-    `|${head.map((_, i) => (i < 2 ? ':---' : '---:')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-    '',
-    renderCheckSummary(report),
+  // As a job summary or a pull-request comment it must fit GitHub's comment limit (./fit.ts): the
+  // details go first, from the last workload back, then the table's last rows.
+  const sections: MarkdownSection[] = [
+    { text: '# memprof check\n', label: 'the title', rank: CUT_FIRST.other, keep: true },
+    {
+      text: [`| ${head.map(cell).join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? ':---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''].join('\n'),
+      label: 'the table',
+      rank: CUT_FIRST.other,
+    },
+    { text: renderCheckSummary(report), label: 'the summary', rank: CUT_FIRST.other, keep: true },
   ];
   for (const r of report.results) {
     const details = r.status === 'fail' ? leakDetails(r, options) : r.problems;
     if (details.length === 0) continue;
-    out.push(`## ${STATUS_TEXT[r.status]} ${markdownText(workloadTitle(r))}\n`, ...details.map((d) => `- ${markdownText(d)}`), '');
+    const heading = `${STATUS_TEXT[r.status]} ${markdownText(workloadTitle(r))}`;
+    sections.push({ text: [`## ${heading}\n`, ...details.map((d) => `- ${markdownText(d)}`), ''].join('\n'), label: `the details of ${heading}`, rank: CUT_FIRST.other });
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  return `${fitMarkdown(sections).trimEnd()}\n`;
 }
 
 export function renderCheckJson(report: CheckReport): string {

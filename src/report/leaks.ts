@@ -4,7 +4,7 @@
 import type { CycleShape, GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotStat, TypeCount } from '../model/report.js';
 import { LEAK_CLASSES } from '../model/report.js';
 import { chooseUnit, formatBytes, formatBytesAuto, type RenderOptions } from './units.js';
-import { markdownTable, SECTION_TITLES, table, title } from './sections.js';
+import { markdownTable, MAX_ROWS, SECTION_TITLES, table, title } from './sections.js';
 import { markdownCode, markdownFence, markdownText } from './escape.js';
 
 export interface LeakRenderOptions extends RenderOptions {
@@ -32,7 +32,7 @@ export function formatCount(n: number): string {
 }
 
 /** Shapes listed in the leak sections before "… N more shapes". */
-export const SHAPES_SHOWN = 30;
+export const SHAPES_SHOWN = MAX_ROWS;
 /** Allocating lines listed per shape before "… N more lines". */
 const SHAPE_LINES_SHOWN = 5;
 /** Line ranges named in "allocated at" before "…". */
@@ -165,7 +165,14 @@ export function renderCyclesText(leaks: LeaksReport, options: RenderOptions): st
   return `${out.join('\n')}\n`;
 }
 
-function sitesTable(heading: string, sites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+/** `… 12 more lines not shown (--format json lists all)` under a table of allocating lines cut at MAX_ROWS. */
+function moreSites(sites: unknown[]): string {
+  return sites.length > MAX_ROWS ? `… ${formatCount(sites.length - MAX_ROWS)} more lines not shown (--format json lists all)` : '';
+}
+
+function sitesTable(heading: string, allSites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+  // Largest first: the rows shown are the lines that hold the most.
+  const sites = allSites.slice(0, MAX_ROWS);
   const unit = chooseUnit(options.unit, Math.max(0, ...sites.map((s) => s.bytes)));
   const head = ['line', 'objects', 'bytes', 'types'];
   if (extra) head.push(extra.head);
@@ -179,7 +186,8 @@ function sitesTable(heading: string, sites: (LeakSite & { retention?: string })[
     row.push(s.content.trim());
     return row;
   });
-  return `${title(heading, options)}\n${table(head, aligns, rows, options)}\n`;
+  const more = moreSites(allSites);
+  return `${title(heading, options)}\n${table(head, aligns, rows, options)}\n${more === '' ? '' : `  ${more}\n`}`;
 }
 
 /** Every leak section of the text report, in order; empty when no workload object is live or was gc-freed. */
@@ -307,7 +315,8 @@ export function renderSnapshotsText(report: Report, options: RenderOptions): str
 
 const code = markdownCode;
 
-function mdSites(heading: string, sites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+function mdSites(heading: string, allSites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+  const sites = allSites.slice(0, MAX_ROWS);
   const unit = chooseUnit(options.unit, Math.max(0, ...sites.map((s) => s.bytes)));
   const head = ['line', 'objects', 'bytes', 'types', ...(extra ? [extra.head] : []), 'source'];
   const aligns: ('left' | 'right')[] = ['left', 'right', 'right', 'left', ...(extra ? ['left' as const] : []), 'left'];
@@ -319,7 +328,8 @@ function mdSites(heading: string, sites: (LeakSite & { retention?: string })[], 
     ...(extra ? [extra.cell(i)] : []),
     code(s.content.trim()),
   ]);
-  return `## ${markdownText(heading)}\n\n${markdownTable(head, aligns, rows)}\n`;
+  const more = moreSites(allSites);
+  return `## ${markdownText(heading)}\n\n${markdownTable(head, aligns, rows)}\n${more === '' ? '' : `\n${more}\n`}`;
 }
 
 /** The Markdown counterparts of the text sections (the class table is the Markdown report's own). */

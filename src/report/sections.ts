@@ -42,10 +42,10 @@ export function passesFooter(passes: Pick<GcPass, 'result'>[]): string | null {
   const hidden = `… ${passes.length - MAX_ROWS} more passes not shown`;
   const found = passes.filter((p) => p.result > 0).length;
   const all = '(--format json lists all)';
-  if (found >= MAX_ROWS) return `${hidden}: these are the ${MAX_ROWS} that found the most unreachable objects ${all}`;
-  if (found === 0) return `${hidden}; no pass found unreachable objects, these are the first ${MAX_ROWS} of ${passes.length} ${all}`;
-  const passWord = found === 1 ? 'pass' : 'passes';
-  return `${hidden}, none of which found unreachable objects: these are the ${found} ${passWord} that found some, then the first ${MAX_ROWS - found} of the ${passes.length - found} that found none ${all}`;
+  if (found >= MAX_ROWS) return `${hidden}: the table shows the ${MAX_ROWS} that found the most unreachable objects, in the order they ran ${all}`;
+  if (found === 0) return `${hidden}; none found unreachable objects: the table shows the first ${MAX_ROWS} ${all}`;
+  const finders = found === 1 ? 'the pass that found unreachable objects' : `the ${found} passes that found unreachable objects`;
+  return `${hidden}, all of which found none: the table shows ${finders}, then the first ${MAX_ROWS - found} of the ${passes.length - found} that found none ${all}`;
 }
 
 const ANSI_BOLD = '\x1b[1m';
