@@ -190,7 +190,7 @@ interface ShapeTally {
 /**
  * The leaked cycles grouped by shape, largest first. Two cycles have one shape when they have the
  * same number of objects of each type from each allocating line, and the same cycle of types,
- * lines and references, read from its canonical start (./cycles.ts `cyclePath`): so 2,000 trees
+ * lines and references, read from its canonical start (`cyclePath` below): so 2,000 trees
  * that one loop built are one entry, however their objects were numbered.
  */
 export function describeLeakedCycles(c: HeapClassification, lineText: LineText): CycleShape[] {

@@ -2,7 +2,7 @@
 // `::error` at every line that allocated a leaked object (so the pull request shows it beside the
 // code), a passing one with leaks its limits allow gets `::warning`s, and peak/final failures are
 // reported at the line of the peak. Each result's text line is printed too, for the job log.
-import type { CheckResult, LeakSite, LimitName } from '../model/report.js';
+import type { CheckResult, CycleShape, LeakSite, LimitName } from '../model/report.js';
 import { figureText, renderCheckLine } from './checkText.js';
 import { formatCount, shapeText, typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
@@ -62,8 +62,17 @@ export function renderGithubResult(workloadResult: CheckResult, options: RenderO
   if (leaks !== null) {
     // One annotation per allocating line, however many cycles its objects are in: the shapes of
     // those cycles, the largest one described.
+    const shapesAt = new Map<string, CycleShape[]>();
+    for (const shape of leaks.cyclic.shapes) {
+      for (const l of shape.lines) {
+        const key = `${l.file}\u0000${l.line}`;
+        const list = shapesAt.get(key);
+        if (list === undefined) shapesAt.set(key, [shape]);
+        else list.push(shape);
+      }
+    }
     for (const site of leaks.cyclic.sites) {
-      const shapes = leaks.cyclic.shapes.filter((c) => c.lines.some((l) => l.file === site.file && l.line === site.line));
+      const shapes = shapesAt.get(`${site.file}\u0000${site.line}`) ?? [];
       const cycles = shapes.reduce((n, c) => n + c.cycles, 0);
       const where = cycles === 1 ? 'a reference cycle' : `${formatCount(cycles)} reference cycles`;
       const what = shapes.length === 0 ? '' : shapes.length === 1 ? `: ${shapeText(shapes[0]!, plain)}` : ` of ${shapes.length} shapes, the largest: ${shapeText(shapes[0]!, plain)}`;
