@@ -272,6 +272,18 @@ describe('how limits combine', () => {
     expect(combineLimits({ leakedObjects: null }, { leakedObjects: 7 })).toEqual({ limits: { leakedObjects: 7 }, sources: { leakedObjects: 'flag' } });
   });
 
+  it('the README\'s example prints what the README shows', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = /\*\*How they combine\.\*\*[\s\S]*?```console\n([\s\S]*?)```/.exec(readme)![1]!;
+    const runs = block.split(/^\$ memprof /m).slice(1);
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      const [command, ...printed] = run.split('\n');
+      const args = [...command!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+      expect(memprof(args)).toEqual({ code: 1, stdout: printed.join('\n'), stderr: '' });
+    }
+  });
+
   it('a workload\'s limits are read with their units, null kept', () => {
     expect(workloadLimits({ leakedBytes: '1 KiB', leakedObjects: null, peakBytes: 10 })).toEqual({ leakedBytes: 1024, leakedObjects: null, peakBytes: 10 });
   });
