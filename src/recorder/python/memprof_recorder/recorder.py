@@ -32,6 +32,11 @@ from .trace import quote
 _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
 _MISSING = object()
+_BYTEORDER = sys.byteorder
+# Atomic types the model knows by name; any other (range, complex, datetime.date…) is declared
+# in the header as not tracked.
+_ATOM_TYPES = frozenset(['int', 'str', 'bytes', 'float', 'bytearray'])
+_PLAIN_ATOMS = frozenset([int, str, bytes, float])
 
 # CO_NEWLOCALS: a function's frame has locals of its own; a class body or a module's does not.
 _CO_NEWLOCALS = 0x2
@@ -84,6 +89,7 @@ class Recorder:
         self.type_slots = {}
         self.finalizer_types = {}
         self.type_bases = {}
+        self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -196,15 +202,17 @@ class Recorder:
         rid = id(root)
         if rid in self.label or rid in self._pending_ids:
             return rid
-        kind = self.classifier.kind(root, self.preexisting)
-        if kind == O.EXTERNAL:
-            return -1
-        stack = [root]
-        self._pending_ids[rid] = kind
+        stack = []
+        self._queue(root, stack)
+        self._drain(stack)
+        return rid if rid in self.label or rid in self._pending_ids else -1
+
+    def _drain(self, stack):
+        """Describes the queued objects, queueing what they reach in turn."""
+        pending_ids = self._pending_ids
         while stack:
             obj = stack.pop()
-            oid = id(obj)
-            kind = self._pending_ids[oid]
+            kind = pending_ids[id(obj)]
             names, refs = self.describe(obj, kind)
             self._pending.append((obj, kind, names, refs))
             if kind == O.INSTANCE:
@@ -213,9 +221,59 @@ class Recorder:
                 for key in names:
                     if type(key) is not str:
                         self._queue(key, stack)
-            for ref in refs:
+            self._queue_refs(refs, stack)
+
+    def _queue_refs(self, refs, stack):
+        """`_queue` for every item of `refs`, with ints, strs, floats and bytes allocated on the spot:
+        the loop a list of a million numbers goes through."""
+        label = self.label
+        pending = self._pending_ids
+        preexisting = self.preexisting
+        new_atoms = []
+        for ref in refs:
+            if ref is None:
+                continue
+            oid = id(ref)
+            if oid in label or oid in pending:
+                continue
+            if type(ref) in _PLAIN_ATOMS and oid not in preexisting:
+                new_atoms.append(ref)
+            else:
                 self._queue(ref, stack)
-        return rid
+        if new_atoms:
+            self._alloc_plain_atoms(new_atoms)
+
+    def _alloc_plain_atoms(self, atoms):
+        """`_alloc_atom` for many objects of the built-in atomic types, none known yet (the same
+        object may come twice)."""
+        label = self.label
+        kinds = self.kind
+        tnames = self.tname
+        sizes = self.size
+        rc = self.rc
+        lines = []
+        event = lines.append
+        n = self.next_label
+        held = []
+        atomic = O.ATOMIC
+        for obj in atoms:
+            oid = id(obj)
+            if oid in label:
+                continue
+            n += 1
+            name = 'o%d' % n
+            tname = type(obj).__name__
+            size = _getsizeof(obj)
+            label[oid] = name
+            kinds[oid] = atomic
+            tnames[oid] = tname
+            sizes[oid] = size
+            rc[oid] = 1
+            held.append(oid)
+            event('{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}' % (name, tname, size))
+        self.next_label = n
+        self.trace.events(lines)
+        self._held_bytes(self.current).extend(array('q', held).tobytes())
 
     def _queue(self, obj, stack):
         if obj is None:
@@ -226,8 +284,29 @@ class Recorder:
         kind = self.classifier.kind(obj, self.preexisting)
         if kind == O.EXTERNAL:
             return
+        if kind == O.ATOMIC:
+            self._alloc_atom(obj, oid)
+            return
         self._pending_ids[oid] = kind
         stack.append(obj)
+
+    def _alloc_atom(self, obj, oid):
+        """Allocates an object that refers to nothing (an int, a str, bytes) at once: nothing has to
+        exist before it. Millions of them make a list of numbers, so this path is kept short."""
+        self.next_label += 1
+        label = 'o%d' % self.next_label
+        tname = type(obj).__name__
+        size = _getsizeof(obj)
+        self.label[oid] = label
+        self.kind[oid] = O.ATOMIC
+        self.tname[oid] = tname
+        self.size[oid] = size
+        self.rc[oid] = 1
+        self._held_bytes(self.current).extend(oid.to_bytes(8, _BYTEORDER, signed=True))
+        if tname not in _ATOM_TYPES:
+            self.atomic_types[tname] = 1
+            tname = quote(tname)[1:-1]
+        self.emit('{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}' % (label, tname, size))
 
     def emit_pending(self):
         """Allocates the queued objects, what an object refers to first (post order), so that most
@@ -334,8 +413,16 @@ class Recorder:
         held = self.frame_held.pop(frame, None)
         if held:
             ids = array('q', held)
-            for i in range(len(ids) - 1, -1, -1):
-                self.release(ids[i])
+            ids.reverse()
+            rc = self.rc
+            kinds = self.kind
+            release = self.release
+            for oid in ids:
+                n = rc.get(oid)
+                if n is not None and n > 1 and kinds.get(oid) == O.ATOMIC:
+                    rc[oid] = n - 1
+                else:
+                    release(oid)
 
     def _alloc_empty(self, entry):
         """Allocates a mutable object without its references; returns the entry to fill."""
@@ -401,7 +488,8 @@ class Recorder:
         keep every key (a str key or one outside the trace by its text, a traced key object by its
         label); instances and generic objects keep the slots that hold traced objects."""
         if kind == O.LIST or kind == O.TUPLE:
-            return [], [self._idof(r) for r in refs]
+            label = self.label
+            return [], [i if i in label else -1 for i in map(id, refs)]
         if kind == O.SET or kind == O.FROZENSET:
             return [], [i for i in (self._idof(r) for r in refs) if i >= 0]
         stored_names = []
@@ -443,21 +531,28 @@ class Recorder:
     def release(self, oid):
         """One shadow reference to `oid` went: at zero the model frees it, and what it held."""
         rc = self.rc
+        kinds = self.kind
+        external = self.external
+        atomic = O.ATOMIC
         stack = [oid]
         while stack:
             cur = stack.pop()
             n = rc.get(cur)
-            if n is None:
+            if n is None:  # None, an object outside the trace, or one forgotten already
                 continue
             n -= 1
-            if n > 0 or self.external.get(cur, 0) > 0:
+            kind = kinds.get(cur)
+            if n > 0 or (external and external.get(cur, 0) > 0):
                 rc[cur] = n
-                self.suspects.add(cur)
+                if kind != atomic:  # an int or a str holds nothing: never in a cycle
+                    self.suspects.add(cur)
                 continue
             # Dead in the model: forget it and what it held.
-            for rid in array('q', self.refs.get(cur, b'')):
-                if rid >= 0 and self.kind.get(cur) != O.WEAKREF:
-                    stack.append(rid)
+            if kind == atomic:
+                del self.label[cur], kinds[cur], self.tname[cur], self.size[cur], rc[cur]
+                continue
+            if kind != O.WEAKREF:
+                stack.extend(array('q', self.refs.get(cur, b'')))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
@@ -537,9 +632,9 @@ class Recorder:
                 self._check_size(obj, oid)
             return
         names, refs = self.describe(obj, kind)
-        for ref in refs:
-            if ref is not None and id(ref) not in self.label:
-                self.discover(ref)
+        stack = []
+        self._queue_refs(refs, stack)
+        self._drain(stack)
         if kind == O.INSTANCE:
             tp = type(obj)
             if id(tp) not in self.label and oid not in self.cls:
@@ -626,11 +721,13 @@ class Recorder:
         end = n
         while end and ids[end - 1] < 0:
             end -= 1
-        text = ',"items":[%s]' % ','.join(self.ref_of(i) for i in ids[:end]) if end or always else ''
+        label = self.label
+        text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
         return text + (',"length":%d' % n if end < n else '')
 
     def _diff_list(self, oid, refs):
-        new = [self._idof(r) for r in refs]
+        label = self.label
+        new = [i if i in label else -1 for i in map(id, refs)]
         old = array('q', self.refs[oid]).tolist()
         if new == old:
             return
