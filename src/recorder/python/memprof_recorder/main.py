@@ -502,7 +502,7 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
     for filename in sorted(seen_files):
         if filename == script:
             continue
-        sources.append({'file': filename, 'lines': _read_lines(filename)})
+        sources.append({'file': tracer.shown(filename), 'lines': _read_lines(filename)})
     types_ = {}
     for name, slots in recorder.type_slots.items():
         decl = {}
@@ -532,7 +532,7 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
             'argv': list(args),
             'exitCode': exit_code,
             'events': recorder.trace.count,
-            'profiled': [{'file': f, 'function': fn, 'line': line} for f, fn, line in tracer.profiled],
+            'profiled': [{'file': tracer.shown(f), 'function': fn, 'line': line} for f, fn, line in tracer.profiled],
             'census': real_census,
             'count': list(count),
             'notes': tracer.notes,

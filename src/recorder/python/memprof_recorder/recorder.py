@@ -24,6 +24,7 @@ collection: whatever no root reaches in the shadow is unreachable for the progra
 import dis
 import gc
 import sys
+import types
 from array import array
 
 from . import objects as O
@@ -33,6 +34,7 @@ _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
 _MISSING = object()
 _BYTEORDER = sys.byteorder
+_MEMBER_DESCRIPTOR = types.MemberDescriptorType
 # Atomic types the model knows by name; any other (range, complex, datetime.date…) is declared
 # in the header as not tracked.
 _ATOM_TYPES = frozenset(['int', 'str', 'bytes', 'float', 'bytearray'])
@@ -82,6 +84,8 @@ class Recorder:
         self.line_info = {}
         # Attribute names stored anywhere in traced code (candidates for an instance's names).
         self.attr_names = {}
+        self.learned_types = {}  # id -> type whose modules' stored attribute names were learned
+        self.type_names = {}  # id(type) -> names its class defines (see _class_names)
         self.scanned_codes = set()
         # Per class id: its attribute names in the order first seen (its shared-key order).
         self.class_attrs = {}
@@ -125,6 +129,8 @@ class Recorder:
             return None, [*obj]
         if kind == O.INSTANCE:
             return self._attributes(obj)
+        if kind == O.FUNCTION:
+            return O.function_fields(obj)
         if kind == O.GENERIC:
             return None, [r for r in _get_referents(obj)]
         if kind == O.WEAKREF:
@@ -170,8 +176,17 @@ class Recorder:
             found_names.append(name)
             found_values.append(value)
             seen += 1
+        if seen < wanted and id(tp) not in self.learned_types:
+            # Attributes set by code the trace does not follow (a library's class): the names
+            # its modules' code stores are candidates too.
+            self.learned_types[id(tp)] = tp
+            for cls in tp.__mro__:
+                O.learn_stored_attributes(sys.modules.get(getattr(cls, '__module__', None) or ''), self.attr_names)
         if seen < wanted:
+            class_names = self._class_names(tp)
             for name in self.attr_names:
+                if name in class_names:
+                    continue
                 if name in order:
                     continue
                 try:
@@ -189,6 +204,19 @@ class Recorder:
         if known is None or len(order) != known.count('\0') + 1:
             self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
+
+    def _class_names(self, tp):
+        """Names the class (or a base) defines, `__slots__` excepted: reading one from an instance
+        would run a property or make a bound method, and never reads an instance attribute."""
+        names = self.type_names.get(id(tp))
+        if names is None:
+            names = set()
+            for cls in tp.__mro__:
+                for name, value in cls.__dict__.items():
+                    if type(value) is not _MEMBER_DESCRIPTOR:
+                        names.add(name)
+            self.type_names[id(tp)] = names
+        return names
 
     # ------------------------------------------------------------------------------------------
     # New objects
@@ -697,7 +725,7 @@ class Recorder:
             self._diff_list(oid, refs)
         elif kind == O.SET or kind == O.FROZENSET:
             self._diff_set(oid, refs)
-        elif kind == O.DICT or kind == O.INSTANCE:
+        elif kind == O.DICT or kind == O.INSTANCE or kind == O.FUNCTION:
             self._diff_mapping(oid, kind, names, refs)
         elif kind == O.GENERIC:
             self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs)
