@@ -503,8 +503,9 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
 
   /** `weakref.ref(target, cb)`: the new weakref goes to the head of the referent's list, so callbacks
    * run newest first. */
-  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined): void {
+  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined, discard?: string): void {
     wr.referent = target;
+    if (discard !== undefined) wr.discard = discard;
     wr.hasCallback = label !== undefined;
     wr.callback = label ?? null;
     (target.weakrefs ??= []).unshift(wr);
@@ -548,10 +549,26 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     this.logCallback('finalizer', obj.id, undefined);
   }
 
-  /** handle_callback: calls the weakref's callback with the weakref. */
+  /** handle_callback: calls the weakref's callback with the weakref. A callback that discards it
+   * takes it out of its container, as WeakSet's, WeakKeyDictionary's and WeakValueDictionary's do. */
   callWeakrefCallback(wr: PyObject, label: string): void {
     this.gc.safePoint();
     this.logCallback('weakref', wr.id, label);
+    const from = wr.discard === null ? undefined : this.object(wr.discard);
+    if (from !== undefined) this.discardItem(from, wr);
+  }
+
+  /** `s.discard(x)`, or `del d[k]` of the entry whose key or value is `x`; nothing if absent. */
+  private discardItem(container: PyObject, x: PyObject): void {
+    if (container.kind === Kind.Set) {
+      this.removeItem(container, x);
+    } else if (container.kind === Kind.Dict) {
+      const values = container.fieldValues;
+      const keys = container.fieldKeys;
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] !== undefined && (values[i] === x || keys?.[i] === x)) return this.dropEntry(container, i);
+      }
+    }
   }
 
   private logCallback(kind: 'finalizer' | 'weakref', id: string, label: string | undefined): void {

@@ -34,6 +34,10 @@ _ATTR_STORES = frozenset(['STORE_ATTR', 'DELETE_ATTR'])
 # The recorder's own files: their frames are never the program's.
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
+# What rescan_deep looks into, and how much of a library object's contents it rescans.
+_DEEP_KINDS = frozenset([O.INSTANCE, O.GENERIC, O.FUNCTION, O.DICT, O.LIST, O.SET])
+_DEEP_LIMIT = 4096
+
 # Frame sorts.
 FUNCTION = 1
 MAIN = 2
@@ -95,6 +99,7 @@ class Tracer:
         self.model_frames = ['main']
         self.model_files = [main_code.co_filename]
         self.shown_names = {}
+        self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
         # Set once the program runs: collections before that are the recorder's set-up.
         self.active = False
         # line_key(code, line) -> what the line names (see analyse); codes analysed (kept: a trace's
@@ -227,7 +232,7 @@ class Tracer:
         if held:
             text += ',"args":[%s]' % ','.join('"%s"' % rec.label[a] for a in held)
             for a in held:
-                rec.hold(rec.current, a)
+                rec.pass_argument(rec.current, fid, a)
         rec.emit(text + '}')
         self.model_frames.append(fid)
         self.model_files.append(filename)
@@ -261,7 +266,7 @@ class Tracer:
             rec.release_held(fid)
             rec.current = self.model_frames[-1]
             if kept:
-                rec.hold(rec.current, rid)
+                rec.hold_returned(rec.current, rid)
                 rec.release(rid)
             rec.commit()
             # A generator's frame that yields is a new frame of the model when it resumes.
@@ -325,22 +330,55 @@ class Tracer:
 
     def rescan_deep(self, obj):
         """A named object and what it holds, two levels down: a line can change an attribute's
-        list (`self.items.append(x)`) as easily as the object itself."""
+        list (`self.items.append(x)`) as easily as the object itself. Below an instance of a
+        library's class (a WeakValueDictionary, a logging handler) the line may have run that
+        library's code, which changes what the instance holds at any depth: all of it is rescanned."""
         rec = self.rec
         oid = id(obj)
         if oid not in rec.label:
             return
         rec.rescan(obj)
         kind = rec.kind.get(oid)
-        if kind in (O.INSTANCE, O.GENERIC, O.FUNCTION, O.DICT, O.LIST, O.SET):
-            _, refs = rec.describe(obj, kind)
-            if len(refs) > 4096:
-                return
+        if kind not in _DEEP_KINDS:
+            return
+        foreign = [obj] if kind == O.INSTANCE and self.is_foreign(obj) else []
+        _, refs = rec.describe(obj, kind)
+        if len(refs) <= 4096:
             for child in refs:
                 if child is not None and id(child) in rec.label and id(child) != oid:
                     ckind = rec.kind.get(id(child))
-                    if ckind in (O.INSTANCE, O.DICT, O.LIST, O.SET, O.GENERIC, O.FUNCTION):
+                    if ckind in _DEEP_KINDS:
                         rec.rescan(child)
+                        if ckind == O.INSTANCE and self.is_foreign(child):
+                            foreign.append(child)
+        if foreign:
+            self.rescan_below(foreign)
+
+    def is_foreign(self, obj):
+        """Whether an instance's class comes from code the trace does not follow."""
+        tp = type(obj)
+        foreign = self.foreign_types.get(id(tp))
+        if foreign is None:
+            foreign = self.foreign_types[id(tp)] = self.rec.classifier.kind(tp, ()) == O.EXTERNAL
+        return foreign
+
+    def rescan_below(self, roots):
+        """Rescans everything the trace follows below `roots` (at most _DEEP_LIMIT objects)."""
+        rec = self.rec
+        seen = {id(r) for r in roots}
+        stack = list(roots)
+        while stack and len(seen) < _DEEP_LIMIT:
+            obj = stack.pop()
+            kind = rec.kind.get(id(obj))
+            if kind not in _DEEP_KINDS:
+                continue
+            rec.rescan(obj)
+            _, refs = rec.describe(obj, kind)
+            for child in refs:
+                cid = id(child)
+                if child is not None and cid not in seen and cid in rec.label:
+                    seen.add(cid)
+                    stack.append(child)
 
     def flush_all(self):
         """Every frame on the stack, innermost first (before a collection or gc call). Frames above
@@ -402,7 +440,7 @@ class Tracer:
             self._auto_count = None
             self.rec.emit('{"op":"gc.auto","count":[%d,%d,%d],"observed":{"generation":%d,"collected":%d,"uncollectable":%d}}' % (
                 count[0], count[1], count[2], info['generation'], info['collected'], info['uncollectable']))
-            self.rec.after_collection()
+            self.rec.after_collection(info['generation'], info['collected'])
 
     def collect(self, generation=2):
         """gc.collect(), recorded: the program's changes first, then the call and its result."""
@@ -422,7 +460,7 @@ class Tracer:
             finally:
                 self.collecting = False
             self.rec.emit('{"op":"gc.collect","generation":%d,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, result, count[0], count[1], count[2]))
-            self.rec.after_collection()
+            self.rec.after_collection(generation, result)
             return result
         finally:
             self.busy = False
