@@ -113,7 +113,7 @@ describe('2,000 identical leaked cycles are one shape', () => {
   it('check: one line for the shape, in text, Markdown and JUnit', async () => {
     const result = await checkWorkload(TREES, {}, {});
     const head =
-      'FAIL     tree-cycles (fixtures/leaks/tree_cycles.json): leaked objects 12000 > 0 (default), leaked bytes 16.3 MiB, leaked cycles 2000, uncollectable objects 0, peak 16.3 MiB, final 16.3 MiB\n';
+      'FAIL     tree-cycles (fixtures/leaks/tree_cycles.json): leaked objects 12,000 > 0 (default), leaked bytes 16.3 MiB, leaked cycles 2,000, uncollectable objects 0, peak 16.3 MiB, final 16.3 MiB\n';
     expect(renderCheckLine(result, OPTIONS)).toBe(`${head}         leaked ${TREE_TEXT}\n`);
     expect(renderCheckMarkdown(checkReport([result]), OPTIONS)).toBe(
       [
@@ -121,7 +121,7 @@ describe('2,000 identical leaked cycles are one shape', () => {
         '',
         '| result | workload | leaked objects | leaked bytes | leaked cycles | uncollectable objects | peak | final |',
         '|:---|:---|---:|---:|---:|---:|---:|---:|',
-        '| FAIL | `fixtures/leaks/tree_cycles.json` | **12000 > 0 (default)** | 16.3 MiB | 2000 | 0 | 16.3 MiB | 16.3 MiB |',
+        '| FAIL | `fixtures/leaks/tree_cycles.json` | **12,000 > 0 (default)** | 16.3 MiB | 2,000 | 0 | 16.3 MiB | 16.3 MiB |',
         '',
         'memprof check: 1 workload, 0 passed, 1 failed',
         '',
@@ -131,12 +131,12 @@ describe('2,000 identical leaked cycles are one shape', () => {
         '',
       ].join('\n'),
     );
-    expect(renderJunit(checkReport([result]), OPTIONS)).toContain(`<failure type="limit" message="leaked objects 12000 &gt; 0 (default)">leaked ${TREE_TEXT}</failure>`);
+    expect(renderJunit(checkReport([result]), OPTIONS)).toContain(`<failure type="limit" message="leaked objects 12,000 &gt; 0 (default)">leaked ${TREE_TEXT}</failure>`);
   });
 
   it('github: one annotation per allocating line, not per cycle', async () => {
     const result = await checkWorkload(TREES, {}, {});
-    const because = ' — fixtures/leaks/tree_cycles.json: leaked objects 12000 > 0 (default)';
+    const because = ' — fixtures/leaks/tree_cycles.json: leaked objects 12,000 > 0 (default)';
     expect(renderGithubResult(result, OPTIONS).split('\n').filter((l) => l.startsWith('::'))).toEqual([
       `::error file=cycles.py,line=15,title=memprof%3A leaked cycle::6,000 objects (bytearray ×2,000, list ×2,000, Node ×2,000; 8.2 MiB) allocated here leak in 2,000 reference cycles: ${TREE_TEXT}${because}`,
       `::error file=cycles.py,line=16,title=memprof%3A leaked cycle::6,000 objects (bytearray ×2,000, Node ×2,000, list ×2,000; 8.1 MiB) allocated here leak in 2,000 reference cycles: ${TREE_TEXT}${because}`,

@@ -13,8 +13,9 @@ const ANSI_RESET = '\x1b[0m';
 /** Leak details listed under a FAIL line. */
 const DETAILS_SHOWN = 5;
 
+/** A size in the chosen unit, a count with thousands separators (`12,000`) as in the leak details. */
 export function formatFigure(limit: LimitName, value: number, options: RenderOptions): string {
-  return SIZE_LIMITS.has(limit) ? formatBytesAuto(value, options.unit, options.precision) : String(value);
+  return SIZE_LIMITS.has(limit) ? formatBytesAuto(value, options.unit, options.precision) : formatCount(value);
 }
 
 /** Where a limit came from, as a check line says it: `default`, `workload`, or the flag's name. */
