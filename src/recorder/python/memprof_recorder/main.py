@@ -9,6 +9,7 @@ a fresh `__main__`, its directory first on sys.path, sys.argv, `profile` as a bu
 the collector starts empty as memprof's model does; then the program runs. Its stdout, stderr and
 exit code are its own.
 """
+import _thread
 import builtins
 import fnmatch
 import gc
@@ -185,12 +186,36 @@ def main(argv=None):
     gc.collect = tracer.collect
     gc.callbacks.append(tracer.gc_callback)
     tokens = Tokens(4096)
+    _watch_threads_and_forks(tracer, trace)
     install = _settrace_install(tracer, tokens) if sys.version_info < (3, 12) else _monitoring_install(tracer, tokens)
 
     _real_collect()
     fill_freelists()
     _real_freeze()
     exit_code = 0
+    def finish(exit_code):
+        _uninstall(tracer)
+        if tracer.forked_child:
+            return
+        end_count = gc.get_count()
+        tracer.active = False
+        tracer.busy = True
+        try:
+            header = build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, end_count)
+            trace.finish(header)
+        except BaseException:
+            trace.abandon()
+            raise
+
+    real_exit = os._exit
+
+    def _exit(status):
+        # os._exit skips every finally block and atexit handler: the trace is finished first.
+        if not tracer.forked_child:
+            finish(status)
+        real_exit(status)
+
+    os._exit = _exit
     tracer.active = True
     install()
     try:
@@ -201,17 +226,38 @@ def main(argv=None):
         _uninstall(tracer)
         traceback.print_exc()
         exit_code = 1
-    _uninstall(tracer)
-    end_count = gc.get_count()
-    tracer.active = False
-    tracer.busy = True
-    try:
-        header = build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, end_count)
-        trace.finish(header)
-    except BaseException:
-        trace.abandon()
-        raise
+    finish(exit_code)
     return exit_code
+
+
+def _watch_threads_and_forks(tracer, trace):
+    """Only the main thread of the process that memprof started is traced. sys.settrace traces the
+    calling thread only, and the sys.monitoring callbacks return at once in any other thread; either
+    way a thread that runs traced code is noted. A child made by os.fork() stops tracing and leaves
+    the trace to the parent, which notes the fork."""
+    tracer.main_thread = _thread.get_ident()
+    tracer.forked_child = False
+    if sys.version_info < (3, 12):
+        import threading
+
+        def thread_started(frame, event, arg):
+            tracer.note_thread()
+            sys.settrace(None)
+            return None
+
+        threading.settrace(thread_started)
+
+    def in_child():
+        tracer.forked_child = True
+        tracer.active = False
+        tracer.failed = True
+        _uninstall(tracer)
+        trace.detach()
+
+    def in_parent():
+        tracer.note_once('the program forked: only the parent process is traced; what a child process does is not in the trace')
+
+    os.register_at_fork(after_in_child=in_child, after_in_parent=in_parent)
 
 
 def fill_freelists():
@@ -351,9 +397,15 @@ def _monitoring_install(tracer, tokens):
     get_count = gc.get_count
     enabled_codes = set()
 
+    get_ident = _thread.get_ident
+    main_thread = tracer.main_thread
+
     def guard(fn):
         def callback(*a):
             if tracer.busy or tracer.collecting or tracer.failed:
+                return None
+            if get_ident() != main_thread:
+                tracer.note_thread()
                 return None
             was = gc.isenabled()
             gc.disable()
@@ -446,8 +498,6 @@ def census(recorder, tracer, keep_ids):
         if oid in recorder.label or recorder.orphans.get(oid) == type(obj).__name__:
             live_tracked[oid] = obj
     roots.extend(live_tracked.values())
-    for did in list(recorder.namespace_dicts):
-        pass
     roots.extend(gc.garbage)
     seen = set()
     by_type = {}

@@ -33,6 +33,7 @@ class TraceFile:
         self._buffer = []
         self._chars = 0
         self.count = 0
+        self.detached = False
 
     def event(self, line):
         """Appends one event, given as its JSON text without the line break."""
@@ -61,8 +62,20 @@ class TraceFile:
             self._buffer.clear()
             self._chars = 0
 
+    def detach(self):
+        """In a child process made by os.fork(): the trace is the parent's. What the child would write
+        (its copy of the buffer included) goes to /dev/null, and the files are left to the parent."""
+        self.detached = True
+        self._buffer.clear()
+        self._chars = 0
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, self._file.fileno())
+        os.close(null)
+
     def finish(self, header):
         """Writes the header line, then the events, into the final file; removes the temporary one."""
+        if self.detached:
+            return
         self.flush()
         self._file.close()
         with open(self.path, 'w', encoding='utf-8', newline='\n') as out:
@@ -77,6 +90,8 @@ class TraceFile:
         os.remove(self.events_path)
 
     def abandon(self):
+        if self.detached:
+            return
         self._file.close()
         try:
             os.remove(self.events_path)

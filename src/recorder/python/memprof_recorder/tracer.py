@@ -117,6 +117,14 @@ class Tracer:
         # The recorder met something it could not follow: it stops, the program runs on.
         self.failed = False
 
+    def note_once(self, note):
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def note_thread(self):
+        self.note_once('the program ran code in threads other than the main one: only the main thread is traced; '
+                       'what other threads allocate is seen only where traced code reaches it, so later figures may differ')
+
     def fail(self):
         """An error inside the recorder: recording stops where it is (the trace stays valid up to
         there and says why), the program goes on as if untraced."""

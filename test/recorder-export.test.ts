@@ -1,0 +1,74 @@
+// The recorder against the model's own ground truth: each bundled workload is exported as a Python
+// program (`memprof export --python`), that program is recorded under real CPython, and the recording
+// replayed. The gc figures must be the workload's: every gc.collect() result, every automatic pass
+// (generation and objects collected) and the collections per generation. The exported program
+// observes itself at its end (gc.get_objects() and friends); that observation is left out, since the
+// recording carries what the run observed.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { GcPass, Report } from '../src/model/report.js';
+import { findInterpreter, type Interpreter } from '../src/recorder/interpreter.js';
+import { replayWorkload } from '../src/replay/replay.js';
+import { loadWorkload } from '../src/workload/load.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'bin', 'memprof.js');
+const WORKLOADS = readdirSync(join(ROOT, 'workloads'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const VERSIONS = ['3.11', '3.12', '3.13'] as const;
+
+function interpreter(version: string): Interpreter | null {
+  try {
+    return findInterpreter(version);
+  } catch {
+    return null;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'memprof-record-export-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What the collector did, as the comparison needs it: the passes the workload asked for and the
+ * automatic ones, in order, and the collections per generation. */
+function gcFigures(report: Report, passes: GcPass[]) {
+  return {
+    collects: passes.filter((p) => p.trigger === 'collect').map((p) => [p.generation, p.result]),
+    automatic: passes.filter((p) => p.trigger === 'threshold').map((p) => [p.generation, p.collected]),
+    collected: report.gc.stats.map((s) => s.collected),
+    uncollectable: report.gc.stats.map((s) => s.uncollectable),
+  };
+}
+
+for (const version of VERSIONS) {
+  const python = interpreter(version);
+  describe.skipIf(python === null)(`recording exported workloads on CPython ${version}${python === null ? ' (not found: skipped)' : ''}`, () => {
+    it.concurrent.each(WORKLOADS)('%s', async (file) => {
+      const stem = `${file.slice(0, -'.json'.length)}_${version.replace('.', '')}`;
+      const script = join(dir, `${stem}.py`);
+      const trace = join(dir, `${stem}.ndjson`);
+      const workload = join(ROOT, 'workloads', file);
+      const { stdout } = await run(process.execPath, [CLI, 'export', workload, '--python', version], { maxBuffer: 64 << 20 });
+      const lines = stdout.split('\n');
+      const observe = lines.lastIndexOf('_mp_observe()');
+      expect(observe, 'the exported program ends by observing itself').toBeGreaterThan(0);
+      lines.splice(observe, 1);
+      writeFileSync(script, lines.join('\n'));
+      await run(process.execPath, [CLI, 'record', '-q', '--python', python!.path, '-o', trace, script], { cwd: dir, maxBuffer: 64 << 20 });
+
+      const expected = (await replayWorkload(await loadWorkload(workload), { python: version })).report;
+      const recorded = (await replayWorkload(await loadWorkload(trace))).report;
+      // The exported program starts with collections of its own (a clean heap, then gc.freeze):
+      // its workload's passes are the last ones.
+      const own = recorded.gc.passes.slice(recorded.gc.passes.length - expected.gc.passes.length);
+      expect(gcFigures(recorded, own)).toEqual(gcFigures(expected, expected.gc.passes));
+      // The real run observed the same: every gc.collect() result of the recording is the model's.
+      expect(recorded.recorded!.collects.filter((c) => !c.equal)).toEqual([]);
+    }, 600_000);
+  });
+}
