@@ -36,7 +36,8 @@ import {
   withRenderOptions,
   withReplayOptions,
   writeStdout,
-  type RenderArgs,
+  type ArgsOf,
+  type OptionsOf,
   type ReplayArgs,
 } from './common.js';
 import { sizeFlag, wholeNumberFlag } from './numbers.js';
@@ -45,29 +46,18 @@ import { estimateNdjsonEvents, Progress } from './progress.js';
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'github', 'junit'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
-interface CheckArgs extends RenderArgs, ReplayArgs {
-  workload: string[];
-  format: CheckFormat;
-  jobs?: number;
-  maxLeakedBytes?: number;
-  maxLeakedObjects?: number;
-  maxCycles?: number;
-  maxUncollectable?: number;
-  maxPeak?: number;
-  maxFinal?: number;
-}
-
-const FLAG_KEYS: Record<LimitName, keyof CheckArgs> = {
+/** The flag of each limit, as the handler's arguments name it. */
+const FLAG_KEYS = {
   leakedBytes: 'maxLeakedBytes',
   leakedObjects: 'maxLeakedObjects',
   cycles: 'maxCycles',
   uncollectable: 'maxUncollectable',
   peakBytes: 'maxPeak',
   finalBytes: 'maxFinal',
-};
+} as const satisfies Record<LimitName, string>;
 
 /** The limits given as flags. */
-export function flagLimits(args: Partial<CheckArgs>): LimitValues {
+export function flagLimits(args: { [K in (typeof FLAG_KEYS)[LimitName]]?: number | undefined }): LimitValues {
   const limits: LimitValues = {};
   for (const name of LIMIT_NAMES) {
     const v = args[FLAG_KEYS[name]];
@@ -476,40 +466,50 @@ async function check(args: CheckArgs): Promise<void> {
   if (report.exitCode !== EXIT_OK) throw new ExitStatus(report.exitCode);
 }
 
-export const checkCommand: CommandModule<object, CheckArgs> = {
+/** A limit flag: its text is read by ./numbers.ts (a size, or a count of objects or cycles). */
+function limitOption(name: LimitName) {
+  const flag = LIMIT_FLAGS[name];
+  return {
+    type: 'string',
+    requiresArg: true,
+    describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'} (overrides the workload's limits.${name})`,
+    coerce: SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0),
+  } as const;
+}
+
+function checkOptions(y: Argv) {
+  return withReplayOptions(withRenderOptions(y))
+    .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files or globs ("workloads/**/*.json")' })
+    .option('format', {
+      alias: 'f',
+      choices: CHECK_FORMATS,
+      default: 'text' as CheckFormat,
+      describe: 'text; github (annotations at the leaking lines); junit (XML report); json; markdown',
+    })
+    .option('jobs', {
+      alias: 'j',
+      type: 'string',
+      requiresArg: true,
+      describe: 'workloads replayed at once, each on a worker thread (default and most: the number of CPU cores)',
+      coerce: wholeNumberFlag('jobs', 'a positive integer', 1),
+    })
+    .option('max-leaked-objects', limitOption('leakedObjects'))
+    .option('max-leaked-bytes', limitOption('leakedBytes'))
+    .option('max-cycles', limitOption('cycles'))
+    .option('max-uncollectable', limitOption('uncollectable'))
+    .option('max-peak', limitOption('peakBytes'))
+    .option('max-final', limitOption('finalBytes'))
+    .example('$0 check workloads/*.json', 'one PASS/FAIL line per workload; exit 1 when a limit is exceeded')
+    .example('$0 check "tests/memory/**/*.json" --max-leaked-objects 0 --max-peak "64 MiB"', 'limits for every workload')
+    .example('$0 check traces/*.json --format github', 'annotations at the lines that allocated leaked objects')
+    .example('$0 check traces/*.json --format junit -o memprof.xml', 'a JUnit report for the CI test view');
+}
+
+type CheckArgs = ArgsOf<typeof checkOptions>;
+
+export const checkCommand: CommandModule<object, OptionsOf<typeof checkOptions>> = {
   command: 'check <workload...>',
   describe: 'CI gate: replay each workload, hold its leaks and memory against limits, print PASS/FAIL',
-  builder: (y: Argv) => {
-    let b = withReplayOptions(withRenderOptions(y))
-      .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files or globs ("workloads/**/*.json")' })
-      .option('format', {
-        alias: 'f',
-        choices: CHECK_FORMATS,
-        default: 'text' as CheckFormat,
-        describe: 'text; github (annotations at the leaking lines); junit (XML report); json; markdown',
-      })
-      .option('jobs', {
-        alias: 'j',
-        type: 'string',
-        requiresArg: true,
-        describe: 'workloads replayed at once, each on a worker thread (default and most: the number of CPU cores)',
-        coerce: wholeNumberFlag('jobs', 'a positive integer', 1),
-      });
-    for (const name of LIMIT_NAMES) {
-      const flag = LIMIT_FLAGS[name];
-      b = b.option(flag, {
-        type: 'string',
-        requiresArg: true,
-        describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'} (overrides the workload's limits.${name})`,
-        coerce: SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0),
-      }) as typeof b;
-    }
-    return b
-      .example('$0 check workloads/*.json', 'one PASS/FAIL line per workload; exit 1 when a limit is exceeded')
-      .example('$0 check "tests/memory/**/*.json" --max-leaked-objects 0 --max-peak "64 MiB"', 'limits for every workload')
-      .example('$0 check traces/*.json --format github', 'annotations at the lines that allocated leaked objects')
-      .example('$0 check traces/*.json --format junit -o memprof.xml', 'a JUnit report for the CI test view') as unknown as Argv<CheckArgs>;
-  },
+  builder: checkOptions,
   handler: (args) => check(args),
 };
-

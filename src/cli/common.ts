@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
-import type { Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
@@ -47,31 +47,27 @@ export class ExitStatus extends Error {
   }
 }
 
-export interface CommonArgs {
-  quiet: boolean;
-  debug: boolean;
-}
+/** The options a builder declares, as yargs infers them from its `.option()` calls. */
+export type OptionsOf<B> = B extends (y: Argv) => Argv<infer U> ? U : never;
 
-export interface OutputArgs extends CommonArgs {
-  output?: string;
-}
+/** The arguments a command's handler receives from a builder: its options, camelCase keys too. */
+export type ArgsOf<B> = ArgumentsCamelCase<OptionsOf<B>>;
 
-export interface RenderArgs extends OutputArgs {
-  unit: UnitChoice;
-  precision: number;
-  color: boolean;
-}
+export type CommonArgs = ArgsOf<typeof withCommonOptions<object>>;
+export type OutputArgs = ArgsOf<typeof withOutputOptions<object>>;
+export type RenderArgs = ArgsOf<typeof withRenderOptions<object>>;
 
+/** What a replay takes from the command line (check hands it to its worker threads as it is). */
 export interface ReplayArgs {
-  python?: PythonVersion;
-  interval?: number;
-  maxPoints?: number;
-  memoryModel?: MemoryModelName;
+  python?: PythonVersion | undefined;
+  interval?: number | undefined;
+  maxPoints?: number | undefined;
+  memoryModel?: MemoryModelName | undefined;
   /** `--progress` / `--no-progress`; undefined: on a terminal, for replays that take a while. */
-  progress?: boolean;
+  progress?: boolean | undefined;
 }
 
-export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
+export function withCommonOptions<T>(y: Argv<T>) {
   return y
     .option('quiet', {
       alias: 'q',
@@ -82,7 +78,7 @@ export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
     .option('debug', { type: 'boolean', default: false, describe: 'show the stack trace of an internal error' });
 }
 
-export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
+export function withOutputOptions<T>(y: Argv<T>) {
   return withCommonOptions(y).option('output', {
     alias: 'o',
     type: 'string',
@@ -95,7 +91,7 @@ export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
 /** Most timeline points a report may keep (the chart needs a few hundred; JSON readers get these). */
 export const MAX_POINTS_LIMIT = 50_000;
 
-export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
+export function withRenderOptions<T>(y: Argv<T>) {
   return withOutputOptions(y)
     .option('unit', {
       choices: ['auto', ...UNITS] as UnitChoice[],
@@ -114,10 +110,10 @@ export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
       type: 'boolean',
       default: true,
       describe: 'colour on a terminal (--no-color or the NO_COLOR variable turn it off; never in files)',
-    }) as unknown as Argv<T & RenderArgs>;
+    });
 }
 
-export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
+export function withReplayOptions<T>(y: Argv<T>) {
   return y
     .option('python', {
       // A string, or yargs would read "3.10" as the number 3.1.
@@ -147,7 +143,7 @@ export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
     .option('progress', {
       type: 'boolean',
       describe: 'events, rate and ETA on stderr while replaying (default: on a terminal, once a replay takes over a second)',
-    }) as unknown as Argv<T & ReplayArgs>;
+    });
 }
 
 export function replayOptions(args: ReplayArgs): ReplayOptions {
