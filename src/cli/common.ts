@@ -9,6 +9,7 @@ import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError, WorkloadError } from '../workload/errors.js';
 import { formatInputProblem } from '../workload/format.js';
+import { readError } from '../workload/load.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
 import { OutputError, outputTarget, say, writeOutput, writeStdout, type OutputTarget } from './output.js';
@@ -235,9 +236,7 @@ export async function checkWorkloadFile(file: string): Promise<void> {
   try {
     info = await stat(file);
   } catch (err) {
-    // "ENOENT: no such file or directory, stat 'x.json'": the file is named already (its name may
-    // hold a line break, which `.` would not match).
-    throw new WorkloadError({ file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '[^]*'$/, '')}`);
+    throw readError(file, err);
   }
   if (info.isFile()) return;
   const kind = FILE_KINDS.find(([test]) => test(info))?.[1] ?? 'not a regular file';

@@ -6,7 +6,7 @@ import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
 import { reportSchema, type Report } from '../model/report.js';
 import { markdownFence, terminalSafe } from '../report/escape.js';
 import { WorkloadError } from '../workload/errors.js';
-import { issueErrors, loadWorkload, parseWorkloadJson, workloadFromObject } from '../workload/load.js';
+import { issueErrors, loadWorkload, parseWorkloadJson, readError, workloadFromObject } from '../workload/load.js';
 import {
   checkWorkloadFile,
   emit,
@@ -58,7 +58,7 @@ async function reportOf(args: PlotArgs): Promise<Report> {
   try {
     text = await readFile(args.file, 'utf8');
   } catch (err) {
-    throw new WorkloadError({ file: args.file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '.*'$/, '')}`);
+    throw readError(args.file, err);
   }
   const document = parseWorkloadJson(text, args.file);
   if (claimsToBeReport(document)) return savedReport(document, args.file);
