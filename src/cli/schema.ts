@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { checkReportSchema, reportSchema } from '../model/report.js';
 import { workloadSchema } from '../workload/schema.js';
-import { emit, prepareOutput, withOutputOptions, type ArgsOf, type OptionsOf } from './common.js';
+import { emit, prepareOutput, withOutputOptions, type OptionsOf } from './common.js';
 
 /** `io: 'input'`: what a user may write (defaults optional), not what the loader hands on. */
 export function workloadJsonSchema(): string {
@@ -25,8 +25,6 @@ function schemaOptions(y: Argv) {
     .example('$0 schema --report -o memprof-report.schema.json', 'the contract of the JSON report')
     .example('$0 schema | jq \'.properties | keys\'', 'the top-level keys of a workload');
 }
-
-type SchemaArgs = ArgsOf<typeof schemaOptions>;
 
 export const schemaCommand: CommandModule<object, OptionsOf<typeof schemaOptions>> = {
   command: 'schema',

@@ -875,8 +875,6 @@ export async function exportPython(loaded: LoadedWorkload, options: ExportOption
     throw new WorkloadError({ file: loaded.file }, 'a recorded trace cannot be exported: it was recorded from a Python program', RECORDED_HINT);
   }
   const exporter = new PythonExporter(loaded, python, options.maxScriptChars);
-  for await (const sourced of loaded.events as AsyncIterable<{ event: PlainEvent; index: number }>) {
-    exporter.handle(sourced.event, sourced.index);
-  }
+  for (const sourced of loaded.events) exporter.handle(sourced.event, sourced.index);
   return exporter.finish();
 }

@@ -49,12 +49,7 @@ const NONE: readonly never[] = Object.freeze([]);
 
 export async function replayWorkload(workload: LoadedWorkload, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   const replay = new Replay(workload, options);
-  const events = workload.events;
-  if (Symbol.asyncIterator in events) {
-    for await (const se of events) replay.step(se);
-  } else {
-    for (const se of events) replay.step(se);
-  }
+  for (const se of workload.events) replay.step(se);
   return replay.finish();
 }
 
