@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { formatInputProblem } from '../src/workload/format.js';
+import { formatInputProblem } from '../src/cli/problems.js';
 import { ioReason, loadWorkload, workloadFromObject } from '../src/workload/load.js';
 import type { LoadedWorkload, SourcedEvent } from '../src/workload/loaded.js';
 import { LineReader, LineTooLongError } from '../src/workload/lines.js';

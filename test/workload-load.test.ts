@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkloadError, WorkloadErrors } from '../src/workload/errors.js';
-import { formatInputProblem, formatWorkloadError } from '../src/workload/format.js';
+import { formatInputProblem, formatWorkloadError } from '../src/cli/problems.js';
 import { findJsonSyntaxError, lineColumn, loadWorkload, parseWorkloadJson, workloadFromObject } from '../src/workload/load.js';
 import type { SourcedEvent } from '../src/workload/loaded.js';
 

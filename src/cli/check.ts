@@ -15,7 +15,7 @@ import { renderJunit } from '../report/junit.js';
 import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
 import type { RenderOptions } from '../report/units.js';
 import { UsageError } from '../workload/errors.js';
-import { formatInputProblem } from '../workload/format.js';
+import { formatInputProblem } from './problems.js';
 import { loadWorkload } from '../workload/load.js';
 import {
   checkWorkloadFile,

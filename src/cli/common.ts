@@ -8,7 +8,7 @@ import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError, WorkloadError } from '../workload/errors.js';
-import { formatInputProblem } from '../workload/format.js';
+import { formatInputProblem } from './problems.js';
 import { readError } from '../workload/load.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
