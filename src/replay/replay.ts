@@ -11,7 +11,7 @@ import { Frame } from '../heap/frames.js';
 import { Kind } from '../heap/kind.js';
 import { KINDS } from '../heap/layout.js';
 import type { PyObject } from '../heap/object.js';
-import { TypeRegistry } from '../heap/types.js';
+import { TypeRegistry } from '../heap/registry.js';
 import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
@@ -446,7 +446,7 @@ export class Replay {
     const heap = this.heap;
     this.requireNewId(ev.id);
     const target = this.resolve(ev.to);
-    if (!target.cls.supportsWeakrefs) {
+    if (!KINDS[target.kind].weakrefs) {
       this.fail(`cannot create weak reference to '${target.cls.kind === Kind.Instance ? target.typeName : target.cls.name}' object`, 'Weak references can point to class instances, functions and sets');
     }
     const into = ev.into === undefined ? null : this.container(ev.into.obj);
