@@ -455,7 +455,10 @@ export class Replay {
       else this.requireItems(into, true);
     }
     // weakref.ref(target[, cb]) is a call of a type: CPython packs the arguments into a tuple
-    // (a GC allocation unless the tuple freelist has one) that holds the target while it runs.
+    // (a GC allocation unless the tuple freelist has one). The target is referenced twice while it
+    // runs: by the evaluation stack and by the tuple. A 3.11 collection inside the weakref's
+    // allocation sees the stack's reference as one from outside (the target stays where it is in
+    // its generation) and the tuple's as one from inside.
     heap.incref(target);
     const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, null]);
     const weakrefClass = this.types.weakref;
@@ -463,18 +466,21 @@ export class Replay {
     wr.refcount = 1;
     heap.attachWeakref(wr, target, ev.callback);
     heap.decref(args);
+    heap.decref(target); // CALL pops its arguments before the eval-breaker check
     this.gc.safePoint(); // 3.12+: the call returned
     this.store(wr, ev.as, ev.global === true, ev.into, into, frame);
     if (ev.hold === true) this.hold(frame, wr);
     heap.decref(wr);
   }
 
-  /** The argument tuple of a call to a C function or a type (`_PyObject_MakeTpCall`): it takes the
-   * references its items had on the evaluation stack. The caller drops it when the call is done. */
+  /** The argument tuple of a call to a C function or a type (`_PyObject_MakeTpCall`, which copies
+   * the evaluation stack's arguments with `_PyTuple_FromArray`): a reference of its own to each
+   * item, beside the stack's. The caller drops it when the call is done. */
   private argumentTuple(items: (PyObject | null)[]): PyObject {
     const heap = this.heap;
     const tuple = heap.allocate('<arguments>', this.types.tuple, 0, heap.file, heap.line ?? 0, true, items.length);
     tuple.refcount = 1;
+    for (let i = 0; i < items.length; i++) heap.incref(items[i] ?? null);
     heap.initItems(tuple, items);
     return tuple;
   }
