@@ -44,6 +44,8 @@ export interface ReplayOutcome {
 const EXTERNAL = '@external';
 /** `$name` refers to a bound name rather than an object id. */
 const DOLLAR = 0x24;
+/** Built-in types whose objects cannot be hashed, so no set can hold one. */
+const UNHASHABLE: ReadonlySet<string> = new Set(['list', 'dict', 'set', 'bytearray']);
 /** No fields, no items: shared by the many events that have none. */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -239,6 +241,7 @@ export class Replay {
           heap.setItem(from, this.itemIndex(from, ev.index, false), to);
         } else {
           this.requireItems(from, true);
+          if (KINDS[from.kind].uniqueItems) this.requireHashable(to);
           heap.appendItem(from, to);
         }
         return;
@@ -403,6 +406,7 @@ export class Replay {
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a list or a tuple takes a "length"`, 'Omit "length"');
     }
     const items = this.itemList(ev.items ?? NONE, ev.length);
+    if (KINDS[cls.kind].uniqueItems) for (let i = 0; i < items.length; i++) this.requireHashable(items[i] ?? null);
     if (ev.entries !== undefined && ev.entries.length > 0 && cls.kind !== Kind.Dict) {
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a dict takes "entries"`, 'Give "fields" or "items"');
     }
@@ -491,7 +495,10 @@ export class Replay {
       this.bind(global ? this.heap.moduleFrame : frame, as, obj);
     } else if (into !== null) {
       if (intoSpec!.field !== undefined) this.heap.setField(into, intoSpec!.field, obj, frame.file, frame.line ?? 0);
-      else this.heap.appendItem(into, obj);
+      else {
+        if (KINDS[into.kind].uniqueItems) this.requireHashable(obj);
+        this.heap.appendItem(into, obj);
+      }
     }
   }
 
@@ -610,6 +617,22 @@ export class Replay {
   private requireFieldName(kind: Kind, field: string): void {
     if (kind !== Kind.Dict && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
       this.fail(`'${field}' is not an attribute name`, 'Attribute names are Python identifiers; use a dict for other keys');
+    }
+  }
+
+  /** A set holds only hashable objects: not a list, dict, set or bytearray, nor a tuple holding one
+   * (CPython: TypeError: unhashable type). A class deriving from one may define __hash__. */
+  private requireHashable(value: PyObject | null): void {
+    const stack = [value];
+    while (stack.length > 0) {
+      const obj = stack.pop()!;
+      if (obj === null) continue;
+      if (obj.kind === Kind.Tuple) {
+        for (const item of obj.items!) stack.push(item);
+      } else if (UNHASHABLE.has(obj.cls.name) && this.types.isBuiltin(obj.cls.name)) {
+        const inside = obj === value ? '' : ` (in '${value!.id}')`;
+        this.fail(`unhashable type: '${obj.cls.name}': a set cannot hold '${obj.id}'${inside}`, 'Put instances, functions, frozensets, strs, numbers and tuples of them in a set');
+      }
     }
   }
 
