@@ -5,7 +5,7 @@ import type { VersionModel } from '../cpython/versions.js';
 import type { Finalizer, TypeDecl } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
 import { FinalizerKind, Kind } from './kind.js';
-import { KINDS } from './layout.js';
+import { FUNCTION_FIELDS, KINDS } from './layout.js';
 import { PyClass } from './types.js';
 
 /** Built-in type names and the kind of object each makes. */
@@ -75,7 +75,7 @@ export class TypeRegistry {
     if (cls === undefined) {
       const kind = this.kindOf(typeName, decl);
       const size = decl?.size !== undefined ? parseSize(decl.size) : this.defaultSize(typeName, kind);
-      cls = new PyClass(typeName, kind, size, fin.kind, fin.name, decl?.slots ?? null);
+      cls = new PyClass(typeName, kind, size, fin.kind, fin.name, decl?.slots ?? (kind === Kind.Function ? FUNCTION_FIELDS : null));
       this.classes.set(key, cls);
     }
     if (eventFinalizer === undefined) this.byName.set(typeName, cls);
