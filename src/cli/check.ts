@@ -1,4 +1,4 @@
-// `memprof check <workload...>`: the CI gate (SPEC §6). Each workload is replayed — several at once
+// `memprof check <workload...>`: the CI gate (docs/model.md, Leaks and limits). Each workload is replayed — several at once
 // on worker threads — its figures are held against its `limits` (flags override them), and one
 // result per workload is printed in the order the files were named. Exit 0 when all pass, 1 when a
 // limit was exceeded, 2 when a workload is invalid (the others still run), 3 on an internal error.
@@ -105,7 +105,7 @@ export async function checkWorkload(
 
 const EXIT_FOR: Record<CheckStatus, number> = { pass: EXIT_OK, fail: EXIT_LIMIT_EXCEEDED, invalid: EXIT_INVALID, error: EXIT_INTERNAL };
 
-/** SPEC §1: the worst wins (an internal error, then an invalid workload, then a limit). */
+/** docs/model.md, exit codes: the worst wins (an internal error, then an invalid workload, then a limit). */
 export function checkExitCode(results: CheckResult[]): number {
   return results.reduce((worst, r) => Math.max(worst, EXIT_FOR[r.status]), EXIT_OK);
 }

@@ -20,7 +20,7 @@ export { OutputError, say, writeStdout };
 export const MEMORY_MODELS = ['live', 'pymalloc'] as const;
 export type MemoryModelName = (typeof MEMORY_MODELS)[number];
 
-/** SPEC §1: with several files the highest code wins. */
+/** docs/model.md, exit codes: with several files the highest code wins. */
 export const EXIT_OK = 0;
 export const EXIT_LIMIT_EXCEEDED = 1;
 export const EXIT_INVALID = 2;

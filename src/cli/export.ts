@@ -1,5 +1,5 @@
 // `memprof export <workload> --python`: the workload as a runnable CPython script that performs it
-// with real objects and prints the observables SPEC §4.5 compares with memprof's replay.
+// with real objects and prints the observables memprof's replay is held to (docs/model.md).
 import type { Argv, CommandModule } from 'yargs';
 import { exportPython } from '../export/python.js';
 import { UsageError } from '../workload/errors.js';

@@ -1,5 +1,5 @@
 // Drives the events of a workload through the heap and the collector and feeds the sampler.
-// Every check of meaning (§2.3) happens here, before the event touches the heap.
+// Every check of meaning (docs/model.md, Validation) happens here, before the event touches the heap.
 import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
 import type { PlainEvent, PythonVersion } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
@@ -30,7 +30,7 @@ export interface ReplayOptions {
   maxPoints?: number;
   /** Called now and then with the number of events replayed (progress display). */
   onProgress?: (events: number) => void;
-  /** `live` (default): live bytes only; `pymalloc`: also CPython's arenas and pools (§5.3). */
+  /** `live` (default): live bytes only; `pymalloc`: also CPython's arenas and pools (docs/model.md, Memory). */
   memoryModel?: 'live' | 'pymalloc';
 }
 
