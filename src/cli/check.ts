@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Argv, CommandModule } from 'yargs';
-import { evaluateLimits, LIMIT_FLAGS, limitFigures, mergeLimits, SIZE_LIMITS, workloadLimits, type LimitValues } from '../analysis/limits.js';
+import { combineLimits, evaluateLimits, LIMIT_FLAGS, limitFigures, SIZE_LIMITS, workloadLimits, type LimitSettings } from '../analysis/limits.js';
 import { renderCheckJson, renderCheckLine, renderCheckMarkdown, renderCheckSummary } from '../report/checkText.js';
 import { renderGithubResult } from '../report/github.js';
 import { renderJunit } from '../report/junit.js';
@@ -40,7 +40,7 @@ import {
   type OptionsOf,
   type ReplayArgs,
 } from './common.js';
-import { sizeFlag, wholeNumberFlag } from './numbers.js';
+import { limitFlag, sizeFlag, wholeNumberFlag } from './numbers.js';
 import { estimateNdjsonEvents, Progress } from './progress.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'github', 'junit'] as const;
@@ -56,12 +56,12 @@ const FLAG_KEYS = {
   finalBytes: 'maxFinal',
 } as const satisfies Record<LimitName, string>;
 
-/** The limits given as flags. */
-export function flagLimits(args: { [K in (typeof FLAG_KEYS)[LimitName]]?: number | undefined }): LimitValues {
-  const limits: LimitValues = {};
+/** The limits given as flags (`none`: null). */
+export function flagLimits(args: { [K in (typeof FLAG_KEYS)[LimitName]]?: number | null | undefined }): LimitSettings {
+  const limits: LimitSettings = {};
   for (const name of LIMIT_NAMES) {
     const v = args[FLAG_KEYS[name]];
-    if (typeof v === 'number') limits[name] = v;
+    if (typeof v === 'number' || v === null) limits[name] = v;
   }
   return limits;
 }
@@ -72,16 +72,18 @@ export function flagLimits(args: { [K in (typeof FLAG_KEYS)[LimitName]]?: number
 /** Replays one workload and holds its figures against its limits. Never throws. */
 export async function checkWorkload(
   file: string,
-  flags: LimitValues,
+  flags: LimitSettings,
   replayArgs: ReplayArgs,
   onProgress?: (events: number) => void,
 ): Promise<CheckResult> {
-  const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, violations: [], peakLine: null, leaks: null, problems: [] };
+  const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, limitSources: {}, violations: [], peakLine: null, leaks: null, problems: [] };
   try {
     await checkWorkloadFile(file);
     const workload = await loadWorkload(file);
     result.name = workload.header.name ?? file;
-    result.limits = mergeLimits(workloadLimits(workload.header.limits), flags);
+    const applied = combineLimits(workloadLimits(workload.header.limits), flags);
+    result.limits = applied.limits;
+    result.limitSources = applied.sources;
     const { report } = await replay(workload, replayArgs, onProgress);
     result.figures = limitFigures(report);
     result.violations = evaluateLimits(result.figures, result.limits);
@@ -134,7 +136,7 @@ type WorkerMessage = { index: number; result: CheckResult } | { index: number; e
 
 interface WorkerSetup {
   memprofCheck: true;
-  flags: LimitValues;
+  flags: LimitSettings;
   replay: ReplayArgs;
   /** Whether the worker reports its progress (one worker: the main thread shows it). */
   progress: boolean;
@@ -153,7 +155,7 @@ const WORKER_SCRIPT = import.meta.url.endsWith('.js') ? fileURLToPath(import.met
  */
 export async function checkAll(
   files: string[],
-  flags: LimitValues,
+  flags: LimitSettings,
   replayArgs: ReplayArgs,
   jobs: number,
   done: (result: CheckResult, index: number) => void,
@@ -239,6 +241,7 @@ function crashed(file: string, err: unknown): CheckResult {
     status: resource !== null ? 'invalid' : 'error',
     figures: null,
     limits: {},
+    limitSources: {},
     violations: [],
     peakLine: null,
     leaks: null,
@@ -455,7 +458,8 @@ async function check(args: CheckArgs): Promise<void> {
   const output = await prepareOutput(args, files);
   const flags = flagLimits(args);
   const jobs = jobCount(args.jobs, args.quiet);
-  // Text and GitHub annotations stream to stdout as results arrive; documents are written whole.
+  // Text and GitHub annotations stream to stdout as results arrive, the summary line last (in both);
+  // documents are written whole.
   const streaming = args.output === undefined && (args.format === 'text' || args.format === 'github');
   const invalidPatterns: CheckResult[] = invalid.map(({ pattern, problem }) => ({
     file: pattern,
@@ -463,6 +467,7 @@ async function check(args: CheckArgs): Promise<void> {
     status: 'invalid',
     figures: null,
     limits: {},
+    limitSources: {},
     violations: [],
     peakLine: null,
     leaks: null,
@@ -486,10 +491,9 @@ async function check(args: CheckArgs): Promise<void> {
   if (args.format === 'json') document = renderCheckJson(report);
   else if (args.format === 'junit') document = renderJunit(report, options);
   else if (args.format === 'markdown') document = renderCheckMarkdown(report, options);
-  else if (args.format === 'text') document = `${out.join('')}${renderCheckSummary(report)}`;
-  else document = out.join('');
+  else document = `${out.join('')}${renderCheckSummary(report)}`;
   if (streaming) {
-    if (args.format === 'text' && !args.quiet) writeStdout(renderCheckSummary(report));
+    if (!args.quiet) writeStdout(renderCheckSummary(report));
   } else {
     await emit(document, output);
   }
@@ -502,8 +506,8 @@ function limitOption(name: LimitName) {
   return {
     type: 'string',
     requiresArg: true,
-    describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'} (overrides the workload's limits.${name})`,
-    coerce: SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0),
+    describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'}; overrides the workload's limits.${name}${name === 'leakedObjects' ? ' and the default 0' : ''}; none: no limit`,
+    coerce: limitFlag(SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0)),
   } as const;
 }
 
