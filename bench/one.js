@@ -103,11 +103,7 @@ const replayBatch = () => {
   engineMs += performance.now() - t0 - (gcPauseMs - pausedBefore);
   batch.length = 0;
 };
-if (Symbol.asyncIterator in loaded.events) {
-  for await (const se of loaded.events) if (batch.push(se) === BATCH) replayBatch();
-} else {
-  for (const se of loaded.events) if (batch.push(se) === BATCH) replayBatch();
-}
+for (const se of loaded.events) if (batch.push(se) === BATCH) replayBatch();
 replayBatch();
 const outcome = replay.finish();
 const seconds = (performance.now() - start - gcPauseMs) / 1000;

@@ -1,4 +1,4 @@
-// `npm run bench`: generates the SPEC §8 workloads at three sizes (deterministic seeds), measures each
+// `npm run bench`: generates the workloads of docs/performance.md at three sizes (deterministic seeds), measures each
 // in its own process (bench/one.js) and prints one table; with python3 on the PATH it also runs the
 // exported CPython script of the small workloads.
 //
@@ -23,7 +23,7 @@ const memoryModel = value('--memory-model') ?? 'live';
 const profile = flag('--profile');
 const jsonOut = value('--json');
 
-/** Sizes: chain nodes, graph nodes, churn events. The largest are SPEC §8's. */
+/** Sizes: chain nodes, graph nodes, churn events. The largest are the targets' (docs/performance.md). */
 const SIZES = {
   chain: [100_000, 300_000, 1_000_000],
   graph: [100_000, 300_000, 1_000_000],

@@ -1,4 +1,4 @@
-// The synthetic workloads of SPEC §8, generated from a seed so every run measures the same events.
+// The synthetic workloads of docs/performance.md, generated from a seed so every run measures the same events.
 // Each generator yields the header and then the events one by one, so a 10M-event trace is written
 // as a stream and never held in memory.
 import { createWriteStream } from 'node:fs';
@@ -43,7 +43,7 @@ export function* chain(n) {
  * A random graph of `n` nodes and 3n - 1 references: every node is appended to a list and points at
  * a random older node (`a`, all but the first), then each node's `b` points at a random node, which
  * closes cycles. A full collection runs with
- * everything reachable (the §8 "1M objects / 3M references" figure), then the list is dropped and a
+ * everything reachable (the "1M objects / 3M references" target), then the list is dropped and a
  * second full collection frees the cycles refcounting left.
  */
 export function* graph(n, seed = 1) {

@@ -216,9 +216,12 @@ describe('check, in-process', () => {
   });
 
   it('expands *, ?, {a,b} and ** in sorted order, leaving plain paths alone', () => {
-    expect(expandGlob('fixtures/leaks/c*.json')).toEqual(['fixtures/leaks/churn.json', 'fixtures/leaks/clean.json']);
-    expect(expandGlob('fixtures/**/{saveall,frozen}.js?n')).toEqual(['fixtures/leaks/frozen.json', 'fixtures/leaks/saveall.json']);
-    expect(expandWorkloadArgs(['no/such.json', 'none/*.json'])).toEqual({ files: ['no/such.json'], unmatched: ['none/*.json'] });
+    expect(expandGlob('fixtures/leaks/c*.json').matches).toEqual(['fixtures/leaks/churn.json', 'fixtures/leaks/clean.json']);
+    expect(expandGlob('fixtures/**/{saveall,frozen}.js?n').matches).toEqual(['fixtures/leaks/frozen.json', 'fixtures/leaks/saveall.json']);
+    expect(expandWorkloadArgs(['no/such.json', 'none/*.json'])).toEqual({
+      files: ['no/such.json'],
+      invalid: [{ pattern: 'none/*.json', problem: 'no file matches this pattern' }],
+    });
   });
 });
 

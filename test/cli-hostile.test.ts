@@ -210,7 +210,7 @@ describe('a flag given twice takes its last value', () => {
     });
     expect(memprof(['export', CLEAN, '--python', '3.12', '--python', '3.13', '-o', join(dir, 'a.py'), '--output', join(dir, 'b.py')]).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['b.json', 'b.py']);
-    expect(readFileSync(join(dir, 'b.py'), 'utf8').split('\n')[0]).toBe('# memprof export for the CPython 3.13 model. Prints, as JSON, what SPEC §4.5 compares:');
+    expect(readFileSync(join(dir, 'b.py'), 'utf8').split('\n')[0]).toBe('# memprof export for the CPython 3.13 model. Prints, as JSON, the observables memprof is');
   });
 
   it('check: still every file, and the last --format, --jobs and limit', () => {

@@ -167,6 +167,7 @@ function unspell(o: Observables, sp: Spelling, w: GeneratedWorkload): Observable
     log: o.log.map((entry) => (entry[0] === 'weakref' ? ['weakref', id(entry[1]!), labels.get(entry[2]!) ?? entry[2]!] : [entry[0]!, id(entry[1]!)])),
     garbage: o.garbage.map(id),
     alive: o.alive.map(id).sort(),
+    sizes: Object.fromEntries(Object.entries(o.sizes).map(([k, v]) => [id(k), v])),
   };
 }
 

@@ -60,6 +60,7 @@ const EXPECTED = {
   ],
   garbage: ['l'],
   alive: ['dd', 'f', 'keep', 'l', 's', 'w1', 'w2', 'z'],
+  sizes: {},
 };
 
 describe('memprof export --python', () => {

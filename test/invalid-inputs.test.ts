@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatInputProblem } from '../src/workload/format.js';
+import { formatInputProblem } from '../src/cli/problems.js';
 import { loadWorkload } from '../src/workload/load.js';
 
 const FIXTURES = 'fixtures/invalid';

@@ -1,4 +1,4 @@
-// Leak classes, leaked cycles, gc-freed lines and snapshots (SPEC §6), on the fixtures in
+// Leak classes, leaked cycles, gc-freed lines and snapshots (docs/model.md, Leaks and limits), on the fixtures in
 // fixtures/leaks/ and on workloads built here, with exact figures.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -18,7 +18,7 @@ import type { CheckReport, Report } from '../src/model/report.js';
 import { renderText } from '../src/report/text.js';
 import type { RenderOptions } from '../src/report/units.js';
 import { replayWorkload } from '../src/replay/replay.js';
-import { formatWorkloadError } from '../src/workload/format.js';
+import { formatWorkloadError } from '../src/cli/problems.js';
 import { WorkloadError } from '../src/workload/errors.js';
 import { workloadFromObject } from '../src/workload/load.js';
 

@@ -1,4 +1,4 @@
-// The trashcan decides the order in which deep cascades deallocate (SPEC §3). memprof's order is
+// The trashcan decides the order in which deep cascades deallocate (docs/model.md, the trashcan). memprof's order is
 // held to what CPython 3.11–3.13 print for the same program (fixtures/oracle/trashcan_order.py).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkloadError, WorkloadErrors } from '../src/workload/errors.js';
-import { formatInputProblem, formatWorkloadError } from '../src/workload/format.js';
+import { formatInputProblem, formatWorkloadError } from '../src/cli/problems.js';
 import { findJsonSyntaxError, lineColumn, loadWorkload, parseWorkloadJson, workloadFromObject } from '../src/workload/load.js';
 import type { SourcedEvent } from '../src/workload/loaded.js';
 
@@ -17,8 +17,8 @@ function file(name: string, text: string): string {
 
 async function problems(run: () => unknown): Promise<string[]> {
   try {
-    const w = (await run()) as { events: Iterable<SourcedEvent> | AsyncIterable<SourcedEvent> };
-    for await (const _ of w.events);
+    const w = (await run()) as { events: Iterable<SourcedEvent> };
+    for (const _ of w.events);
   } catch (e) {
     const lines = formatInputProblem(e);
     if (lines === null) throw e;
@@ -27,7 +27,7 @@ async function problems(run: () => unknown): Promise<string[]> {
   throw new Error('expected the workload to be rejected');
 }
 
-async function collect(events: Iterable<SourcedEvent> | AsyncIterable<SourcedEvent>): Promise<SourcedEvent[]> {
+async function collect(events: Iterable<SourcedEvent>): Promise<SourcedEvent[]> {
   const out: SourcedEvent[] = [];
   for await (const e of events) out.push(e);
   return out;

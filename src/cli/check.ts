@@ -1,9 +1,9 @@
-// `memprof check <workload...>`: the CI gate (SPEC §6). Each workload is replayed — several at once
+// `memprof check <workload...>`: the CI gate (docs/model.md, Leaks and limits). Each workload is replayed — several at once
 // on worker threads — its figures are held against its `limits` (flags override them), and one
 // result per workload is printed in the order the files were named. Exit 0 when all pass, 1 when a
 // limit was exceeded, 2 when a workload is invalid (the others still run), 3 on an internal error.
 import { availableParallelism } from 'node:os';
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -15,7 +15,7 @@ import { renderJunit } from '../report/junit.js';
 import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
 import type { RenderOptions } from '../report/units.js';
 import { UsageError } from '../workload/errors.js';
-import { formatInputProblem } from '../workload/format.js';
+import { formatInputProblem } from './problems.js';
 import { loadWorkload } from '../workload/load.js';
 import {
   checkWorkloadFile,
@@ -36,7 +36,8 @@ import {
   withRenderOptions,
   withReplayOptions,
   writeStdout,
-  type RenderArgs,
+  type ArgsOf,
+  type OptionsOf,
   type ReplayArgs,
 } from './common.js';
 import { limitFlag, sizeFlag, wholeNumberFlag } from './numbers.js';
@@ -45,29 +46,18 @@ import { estimateNdjsonEvents, Progress } from './progress.js';
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'github', 'junit'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
-interface CheckArgs extends RenderArgs, ReplayArgs {
-  workload: string[];
-  format: CheckFormat;
-  jobs?: number;
-  maxLeakedBytes?: number | null;
-  maxLeakedObjects?: number | null;
-  maxCycles?: number | null;
-  maxUncollectable?: number | null;
-  maxPeak?: number | null;
-  maxFinal?: number | null;
-}
-
-const FLAG_KEYS: Record<LimitName, keyof CheckArgs> = {
+/** The flag of each limit, as the handler's arguments name it. */
+const FLAG_KEYS = {
   leakedBytes: 'maxLeakedBytes',
   leakedObjects: 'maxLeakedObjects',
   cycles: 'maxCycles',
   uncollectable: 'maxUncollectable',
   peakBytes: 'maxPeak',
   finalBytes: 'maxFinal',
-};
+} as const satisfies Record<LimitName, string>;
 
 /** The limits given as flags (`none`: null). */
-export function flagLimits(args: Partial<CheckArgs>): LimitSettings {
+export function flagLimits(args: { [K in (typeof FLAG_KEYS)[LimitName]]?: number | null | undefined }): LimitSettings {
   const limits: LimitSettings = {};
   for (const name of LIMIT_NAMES) {
     const v = args[FLAG_KEYS[name]];
@@ -117,7 +107,7 @@ export async function checkWorkload(
 
 const EXIT_FOR: Record<CheckStatus, number> = { pass: EXIT_OK, fail: EXIT_LIMIT_EXCEEDED, invalid: EXIT_INVALID, error: EXIT_INTERNAL };
 
-/** SPEC §1: the worst wins (an internal error, then an invalid workload, then a limit). */
+/** docs/model.md, exit codes: the worst wins (an internal error, then an invalid workload, then a limit). */
 export function checkExitCode(results: CheckResult[]): number {
   return results.reduce((worst, r) => Math.max(worst, EXIT_FOR[r.status]), EXIT_OK);
 }
@@ -283,31 +273,48 @@ if (!isMainThread && parentPort !== null && (workerData as WorkerSetup | null)?.
 
 const GLOB_CHARS = /[*?[{]/;
 
+/** A path the expansion could not look at, and why ("EACCES: permission denied"). */
+export interface Unreadable {
+  path: string;
+  reason: string;
+}
+
+export interface WorkloadArgs {
+  files: string[];
+  /** Patterns that matched no file, or whose expansion met a path it could not read (it may have
+   * missed workloads there), in the order given, with what is wrong. */
+  invalid: { pattern: string; problem: string }[];
+}
+
 /**
  * Expands the patterns the shell did not (quoted, or on Windows); a plain path — or a file whose
  * name merely contains `*`, `?`, `[` or `{` — stays as named.
  */
-export function expandWorkloadArgs(patterns: string[]): { files: string[]; unmatched: string[] } {
+export function expandWorkloadArgs(patterns: string[]): WorkloadArgs {
   const files: string[] = [];
-  const unmatched: string[] = [];
+  const invalid: WorkloadArgs['invalid'] = [];
   for (const pattern of patterns) {
-    if (!GLOB_CHARS.test(pattern) || exists(pattern)) {
+    if (!GLOB_CHARS.test(pattern) || new GlobWalk().stat(pattern) !== null) {
       files.push(pattern);
       continue;
     }
     const found = expandGlob(pattern);
-    if (found.length === 0) unmatched.push(pattern);
-    files.push(...found);
+    const unreadable = found.unreadable[0];
+    if (unreadable !== undefined) invalid.push({ pattern, problem: `cannot read ${unreadable.path}: ${unreadable.reason}` });
+    else if (found.matches.length === 0) invalid.push({ pattern, problem: 'no file matches this pattern' });
+    files.push(...found.matches);
   }
-  return { files, unmatched };
+  return { files, invalid };
 }
 
 /**
  * `dir/**\/*.json`-style patterns: `*`, `?`, `[…]`, `{a,b}` within a name, `**` across directories.
  * `**` follows symbolic links to directories but enters each real directory once per part of the
- * pattern: a link loop in a checked-out pull request cannot make the walk endless.
+ * pattern: a link loop in a checked-out pull request cannot make the walk endless. A path that
+ * does not exist is no match; one that cannot be read (EACCES, EIO) is reported, not skipped.
  */
-export function expandGlob(pattern: string): string[] {
+export function expandGlob(pattern: string): { matches: string[]; unreadable: Unreadable[] } {
+  const walk = new GlobWalk();
   const parts = pattern.split('/');
   const absolute = pattern.startsWith('/');
   const matches: string[] = [];
@@ -327,61 +334,74 @@ export function expandGlob(pattern: string): string[] {
     const segment = parts[part]!;
     const joined = (name: string): string => (dir === '' ? name : dir === '/' ? `/${name}` : join(dir, name));
     if (segment === '**') {
-      const real = realDir(dir);
+      const real = walk.realDir(dir);
       if (real === null || walked.has(`${part}\0${real}`)) continue;
       walked.add(`${part}\0${real}`);
       stack.push({ dir, part: part + 1 });
-      for (const entry of listDir(dir)) if (entry.dir && !entry.name.startsWith('.')) stack.push({ dir: joined(entry.name), part });
+      for (const entry of walk.list(dir)) if (entry.dir && !entry.name.startsWith('.')) stack.push({ dir: joined(entry.name), part });
       continue;
     }
     if (!GLOB_CHARS.test(segment)) {
       const path = joined(segment);
-      if (part === parts.length - 1 ? exists(path) : isDir(path)) stack.push({ dir: path, part: part + 1 });
+      const info = walk.stat(path);
+      if (info !== null && (part === parts.length - 1 || info.isDirectory())) stack.push({ dir: path, part: part + 1 });
       continue;
     }
     const re = segmentRegExp(segment);
-    for (const entry of listDir(dir)) {
+    for (const entry of walk.list(dir)) {
       if (!re.test(entry.name) || (entry.name.startsWith('.') && !segment.startsWith('.'))) continue;
       if (part < parts.length - 1 && !entry.dir) continue;
       stack.push({ dir: joined(entry.name), part: part + 1 });
     }
   }
-  return matches.sort();
+  return { matches: matches.sort(), unreadable: walk.unreadable };
 }
 
-function listDir(dir: string): { name: string; dir: boolean }[] {
-  try {
-    return readdirSync(dir === '' ? '.' : dir, { withFileTypes: true }).map((e) => ({
-      name: e.name,
-      dir: e.isDirectory() || (e.isSymbolicLink() && isDir(join(dir === '' ? '.' : dir, e.name))),
-    }));
-  } catch {
-    return [];
+/** The file system as the expansion sees it: what does not exist is nothing, what cannot be read
+ * is noted. */
+class GlobWalk {
+  readonly unreadable: Unreadable[] = [];
+
+  /** The entries of a directory, links to directories counted as directories. */
+  list(dir: string): { name: string; dir: boolean }[] {
+    const path = dir === '' ? '.' : dir;
+    try {
+      return readdirSync(path, { withFileTypes: true }).map((e) => ({
+        name: e.name,
+        dir: e.isDirectory() || (e.isSymbolicLink() && this.stat(join(path, e.name))?.isDirectory() === true),
+      }));
+    } catch (err) {
+      this.note(path, err);
+      return [];
+    }
   }
-}
 
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
+  /** The path's status (links followed), or null when there is nothing there. */
+  stat(path: string): Stats | null {
+    try {
+      return statSync(path);
+    } catch (err) {
+      this.note(path, err);
+      return null;
+    }
   }
-}
 
-function realDir(dir: string): string | null {
-  try {
-    return realpathSync(dir === '' ? '.' : dir);
-  } catch {
-    return null;
+  realDir(dir: string): string | null {
+    try {
+      return realpathSync(dir === '' ? '.' : dir);
+    } catch (err) {
+      this.note(dir, err);
+      return null;
+    }
   }
-}
 
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+  /** Nothing there (ENOENT), or a file where a directory was expected (ENOTDIR), is no match; a
+   * link that leads nowhere is none either. Anything else is a path the user must hear about. */
+  private note(path: string, err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return;
+    if (typeof e.syscall !== 'string') throw err;
+    this.unreadable.push({ path, reason: e.message.replace(/, \w+ '[^]*'$/, '') });
   }
 }
 
@@ -434,14 +454,14 @@ function jobCount(requested: number | undefined, quiet: boolean): number {
 async function check(args: CheckArgs): Promise<void> {
   const options: RenderOptions = renderOptions(args, args.format === 'text' ? 'text' : 'markdown');
   requireFileNames(args.workload);
-  const { files, unmatched } = expandWorkloadArgs(args.workload);
+  const { files, invalid } = expandWorkloadArgs(args.workload);
   const output = await prepareOutput(args, files);
   const flags = flagLimits(args);
   const jobs = jobCount(args.jobs, args.quiet);
   // Text and GitHub annotations stream to stdout as results arrive, the summary line last (in both);
   // documents are written whole.
   const streaming = args.output === undefined && (args.format === 'text' || args.format === 'github');
-  const invalidPatterns: CheckResult[] = unmatched.map((pattern) => ({
+  const invalidPatterns: CheckResult[] = invalid.map(({ pattern, problem }) => ({
     file: pattern,
     name: pattern,
     status: 'invalid',
@@ -451,7 +471,7 @@ async function check(args: CheckArgs): Promise<void> {
     violations: [],
     peakLine: null,
     leaks: null,
-    problems: [`${pattern}: no file matches this pattern`],
+    problems: [`${pattern}: ${problem}`],
   }));
   const out: string[] = [];
   const show = (result: CheckResult): void => {
@@ -480,40 +500,50 @@ async function check(args: CheckArgs): Promise<void> {
   if (report.exitCode !== EXIT_OK) throw new ExitStatus(report.exitCode);
 }
 
-export const checkCommand: CommandModule<object, CheckArgs> = {
+/** A limit flag: its text is read by ./numbers.ts (a size, or a count of objects or cycles). */
+function limitOption(name: LimitName) {
+  const flag = LIMIT_FLAGS[name];
+  return {
+    type: 'string',
+    requiresArg: true,
+    describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'}; overrides the workload's limits.${name}${name === 'leakedObjects' ? ' and the default 0' : ''}; none: no limit`,
+    coerce: limitFlag(SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0)),
+  } as const;
+}
+
+function checkOptions(y: Argv) {
+  return withReplayOptions(withRenderOptions(y))
+    .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files or globs ("workloads/**/*.json")' })
+    .option('format', {
+      alias: 'f',
+      choices: CHECK_FORMATS,
+      default: 'text' as CheckFormat,
+      describe: 'text; github (annotations at the leaking lines); junit (XML report); json; markdown',
+    })
+    .option('jobs', {
+      alias: 'j',
+      type: 'string',
+      requiresArg: true,
+      describe: 'workloads replayed at once, each on a worker thread (default and most: the number of CPU cores)',
+      coerce: wholeNumberFlag('jobs', 'a positive integer', 1),
+    })
+    .option('max-leaked-objects', limitOption('leakedObjects'))
+    .option('max-leaked-bytes', limitOption('leakedBytes'))
+    .option('max-cycles', limitOption('cycles'))
+    .option('max-uncollectable', limitOption('uncollectable'))
+    .option('max-peak', limitOption('peakBytes'))
+    .option('max-final', limitOption('finalBytes'))
+    .example('$0 check workloads/*.json', 'one PASS/FAIL line per workload; exit 1 when a limit is exceeded')
+    .example('$0 check "tests/memory/**/*.json" --max-leaked-objects 0 --max-peak "64 MiB"', 'limits for every workload')
+    .example('$0 check traces/*.json --format github', 'annotations at the lines that allocated leaked objects')
+    .example('$0 check traces/*.json --format junit -o memprof.xml', 'a JUnit report for the CI test view');
+}
+
+type CheckArgs = ArgsOf<typeof checkOptions>;
+
+export const checkCommand: CommandModule<object, OptionsOf<typeof checkOptions>> = {
   command: 'check <workload...>',
   describe: 'CI gate: replay each workload, hold its leaks and memory against limits, print PASS/FAIL',
-  builder: (y: Argv) => {
-    let b = withReplayOptions(withRenderOptions(y))
-      .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files or globs ("workloads/**/*.json")' })
-      .option('format', {
-        alias: 'f',
-        choices: CHECK_FORMATS,
-        default: 'text' as CheckFormat,
-        describe: 'text; github (annotations at the leaking lines); junit (XML report); json; markdown',
-      })
-      .option('jobs', {
-        alias: 'j',
-        type: 'string',
-        requiresArg: true,
-        describe: 'workloads replayed at once, each on a worker thread (default and most: the number of CPU cores)',
-        coerce: wholeNumberFlag('jobs', 'a positive integer', 1),
-      });
-    for (const name of LIMIT_NAMES) {
-      const flag = LIMIT_FLAGS[name];
-      b = b.option(flag, {
-        type: 'string',
-        requiresArg: true,
-        describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'}; overrides the workload's limits.${name}${name === 'leakedObjects' ? ' and the default 0' : ''}; none: no limit`,
-        coerce: limitFlag(SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0)),
-      }) as typeof b;
-    }
-    return b
-      .example('$0 check workloads/*.json', 'one PASS/FAIL line per workload; exit 1 when a limit is exceeded')
-      .example('$0 check "tests/memory/**/*.json" --max-leaked-objects 0 --max-peak "64 MiB"', 'limits for every workload')
-      .example('$0 check traces/*.json --format github', 'annotations at the lines that allocated leaked objects')
-      .example('$0 check traces/*.json --format junit -o memprof.xml', 'a JUnit report for the CI test view') as unknown as Argv<CheckArgs>;
-  },
+  builder: checkOptions,
   handler: (args) => check(args),
 };
-

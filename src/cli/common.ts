@@ -3,12 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
-import type { Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError, WorkloadError } from '../workload/errors.js';
-import { formatInputProblem } from '../workload/format.js';
+import { formatInputProblem } from './problems.js';
+import { readError } from '../workload/load.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
 import { OutputError, outputTarget, say, writeOutput, writeStdout, type OutputTarget } from './output.js';
@@ -19,7 +20,7 @@ export { OutputError, say, writeStdout };
 export const MEMORY_MODELS = ['live', 'pymalloc'] as const;
 export type MemoryModelName = (typeof MEMORY_MODELS)[number];
 
-/** SPEC §1: with several files the highest code wins. */
+/** docs/model.md, exit codes: with several files the highest code wins. */
 export const EXIT_OK = 0;
 export const EXIT_LIMIT_EXCEEDED = 1;
 export const EXIT_INVALID = 2;
@@ -47,31 +48,27 @@ export class ExitStatus extends Error {
   }
 }
 
-export interface CommonArgs {
-  quiet: boolean;
-  debug: boolean;
-}
+/** The options a builder declares, as yargs infers them from its `.option()` calls. */
+export type OptionsOf<B> = B extends (y: Argv) => Argv<infer U> ? U : never;
 
-export interface OutputArgs extends CommonArgs {
-  output?: string;
-}
+/** The arguments a command's handler receives from a builder: its options, camelCase keys too. */
+export type ArgsOf<B> = ArgumentsCamelCase<OptionsOf<B>>;
 
-export interface RenderArgs extends OutputArgs {
-  unit: UnitChoice;
-  precision: number;
-  color: boolean;
-}
+export type CommonArgs = ArgsOf<typeof withCommonOptions<object>>;
+export type OutputArgs = ArgsOf<typeof withOutputOptions<object>>;
+export type RenderArgs = ArgsOf<typeof withRenderOptions<object>>;
 
+/** What a replay takes from the command line (check hands it to its worker threads as it is). */
 export interface ReplayArgs {
-  python?: PythonVersion;
-  interval?: number;
-  maxPoints?: number;
-  memoryModel?: MemoryModelName;
+  python?: PythonVersion | undefined;
+  interval?: number | undefined;
+  maxPoints?: number | undefined;
+  memoryModel?: MemoryModelName | undefined;
   /** `--progress` / `--no-progress`; undefined: on a terminal, for replays that take a while. */
-  progress?: boolean;
+  progress?: boolean | undefined;
 }
 
-export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
+export function withCommonOptions<T>(y: Argv<T>) {
   return y
     .option('quiet', {
       alias: 'q',
@@ -82,7 +79,7 @@ export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
     .option('debug', { type: 'boolean', default: false, describe: 'show the stack trace of an internal error' });
 }
 
-export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
+export function withOutputOptions<T>(y: Argv<T>) {
   return withCommonOptions(y).option('output', {
     alias: 'o',
     type: 'string',
@@ -95,7 +92,7 @@ export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
 /** Most timeline points a report may keep (the chart needs a few hundred; JSON readers get these). */
 export const MAX_POINTS_LIMIT = 50_000;
 
-export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
+export function withRenderOptions<T>(y: Argv<T>) {
   return withOutputOptions(y)
     .option('unit', {
       choices: ['auto', ...UNITS] as UnitChoice[],
@@ -114,10 +111,10 @@ export function withRenderOptions<T>(y: Argv<T>): Argv<T & RenderArgs> {
       type: 'boolean',
       default: true,
       describe: 'colour on a terminal (--no-color or the NO_COLOR variable turn it off; never in files)',
-    }) as unknown as Argv<T & RenderArgs>;
+    });
 }
 
-export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
+export function withReplayOptions<T>(y: Argv<T>) {
   return y
     .option('python', {
       // A string, or yargs would read "3.10" as the number 3.1.
@@ -147,7 +144,7 @@ export function withReplayOptions<T>(y: Argv<T>): Argv<T & ReplayArgs> {
     .option('progress', {
       type: 'boolean',
       describe: 'events, rate and ETA on stderr while replaying (default: on a terminal, once a replay takes over a second)',
-    }) as unknown as Argv<T & ReplayArgs>;
+    });
 }
 
 export function replayOptions(args: ReplayArgs): ReplayOptions {
@@ -239,9 +236,7 @@ export async function checkWorkloadFile(file: string): Promise<void> {
   try {
     info = await stat(file);
   } catch (err) {
-    // "ENOENT: no such file or directory, stat 'x.json'": the file is named already (its name may
-    // hold a line break, which `.` would not match).
-    throw new WorkloadError({ file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '[^]*'$/, '')}`);
+    throw readError(file, err);
   }
   if (info.isFile()) return;
   const kind = FILE_KINDS.find(([test]) => test(info))?.[1] ?? 'not a regular file';

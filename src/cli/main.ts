@@ -1,4 +1,4 @@
-// Entry point: parses the command line, runs one command and returns the exit code (SPEC §1).
+// Entry point: parses the command line, runs one command and returns the exit code (docs/model.md, exit codes).
 // Nothing here calls process.exit: bin/memprof.js sets the code, tests call main directly.
 //
 // Every flag given twice takes its last value (`--format json --format text` is text), as in

@@ -13,7 +13,8 @@ const DECIMAL = /^\d+(?:\.\d+)?$/;
 const SIZE = /^(\d+)(?:\.(\d+))?\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/;
 const UNIT_SHIFT: Record<string, number> = { B: 0, KiB: 10, MiB: 20, GiB: 30, KB: 10, MB: 20, GB: 30 };
 
-/** The value a flag was last given (main.ts collapses repeats; a coerce may still see them). */
+/** The value a flag was last given (main.ts collapses repeats; a coerce may still see them). yargs
+ * calls a coerce only for a flag that was given or has a default, so there is always one. */
 function lastOf(value: unknown): unknown {
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
@@ -27,9 +28,8 @@ function quoted(value: unknown): string {
  * positive integer"). Defaults arrive as numbers and pass as they are.
  */
 export function wholeNumberFlag(flag: string, expected: string, min: number, max = MAX_WHOLE) {
-  return (given: unknown): number | undefined => {
+  return (given: unknown): number => {
     const value = lastOf(given);
-    if (value === undefined) return undefined;
     if (typeof value === 'number') return value;
     const text = String(value);
     const n = DIGITS.test(text) ? Number(text) : Number.NaN;
@@ -41,9 +41,8 @@ export function wholeNumberFlag(flag: string, expected: string, min: number, max
 
 /** A positive decimal number (`250`, `0.5`), at most 2^53 − 1. */
 export function positiveDecimalFlag(flag: string) {
-  return (given: unknown): number | undefined => {
+  return (given: unknown): number => {
     const value = lastOf(given);
-    if (value === undefined) return undefined;
     if (typeof value === 'number') return value;
     const text = String(value);
     const n = DECIMAL.test(text) ? Number(text) : Number.NaN;
@@ -58,9 +57,8 @@ export function positiveDecimalFlag(flag: string) {
  * not rounded.
  */
 export function sizeFlag(flag: string) {
-  return (given: unknown): number | undefined => {
+  return (given: unknown): number => {
     const value = lastOf(given);
-    if (value === undefined) return undefined;
     if (typeof value === 'number') return value;
     const text = String(value);
     const bytes = parseWholeSize(text);

@@ -6,7 +6,7 @@ import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
 import { reportSchema, type Report } from '../model/report.js';
 import { markdownFence, terminalSafe } from '../report/escape.js';
 import { WorkloadError } from '../workload/errors.js';
-import { issueErrors, loadWorkload, parseWorkloadJson, workloadFromObject } from '../workload/load.js';
+import { issueErrors, loadWorkload, parseWorkloadJson, readError, workloadFromObject } from '../workload/load.js';
 import {
   checkWorkloadFile,
   emit,
@@ -16,20 +16,13 @@ import {
   requireFileNames,
   withRenderOptions,
   withReplayOptions,
-  type RenderArgs,
-  type ReplayArgs,
+  type ArgsOf,
+  type OptionsOf,
 } from './common.js';
 import { wholeNumberFlag } from './numbers.js';
 
 const PLOT_FORMATS = ['text', 'markdown'] as const;
 type PlotFormat = (typeof PLOT_FORMATS)[number];
-
-interface PlotArgs extends RenderArgs, ReplayArgs {
-  file: string;
-  format: PlotFormat;
-  width: number;
-  height: number;
-}
 
 /** A document that says it is a memprof report (`"tool": "memprof"`) rather than a workload. */
 function claimsToBeReport(document: unknown): boolean {
@@ -65,7 +58,7 @@ async function reportOf(args: PlotArgs): Promise<Report> {
   try {
     text = await readFile(args.file, 'utf8');
   } catch (err) {
-    throw new WorkloadError({ file: args.file }, `cannot read file: ${(err as Error).message.replace(/, \w+ '.*'$/, '')}`);
+    throw readError(args.file, err);
   }
   const document = parseWorkloadJson(text, args.file);
   if (claimsToBeReport(document)) return savedReport(document, args.file);
@@ -89,21 +82,26 @@ function chartDimension(flag: 'width' | 'height') {
   return wholeNumberFlag(flag, `an integer from ${min} to ${max}`, min, max);
 }
 
-export const plotCommand: CommandModule<object, PlotArgs> = {
+function plotOptions(y: Argv) {
+  return withReplayOptions(withRenderOptions(y))
+    .positional('file', {
+      type: 'string',
+      demandOption: true,
+      describe: 'a workload, or a report written by "memprof run --format json" (its "tool" is "memprof")',
+    })
+    .option('format', { alias: 'f', choices: PLOT_FORMATS, default: 'text' as PlotFormat, describe: 'markdown wraps the chart in a fenced block' })
+    .option('width', { type: 'string', default: DEFAULT_CHART_SIZE.width, requiresArg: true, describe: 'most characters per row, labels included (24 to 1000)', coerce: chartDimension('width') })
+    .option('height', { type: 'string', default: DEFAULT_CHART_SIZE.height, requiresArg: true, describe: 'rows of the plot (2 to 500)', coerce: chartDimension('height') })
+    .example('$0 plot workloads/parent_child_cycles.json', 'replay, then draw memory over time')
+    .example('$0 run app.json -f json -o report.json && $0 plot report.json', 'draw a saved report again without replaying')
+    .example('$0 plot app.json --unit MiB --width 100', 'a wider chart in MiB');
+}
+
+type PlotArgs = ArgsOf<typeof plotOptions>;
+
+export const plotCommand: CommandModule<object, OptionsOf<typeof plotOptions>> = {
   command: 'plot <file>',
   describe: 'the memory-over-time chart alone, from a workload or a saved JSON report',
-  builder: (y: Argv) =>
-    withReplayOptions(withRenderOptions(y))
-      .positional('file', {
-        type: 'string',
-        demandOption: true,
-        describe: 'a workload, or a report written by "memprof run --format json" (its "tool" is "memprof")',
-      })
-      .option('format', { alias: 'f', choices: PLOT_FORMATS, default: 'text' as PlotFormat, describe: 'markdown wraps the chart in a fenced block' })
-      .option('width', { type: 'string', default: DEFAULT_CHART_SIZE.width, requiresArg: true, describe: 'most characters per row, labels included (24 to 1000)', coerce: chartDimension('width') })
-      .option('height', { type: 'string', default: DEFAULT_CHART_SIZE.height, requiresArg: true, describe: 'rows of the plot (2 to 500)', coerce: chartDimension('height') })
-      .example('$0 plot workloads/parent_child_cycles.json', 'replay, then draw memory over time')
-      .example('$0 run app.json -f json -o report.json && $0 plot report.json', 'draw a saved report again without replaying')
-      .example('$0 plot app.json --unit MiB --width 100', 'a wider chart in MiB') as unknown as Argv<PlotArgs>,
+  builder: plotOptions,
   handler: (args) => plot(args),
 };

@@ -5,16 +5,7 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { recordProgram, type RecordOutcome } from '../recorder/record.js';
 import { UsageError } from '../workload/errors.js';
-import { ExitStatus, withCommonOptions, type CommonArgs } from './common.js';
-
-export interface RecordArgs extends CommonArgs {
-  script: string;
-  '--'?: string[];
-  output?: string;
-  python?: string;
-  include?: string[];
-  progress?: boolean;
-}
+import { ExitStatus, withCommonOptions, type ArgsOf, type OptionsOf } from './common.js';
 
 /** Options of `record` and `profile` that take a value (the script is the first argument that is
  * neither an option nor an option's value). */
@@ -41,7 +32,7 @@ export function splitScriptArguments(argv: string[]): string[] {
   return argv;
 }
 
-export function withRecordOptions<T>(y: Argv<T>): Argv<T & Omit<RecordArgs, keyof CommonArgs | 'script' | '--' | 'output'>> {
+export function withRecordOptions<T>(y: Argv<T>) {
   return y
     .option('python', {
       type: 'string',
@@ -53,7 +44,13 @@ export function withRecordOptions<T>(y: Argv<T>): Argv<T & Omit<RecordArgs, keyo
       array: true,
       requiresArg: true,
       describe: 'source files to trace (glob of paths; default: the script\'s directory)',
-    }) as never;
+    });
+}
+
+/** The script's own arguments, which `populate--` leaves under `--`. */
+export function scriptArguments(args: { readonly [key: string]: unknown }): string[] {
+  const rest = args['--'];
+  return Array.isArray(rest) ? rest.map(String) : [];
 }
 
 /** Says which interpreter ran and what became of the trace; exits with the program's code. */
@@ -73,24 +70,29 @@ export function reportRecording(outcome: RecordOutcome, script: string, trace: s
 async function record(args: RecordArgs): Promise<void> {
   const output = args.output ?? `${args.script}.memprof.ndjson`;
   if (output === '') throw new UsageError('-o needs a file name');
-  const outcome = await recordProgram({ script: args.script, args: args['--'] ?? [], output, python: args.python, include: args.include ?? [] });
+  const outcome = await recordProgram({ script: args.script, args: scriptArguments(args), output, python: args.python, include: args.include ?? [] });
   reportRecording(outcome, args.script, output, args.quiet);
   const code = outcome.traced ? outcome.exitCode : Math.max(outcome.exitCode, 1);
   if (code !== 0) throw new ExitStatus(code);
 }
 
-export const recordCommand: CommandModule<object, RecordArgs> = {
-  command: 'record <script>',
-  describe: 'run a Python program under CPython and record its heap as a trace (NDJSON) for run and check',
-  builder: (y: Argv) =>
-    withRecordOptions(withCommonOptions(y))
+function recordOptions(y: Argv) {
+  return withRecordOptions(withCommonOptions(y))
       .positional('script', { type: 'string', demandOption: true, describe: 'the Python script; everything after it is its own arguments' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'the trace file (default: SCRIPT.memprof.ndjson)' })
       .option('progress', { type: 'boolean', describe: 'no effect yet: the program\'s own output shows its progress' })
       .parserConfiguration({ 'populate--': true })
       .example('$0 record app.py --size 10', 'runs "python3 app.py --size 10", writes app.py.memprof.ndjson')
       .example('$0 record --python 3.12 -o trace.ndjson app.py', 'on CPython 3.12')
-      .example('$0 run app.py.memprof.ndjson', 'then the report, with the real run beside the model') as unknown as Argv<RecordArgs>,
+      .example('$0 run app.py.memprof.ndjson', 'then the report, with the real run beside the model');
+}
+
+type RecordArgs = ArgsOf<typeof recordOptions>;
+
+export const recordCommand: CommandModule<object, OptionsOf<typeof recordOptions>> = {
+  command: 'record <script>',
+  describe: 'run a Python program under CPython and record its heap as a trace (NDJSON) for run and check',
+  builder: recordOptions,
   handler: (args) => record(args),
 };
 

@@ -20,19 +20,14 @@ import {
   say,
   withRenderOptions,
   withReplayOptions,
+  type ArgsOf,
+  type OptionsOf,
   type RenderArgs,
-  type ReplayArgs,
 } from './common.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-interface RunArgs extends RenderArgs, ReplayArgs {
-  workload: string;
-  format: ReportFormat;
-  failOnLeak: boolean;
-  showReachable: boolean;
-}
 
 export function renderReport(report: Report, format: ReportFormat, args: RenderArgs & { showReachable?: boolean }): string {
   const options = { ...renderOptions(args, format), showReachable: args.showReachable === true };
@@ -64,11 +59,8 @@ async function run(args: RunArgs): Promise<void> {
   }
 }
 
-export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run <workload>',
-  describe: 'replay a workload and print the full report: line tables, gc, chart, summary',
-  builder: (y: Argv) =>
-    withReplayOptions(withRenderOptions(y))
+function runOptions(y: Argv) {
+  return withReplayOptions(withRenderOptions(y))
       .positional('workload', { type: 'string', demandOption: true, describe: 'workload file (.json, .ndjson or .jsonl)' })
       .option('format', {
         alias: 'f',
@@ -90,6 +82,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run app.json --show-reachable', 'what still holds the live objects: cache → .entries[0] → Node@app.py:12')
       .example('$0 run trace.ndjson --python 3.12 --unit KiB', 'replay on the 3.12 model, figures in KiB')
       .example('$0 run app.json --format markdown -o report.md', 'a Markdown report for a pull request')
-      .example('$0 run app.json --format json -q -o report.json', 'the JSON document only, nothing on stdout') as unknown as Argv<RunArgs>,
+      .example('$0 run app.json --format json -q -o report.json', 'the JSON document only, nothing on stdout');
+}
+
+type RunArgs = ArgsOf<typeof runOptions>;
+
+export const runCommand: CommandModule<object, OptionsOf<typeof runOptions>> = {
+  command: 'run <workload>',
+  describe: 'replay a workload and print the full report: line tables, gc, chart, summary',
+  builder: runOptions,
   handler: (args) => run(args),
 };

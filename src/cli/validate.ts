@@ -13,13 +13,9 @@ import {
   writeStdout,
   withCommonOptions,
   withReplayOptions,
-  type CommonArgs,
-  type ReplayArgs,
+  type ArgsOf,
+  type OptionsOf,
 } from './common.js';
-
-interface ValidateArgs extends CommonArgs, ReplayArgs {
-  workload: string[];
-}
 
 async function validate(args: ValidateArgs): Promise<void> {
   requireFileNames(args.workload);
@@ -36,13 +32,18 @@ async function validate(args: ValidateArgs): Promise<void> {
   if (worst !== EXIT_OK) throw new ExitStatus(worst);
 }
 
-export const validateCommand: CommandModule<object, ValidateArgs> = {
+function validateOptions(y: Argv) {
+  return withReplayOptions(withCommonOptions(y))
+    .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files' })
+    .example('$0 validate workloads/*.json', 'prints "<file>: ok (<N> events)" per valid file')
+    .example('$0 validate -q trace.ndjson', 'only the problems, if any (exit code 2)');
+}
+
+type ValidateArgs = ArgsOf<typeof validateOptions>;
+
+export const validateCommand: CommandModule<object, OptionsOf<typeof validateOptions>> = {
   command: 'validate <workload...>',
   describe: 'check workloads: schema, then a replay for semantic problems; no report',
-  builder: (y: Argv) =>
-    withReplayOptions(withCommonOptions(y))
-      .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files' })
-      .example('$0 validate workloads/*.json', 'prints "<file>: ok (<N> events)" per valid file')
-      .example('$0 validate -q trace.ndjson', 'only the problems, if any (exit code 2)') as unknown as Argv<ValidateArgs>,
+  builder: validateOptions,
   handler: (args) => validate(args),
 };

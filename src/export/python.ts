@@ -1,6 +1,7 @@
 // Workload → a runnable CPython script that performs it with real objects and prints the observables
-// SPEC §4.5 compares with memprof: gc.collect() results, gc.get_stats() deltas, gc.get_count(), the
-// finalizer / weakref-callback log, gc.garbage and the workload objects alive at the end.
+// memprof's replay is held to (docs/model.md, "The observables"): gc.collect() results,
+// gc.get_stats() deltas, gc.get_count(), the finalizer / weakref-callback log, gc.garbage, the
+// workload objects alive at the end and the sizes of the sets among them.
 //
 // The script must not disturb the collector it observes. While the workload runs it creates no GC
 // object of its own: every helper (classes, functions, the log, the id maps) exists before
@@ -26,7 +27,7 @@ export interface ExportOptions {
   maxScriptChars?: number;
 }
 
-type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'function' | 'weakref' | 'atomic';
+type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'set' | 'frozenset' | 'function' | 'weakref' | 'atomic';
 
 /** What the script needs to know about one workload object to name it and check it at the end. */
 interface ShadowObject {
@@ -35,7 +36,10 @@ interface ShadowObject {
   pyType: string;
   /** Fields (instance, function) or keys (dict), in insertion order; values are ids or null. */
   fields: Map<string, string | null>;
+  /** List and tuple items by index; set and frozenset members (no Python expression reaches them). */
   items: (string | null)[];
+  /** A `bytearray` (or a declared atomic class, exported as one): no set can hold it. */
+  unhashable?: boolean;
 }
 
 interface Frame {
@@ -78,15 +82,17 @@ const PYTHON_BUILTINS = new Set(
 /** Longest script written: far beyond what CPython compiles in minutes, well within a V8 string. */
 export const MAX_SCRIPT_CHARS = 256 * 2 ** 20;
 
-const ATOMIC_EXPR: Record<string, string> = {
-  str: "_mp_str + 'x'",
-  bytes: "_mp_bytes + b'x'",
-  int: '_mp_int + 1',
-  float: '_mp_float + 1.0',
-  bytearray: 'bytearray()',
+/** A new atomic object of each type, its value made unique by `n` (a set tells equal values apart
+ * only by identity, as the model does, when no two are equal). */
+const ATOMIC_EXPR: Record<string, (n: number) => string> = {
+  str: (n) => `_mp_str + '${n}'`,
+  bytes: (n) => `_mp_bytes + b'${n}'`,
+  int: (n) => `_mp_int + ${n}`,
+  float: (n) => `_mp_float + ${n}`,
+  bytearray: () => 'bytearray()',
 };
 const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray' };
-const BUILTIN_CONTAINERS = new Set(['list', 'dict', 'tuple', 'function', 'weakref']);
+const BUILTIN_CONTAINERS = new Set(['list', 'dict', 'tuple', 'set', 'frozenset', 'function', 'weakref']);
 
 /**
  * A workload name as a Python identifier of its own. Renamed (to `_mp_v_<name>`, which no other
@@ -166,6 +172,10 @@ class PythonExporter {
   /** Lists such a name was bound to: item indices there are not known statically. */
   private readonly unstableLists = new Set<string>();
   private eventIndex = 0;
+  /** Atomic objects created so far: each gets a value of its own. */
+  private atomicCount = 0;
+  /** Frozensets created so far: each is built from an iterator the script makes before it starts. */
+  private frozensetCount = 0;
   /** Characters emitted so far: a `repeat` of a billion events must end in a message, not a heap abort. */
   private scriptChars = 0;
   private fieldStored = false;
@@ -287,7 +297,8 @@ class PythonExporter {
         seen.add(child);
         queue.push({ id: child, expr: childExpr });
       }
-      for (let i = 0; i < obj.items.length && !this.unstableLists.has(id); i++) {
+      const indexed = obj.kind === 'list' || obj.kind === 'tuple';
+      for (let i = 0; indexed && i < obj.items.length && !this.unstableLists.has(id); i++) {
         const child = obj.items[i]!;
         if (child === null || seen.has(child)) continue;
         const childExpr = `${expr}[${i}]`;
@@ -334,9 +345,30 @@ class PythonExporter {
   }
 
   private append(obj: ShadowObject, objExpr: string, expr: string, id: string | null): void {
-    if (obj.kind !== 'list') this.fail(`cannot append to a ${obj.pyType}`, 'append only to a list');
+    if (obj.kind === 'set') {
+      this.requireHashable(id);
+      this.emit(`${objExpr}.add(${expr})`);
+      if (!obj.items.includes(id)) obj.items.push(id);
+      return;
+    }
+    if (obj.kind !== 'list') this.fail(`cannot append to a ${obj.pyType}`, 'append only to a list, or add to a set');
     this.emit(`${objExpr}.append(${expr})`);
     obj.items.push(id);
+  }
+
+  /** A set's member must be hashable: a list, dict, set or bytearray is not, nor a tuple holding one
+   * (CPython: TypeError: unhashable type). */
+  private requireHashable(id: string | null): void {
+    const stack = [id];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (next === null) continue;
+      const obj = this.shadow(next);
+      if (obj.kind === 'tuple') stack.push(...obj.items);
+      else if (obj.kind === 'list' || obj.kind === 'dict' || obj.kind === 'set' || obj.unhashable === true) {
+        this.fail(`unhashable type: '${obj.pyType === '_mp_function' ? 'function' : obj.pyType}': a set cannot hold '${next}'`, 'Put instances, functions, frozensets, strs, numbers and tuples of them in a set');
+      }
+    }
   }
 
   // ---- allocation -------------------------------------------------------------------------------
@@ -366,14 +398,16 @@ class PythonExporter {
     const kind = this.kindOf(event.type);
     const fields = event.fields ?? {};
     const items = event.items ?? [];
-    if (Object.keys(fields).length > 0 && (kind === 'list' || kind === 'tuple' || kind === 'atomic')) {
+    const itemKind = kind === 'list' || kind === 'tuple' || kind === 'set' || kind === 'frozenset';
+    if (Object.keys(fields).length > 0 && (itemKind || kind === 'atomic')) {
       this.fail(`a ${event.type} takes no fields`, 'use "items"');
     }
-    if (items.length > 0 && kind !== 'list' && kind !== 'tuple') this.fail(`a ${event.type} takes no items`, 'use "fields"');
+    if (items.length > 0 && !itemKind) this.fail(`a ${event.type} takes no items`, 'use "fields"');
     // Referenced objects are resolved before the new one exists, as Python evaluates them.
     const fieldValues: [string, { id: string | null; expr: string }][] = [];
     for (const [field, ref] of Object.entries(fields)) fieldValues.push([field, this.resolve(ref)]);
     const itemValues = items.map((ref) => this.resolve(ref));
+    if (kind === 'set' || kind === 'frozenset') for (const value of itemValues) this.requireHashable(value.id);
 
     let pyType: string;
     let create: string;
@@ -401,6 +435,20 @@ class PythonExporter {
         create = `(${itemValues.map((v) => (v.id === null ? '_mp_none' : v.expr)).join(', ')}${itemValues.length === 1 ? ',' : ''})`;
         needsTick = true;
         break;
+      case 'set':
+        // A call: 3.12+ run a collection it scheduled when it returns, before the items are added.
+        pyType = 'set';
+        create = 'set()';
+        break;
+      case 'frozenset': {
+        // frozenset(iterable) adds the items one by one (set_add_key, growing the table as `{…}`
+        // and set.add do). The iterator is one the script made before the workload started, over a
+        // frozen list that holds the items just for the call: no other GC object is allocated.
+        pyType = 'frozenset';
+        for (const value of itemValues) this.emit(`_mp_fsrc.append(${value.id === null ? '_mp_none' : value.expr})`);
+        create = `frozenset(_mp_fiters[${this.frozensetCount++}])`;
+        break;
+      }
       case 'function':
         pyType = '_mp_function';
         create = '';
@@ -409,19 +457,22 @@ class PythonExporter {
       default:
         // A declared atomic class is modelled as a bytearray.
         pyType = Object.hasOwn(ATOMIC_PYTYPE, event.type) ? ATOMIC_PYTYPE[event.type]! : 'bytearray';
-        create = Object.hasOwn(ATOMIC_EXPR, event.type) ? ATOMIC_EXPR[event.type]! : 'bytearray()';
+        create = Object.hasOwn(ATOMIC_EXPR, event.type) ? ATOMIC_EXPR[event.type]!(this.atomicCount++) : 'bytearray()';
     }
     const obj: ShadowObject = { kind, pyType, fields: new Map(), items: [] };
+    if (pyType === 'bytearray') obj.unhashable = true;
     if (kind === 'tuple') obj.items = itemValues.map((v) => v.id);
+    if (kind === 'frozenset') obj.items = [...new Set(itemValues.map((v) => v.id))];
 
     if (kind === 'function') this.emit(`def _mp_t(): pass`);
     else this.emit(`_mp_t = ${create}`);
+    if (kind === 'frozenset' && itemValues.length > 0) this.emit('_mp_fsrc.clear()');
     if (needsTick) this.emit('_mp_tick()');
     this.emit(`_mp_ids[id(_mp_t)] = ${pyString(event.id)}`);
     this.emit(`_mp_addr[${pyString(event.id)}] = id(_mp_t)`);
     this.objects.set(event.id, obj);
     for (const [field, value] of fieldValues) this.setField(obj, '_mp_t', field, value.expr, value.id);
-    if (kind === 'list') for (const value of itemValues) this.append(obj, '_mp_t', value.expr, value.id);
+    if (kind === 'list' || kind === 'set') for (const value of itemValues) this.append(obj, '_mp_t', value.expr, value.id);
     this.store(event, '_mp_t', event.id);
     this.emit('del _mp_t');
   }
@@ -440,7 +491,7 @@ class PythonExporter {
     const referent = this.resolve(event.to);
     if (referent.id === null) this.fail('cannot create weak reference to None');
     const kind = this.shadow(referent.id).kind;
-    if (kind !== 'instance' && kind !== 'function') {
+    if (kind !== 'instance' && kind !== 'function' && kind !== 'set' && kind !== 'frozenset') {
       this.fail(`cannot create weak reference to '${this.shadow(referent.id).pyType}' object`);
     }
     // A subclass of weakref.ref is never shared (weakref.ref(x) without callback returns x's
@@ -523,6 +574,14 @@ class PythonExporter {
           obj.fields.delete(event.field);
         } else {
           if (event.to === undefined) this.fail('"unref" needs "field" or "to"');
+          if (obj.kind === 'set') {
+            const to = this.resolve(event.to);
+            const at = obj.items.indexOf(to.id);
+            if (at < 0) this.fail(`'${from.id}' holds no item ${event.to}`);
+            this.emit(`${from.expr}.remove(${to.expr})`);
+            obj.items.splice(at, 1);
+            return;
+          }
           if (obj.kind !== 'list') this.fail(`a ${obj.pyType} holds no items`);
           // `list.remove` compares with ==; the item is found by identity (`is`), by index.
           if (this.unstableLists.has(from.id)) {
@@ -630,9 +689,10 @@ class PythonExporter {
     const out: string[] = [];
     // Nothing from the workload on the first two lines: Python reads an encoding declaration there
     // (a name saying "coding: utf-7" would make the whole file decode differently).
-    out.push(`# memprof export for the CPython ${this.python} model. Prints, as JSON, what SPEC §4.5 compares:`);
-    out.push('# gc.collect() results, gc.get_stats() deltas, gc.get_count(), the finalizer/weakref-callback log,');
-    out.push('# gc.garbage and the objects alive at the end.');
+    out.push(`# memprof export for the CPython ${this.python} model. Prints, as JSON, the observables memprof is`);
+    out.push('# held to (docs/model.md, "The observables"): gc.collect() results, gc.get_stats() deltas,');
+    out.push('# gc.get_count(), the finalizer/weakref-callback log, gc.garbage, the objects alive at the end');
+    out.push('# and the size of each set and frozenset among them.');
     out.push(`# Workload: ${pyComment(header.name ?? this.loaded.file)}`);
     out.push('import gc as _mp_gc, json as _mp_json, os as _mp_os, sys as _mp_sys, weakref as _mp_weakref');
     out.push('_mp_gc.disable()');
@@ -658,6 +718,11 @@ class PythonExporter {
     out.push('_mp_float = 0.5');
     out.push('_mp_g = globals()');
     out.push('_mp_tick = _mp_gc.isenabled  # a call: 3.12+ run a scheduled collection at its end');
+    if (this.frozensetCount > 0) {
+      out.push('# One iterator per frozenset the workload builds, over a list that holds its items for the call.');
+      out.push('_mp_fsrc = []');
+      out.push(`_mp_fiters = [iter(_mp_fsrc) for _mp_i in range(${this.frozensetCount})]`);
+    }
     out.push('');
     out.push('def _mp_cb(wr):');
     out.push("    _mp_log.append('weakref')");
@@ -839,6 +904,10 @@ class PythonExporter {
       '                    visit(v)',
       '            else:',
       '                visit(c)',
+      '    sizes = {}',
+      '    for w in sorted(alive):',
+      '        if type(alive[w]) in (set, frozenset):',
+      '            sizes[w] = _mp_sys.getsizeof(alive[w])',
       '    garbage = []',
       '    for o in _mp_gc.garbage:',
       '        w = workload_id(o)',
@@ -858,7 +927,7 @@ class PythonExporter {
       '    deltas = [{k: stats[g][k] - _mp_base[g][k] - (1 if g == 2 and k == "collections" else 0) for k in keys} for g in range(3)]',
       '    print(_mp_json.dumps({',
       "        'collects': _mp_collects, 'stats': deltas, 'count': list(count), 'log': log,",
-      "        'garbage': garbage, 'alive': sorted(alive),",
+      "        'garbage': garbage, 'alive': sorted(alive), 'sizes': sizes,",
       '    }))',
     ];
   }
@@ -868,15 +937,13 @@ class PythonExporter {
 const RECORDED_PROPERTIES = ['entries', 'class', 'hold', 'length', 'key', 'index', 'stop', 'args', 'keep', 'discard'] as const;
 const RECORDED_HINT = 'Run that program itself; export --python writes a script for a hand-written workload';
 
-/** The Python script for a workload (SPEC §4.5). */
+/** The Python script for a workload (docs/model.md, "The observables"). */
 export async function exportPython(loaded: LoadedWorkload, options: ExportOptions = {}): Promise<string> {
   const python = options.python ?? loaded.header.python;
   if (loaded.header.recorded !== undefined) {
     throw new WorkloadError({ file: loaded.file }, 'a recorded trace cannot be exported: it was recorded from a Python program', RECORDED_HINT);
   }
   const exporter = new PythonExporter(loaded, python, options.maxScriptChars);
-  for await (const sourced of loaded.events as AsyncIterable<{ event: PlainEvent; index: number }>) {
-    exporter.handle(sourced.event, sourced.index);
-  }
+  for (const sourced of loaded.events) exporter.handle(sourced.event, sourced.index);
   return exporter.finish();
 }

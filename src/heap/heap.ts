@@ -26,7 +26,8 @@ import {
   takeDeallocReference,
 } from './layout.js';
 import { NO_VALUES, PyObject } from './object.js';
-import type { PyClass, TypeRegistry } from './types.js';
+import type { TypeRegistry } from './registry.js';
+import type { PyClass } from './types.js';
 
 /** The object table is compacted once more than half of it, and more than this many slots, are null. */
 const COMPACT_AT = 4096;

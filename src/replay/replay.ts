@@ -1,5 +1,5 @@
 // Drives the events of a workload through the heap and the collector and feeds the sampler.
-// Every check of meaning (§2.3) happens here, before the event touches the heap.
+// Every check of meaning (docs/model.md, Validation) happens here, before the event touches the heap.
 import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
 import type { PlainEvent, PythonVersion } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
@@ -11,7 +11,7 @@ import { Frame } from '../heap/frames.js';
 import { Kind } from '../heap/kind.js';
 import { KINDS } from '../heap/layout.js';
 import type { PyObject } from '../heap/object.js';
-import { TypeRegistry } from '../heap/types.js';
+import { TypeRegistry } from '../heap/registry.js';
 import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
@@ -30,7 +30,7 @@ export interface ReplayOptions {
   maxPoints?: number;
   /** Called now and then with the number of events replayed (progress display). */
   onProgress?: (events: number) => void;
-  /** `live` (default): live bytes only; `pymalloc`: also CPython's arenas and pools (§5.3). */
+  /** `live` (default): live bytes only; `pymalloc`: also CPython's arenas and pools (docs/model.md, Memory). */
   memoryModel?: 'live' | 'pymalloc';
 }
 
@@ -44,17 +44,14 @@ export interface ReplayOutcome {
 const EXTERNAL = '@external';
 /** `$name` refers to a bound name rather than an object id. */
 const DOLLAR = 0x24;
+/** Built-in types whose objects cannot be hashed, so no set can hold one. */
+const UNHASHABLE: ReadonlySet<string> = new Set(['list', 'dict', 'set', 'bytearray']);
 /** No fields, no items: shared by the many events that have none. */
 const NONE: readonly never[] = Object.freeze([]);
 
 export async function replayWorkload(workload: LoadedWorkload, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   const replay = new Replay(workload, options);
-  const events = workload.events;
-  if (Symbol.asyncIterator in events) {
-    for await (const se of events) replay.step(se);
-  } else {
-    for (const se of events) replay.step(se);
-  }
+  for (const se of workload.events) replay.step(se);
   return replay.finish();
 }
 
@@ -244,6 +241,7 @@ export class Replay {
           heap.setItem(from, this.itemIndex(from, ev.index, false), to);
         } else {
           this.requireItems(from, true);
+          if (KINDS[from.kind].uniqueItems) this.requireHashable(to);
           heap.appendItem(from, to);
         }
         return;
@@ -425,6 +423,7 @@ export class Replay {
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a list or a tuple takes a "length"`, 'Omit "length"');
     }
     const items = this.itemList(ev.items ?? NONE, ev.length);
+    if (KINDS[cls.kind].uniqueItems) for (let i = 0; i < items.length; i++) this.requireHashable(items[i] ?? null);
     if (ev.entries !== undefined && ev.entries.length > 0 && cls.kind !== Kind.Dict) {
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a dict takes "entries"`, 'Give "fields" or "items"');
     }
@@ -468,7 +467,7 @@ export class Replay {
     const heap = this.heap;
     this.requireNewId(ev.id);
     const target = this.resolve(ev.to);
-    if (!target.cls.supportsWeakrefs) {
+    if (!KINDS[target.kind].weakrefs) {
       this.fail(`cannot create weak reference to '${target.cls.kind === Kind.Instance ? target.typeName : target.cls.name}' object`, 'Weak references can point to class instances, functions and sets');
     }
     const into = ev.into === undefined ? null : this.container(ev.into.obj);
@@ -477,7 +476,10 @@ export class Replay {
       else this.requireItems(into, true);
     }
     // weakref.ref(target[, cb]) is a call of a type: CPython packs the arguments into a tuple
-    // (a GC allocation unless the tuple freelist has one) that holds the target while it runs.
+    // (a GC allocation unless the tuple freelist has one). The target is referenced twice while it
+    // runs: by the evaluation stack and by the tuple. A 3.11 collection inside the weakref's
+    // allocation sees the stack's reference as one from outside (the target stays where it is in
+    // its generation) and the tuple's as one from inside.
     heap.incref(target);
     const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, null]);
     const weakrefClass = ev.type === undefined ? this.types.weakref : this.types.resolve(ev.type);
@@ -487,18 +489,21 @@ export class Replay {
     if (ev.discard !== undefined && ev.callback === undefined) this.fail('"discard" says what a callback does, and the weakref has none', 'Give a "callback", or omit "discard"');
     heap.attachWeakref(wr, target, ev.callback, ev.discard);
     heap.decref(args);
+    heap.decref(target); // CALL pops its arguments before the eval-breaker check
     this.gc.safePoint(); // 3.12+: the call returned
     this.store(wr, ev.as, ev.global === true, ev.into, into, frame);
     if (ev.hold === true) this.hold(frame, wr);
     heap.decref(wr);
   }
 
-  /** The argument tuple of a call to a C function or a type (`_PyObject_MakeTpCall`): it takes the
-   * references its items had on the evaluation stack. The caller drops it when the call is done. */
+  /** The argument tuple of a call to a C function or a type (`_PyObject_MakeTpCall`, which copies
+   * the evaluation stack's arguments with `_PyTuple_FromArray`): a reference of its own to each
+   * item, beside the stack's. The caller drops it when the call is done. */
   private argumentTuple(items: (PyObject | null)[]): PyObject {
     const heap = this.heap;
     const tuple = heap.allocate('<arguments>', this.types.tuple, 0, heap.file, heap.line ?? 0, true, items.length);
     tuple.refcount = 1;
+    for (let i = 0; i < items.length; i++) heap.incref(items[i] ?? null);
     heap.initItems(tuple, items);
     return tuple;
   }
@@ -509,7 +514,10 @@ export class Replay {
       this.bind(global ? this.heap.moduleFrame : frame, as, obj);
     } else if (into !== null) {
       if (intoSpec!.field !== undefined) this.heap.setField(into, intoSpec!.field, obj, frame.file, frame.line ?? 0);
-      else this.heap.appendItem(into, obj);
+      else {
+        if (KINDS[into.kind].uniqueItems) this.requireHashable(obj);
+        this.heap.appendItem(into, obj);
+      }
     }
   }
 
@@ -630,6 +638,22 @@ export class Replay {
   private requireFieldName(kind: Kind, field: string): void {
     if (kind !== Kind.Dict && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
       this.fail(`'${field}' is not an attribute name`, 'Attribute names are Python identifiers; use a dict for other keys');
+    }
+  }
+
+  /** A set holds only hashable objects: not a list, dict, set or bytearray, nor a tuple holding one
+   * (CPython: TypeError: unhashable type). A class deriving from one may define __hash__. */
+  private requireHashable(value: PyObject | null): void {
+    const stack = [value];
+    while (stack.length > 0) {
+      const obj = stack.pop()!;
+      if (obj === null) continue;
+      if (obj.kind === Kind.Tuple) {
+        for (const item of obj.items!) stack.push(item);
+      } else if (UNHASHABLE.has(obj.cls.name) && this.types.isBuiltin(obj.cls.name)) {
+        const inside = obj === value ? '' : ` (in '${value!.id}')`;
+        this.fail(`unhashable type: '${obj.cls.name}': a set cannot hold '${obj.id}'${inside}`, 'Put instances, functions, frozensets, strs, numbers and tuples of them in a set');
+      }
     }
   }
 

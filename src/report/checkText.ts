@@ -88,10 +88,6 @@ export function renderCheckSummary(report: CheckReport): string {
   return `memprof check: ${s.workloads} workload${s.workloads === 1 ? '' : 's'}, ${parts.join(', ')}\n`;
 }
 
-export function renderCheckText(report: CheckReport, options: RenderOptions): string {
-  return report.results.map((r) => renderCheckLine(r, options)).join('') + renderCheckSummary(report);
-}
-
 const cell = markdownCell;
 
 export function renderCheckMarkdown(workloadReport: CheckReport, options: RenderOptions): string {

@@ -1,4 +1,4 @@
-// `--format json`: the Report itself, for machines (SPEC §7). Bytes everywhere, no units.
+// `--format json`: the Report itself, for machines (docs/model.md, Reports). Bytes everywhere, no units.
 import type { Report } from '../model/report.js';
 
 export function renderJson(report: Report): string {

@@ -71,5 +71,3 @@ export interface RenderOptions {
   /** Source text by file (`lines[k]` is line k+1), for lines the report has no entry for. */
   source?: Record<string, string[]>;
 }
-
-export const DEFAULT_RENDER_OPTIONS: RenderOptions = { unit: 'auto', precision: 1, color: false };

@@ -1,7 +1,7 @@
 // A shortcut past zod for the events traces are made of.
 //
 // zod's `safeParse` of an event cost more than `JSON.parse` of its line and copied every event, and a
-// trace holds millions of them (SPEC §8: replay within 2 × JSON.parse). `passesAsIs` recognises the
+// trace holds millions of them (docs/performance.md: replay within 2 × JSON.parse). `passesAsIs` recognises the
 // common shapes — the ops below with every field present, well typed, no default left to fill and no
 // unknown key — and such an event is used as it is. Anything else, every invalid event included, goes
 // through zod, which stays the one description of the format and the one source of error messages.

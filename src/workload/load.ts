@@ -455,22 +455,32 @@ function isTooLarge(err: unknown): boolean {
   );
 }
 
-/** Why a `.json` file (or, with `ndjson`, an NDJSON file) could not be read. */
-export function ioReason(err: unknown, ndjson = false): string {
+/**
+ * Why a file could not be read: a system call failed (ENOENT, EACCES, EISDIR, EIO…), or a `.json`
+ * file does not fit in one string. Null for any other error: that is a bug, or (a string too long
+ * in an NDJSON file) a resource problem, and must reach the user as what it is, not as a bad file.
+ */
+export function ioReason(err: unknown, ndjson = false): string | null {
   if (!ndjson && isTooLarge(err)) {
     return 'cannot read file: too large for one JSON document (write it as NDJSON: a header line, then one event per line)';
   }
   const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.syscall !== 'string') return null;
   // "ENOENT: no such file or directory, open 'x.json'": the file is named already.
-  const message = (e?.message ?? String(err)).replace(/, \w+ '.*'$/, '');
-  return `cannot read file: ${message}`;
+  return `cannot read file: ${e.message.replace(/, \w+ '[^]*'$/, '')}`;
+}
+
+/** The input problem for a file that could not be read, or `err` itself when it is no read error. */
+export function readError(file: string, err: unknown, ndjson = false): unknown {
+  const reason = ioReason(err, ndjson);
+  return reason === null ? err : new WorkloadError({ file }, reason);
 }
 
 function readTextSync(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new WorkloadError({ file }, ioReason(err));
+    throw readError(file, err);
   }
 }
 
@@ -486,7 +496,7 @@ export async function loadWorkload(file: string): Promise<LoadedWorkload> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new WorkloadError({ file }, ioReason(err));
+    throw readError(file, err);
   }
   const { header, events } = validateDocument(parseWorkloadJson(text, file), file);
   return { file, header, events: fileEvents(file, header, events) };
@@ -518,7 +528,8 @@ function isBlank(text: string): boolean {
   return text.charCodeAt(0) !== 0x7b && text.trim() === '';
 }
 
-/** More lines from the file; a line over the cap or a read error is the workload's problem. */
+/** More lines from the file; a line over the cap or a read error is the workload's problem, any
+ * other error is not. */
 function fill(lines: LineReader, file: string): boolean {
   try {
     return lines.fill();
@@ -530,7 +541,9 @@ function fill(lines: LineReader, file: string): boolean {
         'Each line holds the header or one event: build a large container with several events',
       );
     }
-    throw new WorkloadError({ file, position: linePath(lines.lineNumber + 1) }, ioReason(err, true));
+    const reason = ioReason(err, true);
+    if (reason === null) throw err;
+    throw new WorkloadError({ file, position: linePath(lines.lineNumber + 1) }, reason);
   }
 }
 
@@ -640,7 +653,7 @@ function loadNdjson(file: string): LoadedWorkload {
   try {
     lines = LineReader.open(file);
   } catch (err) {
-    throw new WorkloadError({ file }, ioReason(err, true));
+    throw readError(file, err, true);
   }
   let header: WorkloadHeader;
   try {

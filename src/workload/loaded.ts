@@ -16,6 +16,7 @@ export interface LoadedWorkload {
   /** The file as the user named it (`<inline>` for workloads built in memory). */
   file: string;
   header: WorkloadHeader;
-  /** The events in order; may be iterated once. NDJSON files stream them. */
-  events: Iterable<SourcedEvent> | AsyncIterable<SourcedEvent>;
+  /** The events in order; may be iterated once. NDJSON files stream them (read synchronously,
+   * a chunk at a time: see lines.ts). */
+  events: Iterable<SourcedEvent>;
 }

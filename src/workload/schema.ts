@@ -388,7 +388,6 @@ export const eventSchema = z
 export type PlainEvent = z.infer<(typeof plainEvents)[number]>;
 export type Event = PlainEvent | RepeatEvent;
 export type AllocEvent = z.infer<typeof allocEvent>;
-export type WeakrefEvent = z.infer<typeof weakrefEvent>;
 export type Finalizer = z.infer<typeof finalizerSchema>;
 export type Size = z.infer<typeof sizeSchema>;
 

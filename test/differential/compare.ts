@@ -67,10 +67,11 @@ export async function shrink<W extends Shrinkable>(workload: W, interpreter: Int
   return { workload: best, outcome };
 }
 
-export function describeMismatch(workload: object, outcome: Outcome, python: string): string {
+/** `workload`: the workload as JSON, or the file it is in. */
+export function describeMismatch(workload: string, outcome: Outcome, python: string): string {
   return [
     `memprof and CPython ${python} disagree; minimal workload:`,
-    JSON.stringify(workload),
+    workload,
     `memprof: ${JSON.stringify(outcome.memprof)}`,
     `CPython: ${JSON.stringify(outcome.cpython)}`,
   ].join('\n');

@@ -4,6 +4,12 @@
 // names and C references. Every workload is valid: an event only names an object that is reachable
 // from a live frame, the module or a C reference at that point, so neither refcounting nor any
 // collection can have freed it.
+//
+// Sets and frozensets hold hashable objects (instances, functions, frozensets, strs, None). CPython
+// orders a set's table by the items' hashes — addresses, for objects — which no workload can state
+// (docs/model.md, Sets), so a generated set holds at most one object that is not a str or None: then
+// the order of its items changes nothing the comparison sees. A removal leaves a dummy slot that
+// CPython reuses or not depending on the hashes, so a set gets no item after one was removed.
 
 /** mulberry32: small, fast, and the same sequence on every platform. */
 export class Random {
@@ -29,12 +35,14 @@ export class Random {
   }
 }
 
-type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'function' | 'weakref' | 'atomic';
+type Kind = 'instance' | 'list' | 'dict' | 'tuple' | 'set' | 'frozenset' | 'function' | 'weakref' | 'atomic';
 
 interface GenObject {
   kind: Kind;
   fields: Map<string, string | null>;
   items: (string | null)[];
+  /** A set that had an item removed: it takes no more (see above). */
+  removed?: boolean;
 }
 
 interface GenFrame {
@@ -98,10 +106,23 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): G
     for (let head = 0; head < queue.length; head++) {
       const obj = objects.get(queue[head]!)!;
       for (const v of obj.fields.values()) add(v);
-      for (const v of obj.items) add(v);
+      // No Python expression reaches a set's member: only what another path reaches can be named.
+      if (obj.kind !== 'set' && obj.kind !== 'frozenset') for (const v of obj.items) add(v);
     }
     return queue;
   };
+
+  const isSet = (o: GenObject): boolean => o.kind === 'set' || o.kind === 'frozenset';
+  /** Not a str or None: an item whose place in a set's table could matter. */
+  const isObject = (id: string | null): boolean => id !== null && objects.get(id)!.kind !== 'atomic';
+  const hashable = (id: string | null): boolean => {
+    if (id === null) return true;
+    const kind = objects.get(id)!.kind;
+    return kind === 'instance' || kind === 'function' || kind === 'frozenset' || kind === 'atomic';
+  };
+  /** Whether `set` may take `id` as a new member. */
+  const canHold = (set: GenObject, id: string | null): boolean =>
+    hashable(id) && !set.items.includes(id) && (!isObject(id) || !set.items.some(isObject));
 
   /** A reference to `id`: `$name` when a name of the frame (or an unshadowed module name) holds it. */
   const refTo = (id: string): string => {
@@ -137,10 +158,12 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): G
       return;
     }
     if (r < 0.85) {
-      const container = pickReachable((o) => o.kind === 'instance' || o.kind === 'list' || o.kind === 'dict' || o.kind === 'function');
+      const container = pickReachable(
+        (o) => o.kind === 'instance' || o.kind === 'list' || o.kind === 'dict' || o.kind === 'function' || (o.kind === 'set' && !o.removed && canHold(o, id)),
+      );
       if (container !== undefined) {
         const obj = objects.get(container)!;
-        if (obj.kind === 'list') {
+        if (obj.kind === 'list' || obj.kind === 'set') {
           event.into = { obj: refTo(container) };
           obj.items.push(id);
         } else {
@@ -174,11 +197,21 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): G
   };
 
   const allocContainer = (): void => {
-    const kind = rnd.pick(['list', 'dict', 'tuple', 'function', 'str'] as const);
-    const id = `${kind[0]}${nextId++}`;
+    const kind = rnd.pick(['list', 'dict', 'tuple', 'function', 'str', 'set', 'frozenset', 'str'] as const);
+    const id = `${kind === 'frozenset' ? 'z' : kind[0]}${nextId++}`;
     const event: Record<string, unknown> = { op: 'alloc', id, type: kind };
     const obj: GenObject = { kind: kind === 'str' ? 'atomic' : kind, fields: new Map(), items: [] };
-    if (kind === 'list' || kind === 'tuple') {
+    if (kind === 'set' || kind === 'frozenset') {
+      const n = rnd.int(0, 6);
+      const items: (string | null)[] = [];
+      for (let k = 0; k < n; k++) {
+        const value = rnd.chance(0.1) ? null : pickReachable((o) => o.kind === 'atomic') ?? anyValue();
+        if (!canHold(obj, value)) continue;
+        items.push(value === null ? null : refTo(value));
+        obj.items.push(value);
+      }
+      if (items.length > 0) event.items = items;
+    } else if (kind === 'list' || kind === 'tuple') {
       const n = rnd.int(kind === 'tuple' ? 1 : 0, 3);
       const items: (string | null)[] = [];
       for (let k = 0; k < n; k++) {
@@ -204,12 +237,13 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): G
   };
 
   const addRef = (): void => {
-    const from = pickReachable((o) => o.kind === 'instance' || o.kind === 'list' || o.kind === 'dict' || o.kind === 'function');
+    const from = pickReachable((o) => o.kind === 'instance' || o.kind === 'list' || o.kind === 'dict' || o.kind === 'function' || (o.kind === 'set' && !o.removed));
     if (from === undefined) return;
     const obj = objects.get(from)!;
     const to = anyValue();
+    if (obj.kind === 'set' && !canHold(obj, to)) return;
     const event: Record<string, unknown> = { op: 'ref', from: refTo(from), to: to === null ? null : refTo(to) };
-    if (obj.kind === 'list') obj.items.push(to);
+    if (obj.kind === 'list' || obj.kind === 'set') obj.items.push(to);
     else {
       const field = obj.kind === 'dict' ? rnd.pick(KEYS) : rnd.pick(FIELDS);
       event.field = field;
@@ -219,9 +253,23 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): G
   };
 
   const removeRef = (): void => {
-    const from = pickReachable((o) => (o.kind !== 'tuple' && o.fields.size > 0) || (o.kind === 'list' && o.items.some((v) => v !== null)));
+    const named = new Set(reachable());
+    const from = pickReachable(
+      (o) =>
+        (o.kind !== 'tuple' && !isSet(o) && o.fields.size > 0) ||
+        (o.kind === 'list' && o.items.some((v) => v !== null)) ||
+        (o.kind === 'set' && o.items.some((v) => v !== null && named.has(v))),
+    );
     if (from === undefined) return;
     const obj = objects.get(from)!;
+    if (obj.kind === 'set') {
+      // The member must be reachable some other way: the export names it by that path.
+      const to = rnd.pick(obj.items.filter((v): v is string => v !== null && named.has(v)));
+      events.push({ op: 'unref', from: refTo(from), to: refTo(to) });
+      obj.items.splice(obj.items.indexOf(to), 1);
+      obj.removed = true;
+      return;
+    }
     if (obj.kind === 'list') {
       const candidates = obj.items.filter((v): v is string => v !== null);
       const to = rnd.pick(candidates);
@@ -251,7 +299,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): G
   };
 
   const weakref = (): void => {
-    const to = pickReachable((o) => o.kind === 'instance' || o.kind === 'function');
+    const to = pickReachable((o) => o.kind === 'instance' || o.kind === 'function' || isSet(o));
     if (to === undefined) return;
     const id = `w${nextId++}`;
     const event: Record<string, unknown> = { op: 'weakref', id, to: refTo(to) };

@@ -1,10 +1,10 @@
 // The oracle: runs `memprof export --python` scripts on real interpreters and reads the observables
 // back; and the same observables from memprof's own replay, in the same shape.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { exportPython } from '../../src/export/python.js';
 import type { LoadedWorkload } from '../../src/workload/loaded.js';
 import type { PythonVersion } from '../../src/workload/schema.js';
@@ -15,7 +15,7 @@ export interface GcStatsEntry {
   uncollectable: number;
 }
 
-/** What SPEC §4.5 compares, in the shape both sides print. */
+/** The observables (docs/model.md, "The observables"), in the shape both sides print. */
 export interface Observables {
   collects: number[];
   stats: GcStatsEntry[];
@@ -23,38 +23,78 @@ export interface Observables {
   log: string[][];
   garbage: string[];
   alive: string[];
+  /** `sys.getsizeof` of every set and frozenset alive at the end, by id (sorted). */
+  sizes: Record<string, number>;
 }
 
 export interface Interpreter {
   python: PythonVersion;
+  /** The executable; empty when none was found. */
   path: string;
   present: boolean;
+  /** `sys.version` up to the build details, e.g. "3.12.1"; empty when none was found. */
+  version: string;
+  /** Where it was looked for, when it was not found. */
+  missing: string;
 }
 
-/** python3 is 3.11 on these machines; pyenv may add 3.12 and 3.13. */
-export function interpreters(): Interpreter[] {
-  const pyenv = join(homedir(), '.pyenv', 'versions');
-  const candidates: [PythonVersion, string][] = [
-    ['3.11', 'python3'],
-    ['3.12', join(pyenv, '3.12.1', 'bin', 'python3.12')],
-    ['3.13', join(pyenv, '3.13.0', 'bin', 'python3.13')],
-  ];
-  return candidates.map(([python, path]) => ({ python, path, present: path === 'python3' ? python3Is311() : existsSync(path) }));
-}
+const PYTHONS: readonly PythonVersion[] = ['3.11', '3.12', '3.13'];
 
-let python3Version: string | undefined;
-function python3Is311(): boolean {
-  if (python3Version === undefined) {
-    try {
-      // Synchronous once: test collection needs to know which interpreters exist.
-      python3Version = String(
-        execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }),
-      ).trim();
-    } catch {
-      python3Version = '';
-    }
+/** The patch release an executable runs (e.g. "3.12.4"), or '' when it does not run. */
+function versionOf(path: string): string {
+  try {
+    return execFileSync(path, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  } catch {
+    return '';
   }
-  return python3Version === '3.11';
+}
+
+/** pyenv's builds of 3.M (`3.M.P`, not free-threaded `3.13.0t` or `-dev` ones), newest first. */
+function pyenvBuilds(python: PythonVersion): string[] {
+  const root = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const patch = (name: string): number => Number(name.slice(python.length + 1));
+  return names
+    .filter((name) => name.startsWith(`${python}.`) && /^\d+$/.test(name.slice(python.length + 1)))
+    .sort((a, b) => patch(b) - patch(a))
+    .map((name) => join(root, name, 'bin', `python${python}`));
+}
+
+/** `name` on the PATH, or null. */
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+let found: Interpreter[] | undefined;
+
+/**
+ * One interpreter per modelled version: the newest pyenv build of it (any patch release), else
+ * `python3.M` on the PATH, else `python3` when it is 3.M. Looked up once (synchronously: test
+ * collection needs to know which interpreters exist). MEMPROF_CPYTHON=none finds none, as on a
+ * machine without CPython: the suite then compares with the recording only.
+ */
+export function interpreters(): Interpreter[] {
+  found ??= PYTHONS.map((python): Interpreter => {
+    if (process.env.MEMPROF_CPYTHON === 'none') {
+      return { python, path: '', present: false, version: '', missing: 'MEMPROF_CPYTHON=none: no interpreter looked for' };
+    }
+    const candidates = [...pyenvBuilds(python), onPath(`python${python}`), onPath('python3')].filter((p): p is string => p !== null);
+    for (const path of candidates) {
+      const version = versionOf(path);
+      if (version.startsWith(`${python}.`)) return { python, path, present: true, version, missing: '' };
+    }
+    const pyenv = join(process.env.PYENV_ROOT ?? '~/.pyenv', 'versions', `${python}.*`, 'bin', `python${python}`);
+    return { python, path: '', present: false, version: '', missing: `no CPython ${python} (looked for ${pyenv}, python${python} and python3 on the PATH)` };
+  });
+  return found;
 }
 
 export class PythonRunError extends Error {
@@ -86,10 +126,17 @@ export async function cpythonObservables(loaded: LoadedWorkload, interpreter: In
   return runScript(interpreter.path, script);
 }
 
-/** memprof's observables for a workload, from its replay (SPEC §7 report fields). */
+/** memprof's observables for a workload, from its replay (the report's gc, callbacks and alive objects). */
 export async function memprofObservables(loaded: LoadedWorkload, python: PythonVersion): Promise<Observables> {
-  const { replayWorkload } = await import('../../src/replay/replay.js');
-  const { report, aliveIds } = await replayWorkload(loaded, { python });
+  const { Replay } = await import('../../src/replay/replay.js');
+  const replay = new Replay(loaded, { python });
+  for (const se of loaded.events) replay.step(se);
+  const { report, aliveIds } = replay.finish();
+  const sizes: Record<string, number> = {};
+  for (const id of [...aliveIds].sort()) {
+    const obj = replay.heap.object(id)!;
+    if (obj.typeName === 'set' || obj.typeName === 'frozenset') sizes[id] = obj.size;
+  }
   return {
     collects: report.gc.passes.filter((p) => p.trigger === 'collect').map((p) => p.result),
     stats: report.gc.stats.map((s) => ({ collections: s.collections, collected: s.collected, uncollectable: s.uncollectable })),
@@ -97,6 +144,7 @@ export async function memprofObservables(loaded: LoadedWorkload, python: PythonV
     log: report.callbacks.map((c) => (c.kind === 'finalizer' ? ['finalizer', c.id] : ['weakref', c.id, c.label ?? ''])),
     garbage: [...report.gc.garbage],
     alive: [...aliveIds].sort(),
+    sizes,
   };
 }
 

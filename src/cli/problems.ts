@@ -6,7 +6,7 @@
 //   bad.json: events[12].to: expected string, received number
 //   bad.json: event 5 (events[3].body[1], i=2) at app.py:6 "holder.s = seed": unknown object 'seed2'. Allocate it ….
 import { terminalText } from '../report/escape.js';
-import { WorkloadError, WorkloadErrors } from './errors.js';
+import { WorkloadError, WorkloadErrors } from '../workload/errors.js';
 
 /** Longest source text quoted in a message; longer text ends with `…`. */
 export const MAX_SOURCE_TEXT = 60;
@@ -48,7 +48,7 @@ export function formatWorkloadError(e: WorkloadError): string {
   let message = `${where}: ${oneLine(e.reason)}`;
   if (e.hint) message = `${sentence(message)} ${sentence(oneLine(e.hint))}`;
   // File names, ids and source text come from the workload: a message shows them, escaped, on one
-  // line (./report/escape.ts), never a control character a terminal or a CI log would act on.
+  // line (src/report/escape.ts), never a control character a terminal or a CI log would act on.
   return terminalText(message);
 }
 
