@@ -1,8 +1,9 @@
-// `npm run bench`: generates the workloads of docs/performance.md at three sizes (deterministic seeds), measures each
-// in its own process (bench/one.js) and prints one table; with python3 on the PATH it also runs the
-// exported CPython script of the small workloads.
+// `npm run bench`: generates the workloads of docs/performance.md and the dict, set and `repeat` ones at three sizes
+// (deterministic seeds), measures each in its own process (bench/one.js) and prints one table; with
+// python3 on the PATH it also runs the exported CPython script of the small workloads.
 //
-//   node bench/run.js [--quick] [--only chain|graph|churn] [--memory-model pymalloc] [--profile] [--json FILE]
+//   node bench/run.js [--quick] [--only chain|graph|churn|dict|dict-spread|set|set-spread|loop]
+//                     [--memory-model pymalloc] [--profile] [--json FILE]
 //
 // --quick: the smallest size only. --profile: also run the largest of each under `node --cpu-prof`
 // and print the functions with the most self time. Workloads are cached in $TMPDIR/memprof-bench.
@@ -23,15 +24,22 @@ const memoryModel = value('--memory-model') ?? 'live';
 const profile = flag('--profile');
 const jsonOut = value('--json');
 
-/** Sizes: chain nodes, graph nodes, churn events. The largest are the targets' (docs/performance.md). */
+/** Sizes: chain, graph and loop nodes, churn events, dict keys and set members. The largest chain,
+ * graph and churn are the targets' (docs/performance.md); `dict` holds all its keys in one dict, `dict-spread` the same events
+ * in dicts of 1,000 keys (and sets alike); `loop` is 1M nodes / 3M references written as one `repeat`. */
 const SIZES = {
   chain: [100_000, 300_000, 1_000_000],
   graph: [100_000, 300_000, 1_000_000],
   churn: [1_000_000, 3_000_000, 10_000_000],
+  dict: [100_000, 300_000, 1_000_000],
+  'dict-spread': [100_000, 300_000, 1_000_000],
+  set: [100_000, 300_000, 1_000_000],
+  'set-spread': [100_000, 300_000, 1_000_000],
+  loop: [100_000, 300_000, 1_000_000],
 };
 /** The CPython comparison runs smaller instances: an exported script is one statement per event and
  * CPython compiles it whole (and the exporter builds it in one array). */
-const PYTHON_SIZES = { chain: 20_000, graph: 5_000, churn: 20_000 };
+const PYTHON_SIZES = { chain: 20_000, graph: 5_000, churn: 20_000, dict: 20_000, 'dict-spread': 20_000, set: 20_000, 'set-spread': 20_000, loop: 5_000 };
 
 const cache = join(tmpdir(), 'memprof-bench');
 mkdirSync(cache, { recursive: true });

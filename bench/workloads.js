@@ -141,7 +141,128 @@ export function* churn(events, seed = 1) {
   }
 }
 
-export const GENERATORS = { chain, graph, churn };
+/** Containers per group in the `…-spread` workloads: the same events as the one-container form,
+ * each container holding this many keys or items at most. */
+const SPREAD = 1000;
+
+/**
+ * `n` str keys set in one dict (`d[f"k{i}"] = Node()`), then deleted one by one in the order they
+ * were set: a dict that grows to n entries, every deletion leaving a dummy entry. With `spread`,
+ * the same events go to n / 1000 dicts of 1000 keys each (the figure a large dict is held to).
+ */
+export function* dict(n, spread = false) {
+  const groups = spread ? Math.ceil(n / SPREAD) : 1;
+  const per = Math.ceil(n / groups);
+  yield {
+    version: 1,
+    name: `dict${spread ? '-spread' : ''}-${n}`,
+    types: NODE_TYPES,
+    source: {
+      file: 'dict.py',
+      lines: [
+        `ds = [{} for _ in range(${groups})]`,
+        `for i in range(${n}):`,
+        `    ds[i // ${per}][f"k{i}"] = Node()`,
+        'snapshot("peak")',
+        `for i in range(${n}):`,
+        `    del ds[i // ${per}][f"k{i}"]`,
+        'del ds',
+      ],
+    },
+  };
+  for (let g = 0; g < groups; g++) yield { op: 'alloc', id: `d${g}`, type: 'dict', as: `d${g}`, line: 1 };
+  for (let i = 0; i < n; i++) yield { op: 'alloc', id: `n${i}`, type: 'Node', into: { obj: `$d${Math.floor(i / per)}`, field: `k${i}` }, line: 3 };
+  yield { op: 'snapshot', label: 'peak', line: 4 };
+  for (let i = 0; i < n; i++) yield { op: 'unref', from: `$d${Math.floor(i / per)}`, field: `k${i}`, line: 6 };
+  for (let g = 0; g < groups; g++) yield { op: 'unbind', name: `d${g}`, line: 7 };
+}
+
+/**
+ * `n` objects added to one set (`s.add(Node())`), then discarded in the order they were added. With
+ * `spread`, the same events go to n / 1000 sets of 1000 items each.
+ */
+export function* set(n, spread = false) {
+  const groups = spread ? Math.ceil(n / SPREAD) : 1;
+  const per = Math.ceil(n / groups);
+  yield {
+    version: 1,
+    name: `set${spread ? '-spread' : ''}-${n}`,
+    types: NODE_TYPES,
+    source: {
+      file: 'set.py',
+      lines: [
+        `ss = [set() for _ in range(${groups})]`,
+        `for i in range(${n}):`,
+        `    ss[i // ${per}].add(Node())`,
+        'snapshot("peak")',
+        `for i in range(${n}):`,
+        `    ss[i // ${per}].discard(node_i)`,
+        'del ss',
+      ],
+    },
+  };
+  for (let g = 0; g < groups; g++) yield { op: 'alloc', id: `s${g}`, type: 'set', as: `s${g}`, line: 1 };
+  for (let i = 0; i < n; i++) yield { op: 'alloc', id: `n${i}`, type: 'Node', into: { obj: `$s${Math.floor(i / per)}` }, line: 3 };
+  yield { op: 'snapshot', label: 'peak', line: 4 };
+  for (let i = 0; i < n; i++) yield { op: 'unref', from: `$s${Math.floor(i / per)}`, to: `n${i}`, line: 6 };
+  for (let g = 0; g < groups; g++) yield { op: 'unbind', name: `s${g}`, line: 7 };
+}
+
+/**
+ * A graph of `n` nodes and 3n references written as one `repeat` (the file stays a few hundred
+ * bytes whatever n is): each node goes into a list, points at the previous node and at itself, so
+ * every node is in a cycle. A full collection with everything reachable, then the names go and a
+ * second full collection frees all n nodes.
+ */
+export function* loop(n) {
+  yield {
+    version: 1,
+    name: `loop-${n}`,
+    types: NODE_TYPES,
+    source: {
+      file: 'loop.py',
+      lines: [
+        'import gc',
+        'nodes, prev = [], None',
+        `for i in range(${n}):`,
+        '    nodes.append(Node(prev=prev))',
+        '    nodes[-1].me = nodes[-1]',
+        '    prev = nodes[-1]',
+        'snapshot("peak")',
+        'gc.collect()',
+        'del nodes, prev',
+        'gc.collect()',
+      ],
+    },
+  };
+  yield { op: 'alloc', id: 'nodes', type: 'list', as: 'nodes', line: 2 };
+  yield { op: 'bind', name: 'prev', to: null, line: 2 };
+  yield {
+    op: 'repeat',
+    count: n,
+    body: [
+      { op: 'alloc', id: 'n{i}', type: 'Node', fields: { prev: '$prev' }, into: { obj: '$nodes' }, line: 4 },
+      { op: 'ref', from: 'n{i}', to: 'n{i}', field: 'me', line: 5 },
+      { op: 'bind', name: 'prev', to: 'n{i}', line: 6 },
+    ],
+  };
+  yield { op: 'snapshot', label: 'peak', line: 7 };
+  yield { op: 'gc.collect', line: 8 };
+  yield { op: 'unbind', name: 'nodes', line: 9 };
+  yield { op: 'unbind', name: 'prev', line: 9 };
+  yield { op: 'gc.collect', line: 10 };
+}
+
+export const GENERATORS = {
+  chain,
+  graph,
+  churn,
+  dict: (n) => dict(n, false),
+  'dict-spread': (n) => dict(n, true),
+  set: (n) => set(n, false),
+  'set-spread': (n) => set(n, true),
+  loop,
+};
 
 /** Writes a workload: one JSON document, or NDJSON (header line, then one event per line). */
 export async function writeWorkload(file, generator, ndjson) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain-JS bench module, without type declarations
-import { chain, churn, graph, prng, writeWorkload } from '../bench/workloads.js';
+import { chain, churn, dict, graph, loop, prng, set, writeWorkload } from '../bench/workloads.js';
 import { loadWorkload, workloadFromObject } from '../src/workload/load.js';
 import { replayWorkload } from '../src/replay/replay.js';
 
@@ -85,6 +85,30 @@ describe('bench workloads', () => {
     const { report } = await replayWorkload(loaded(churn(20_000, 3)));
     expect(report.workload.events).toBe(20_000);
     expect(report.summary.objectsAllocated).toBe(allocated);
+  });
+
+  it('dict and set: the same events in one container or spread over containers of 1,000', async () => {
+    for (const make of [dict, set]) {
+      const one = all(make(2500, false)).events;
+      const spread = all(make(2500, true)).events;
+      // 1 or 3 containers made and unbound, 2,500 members added and removed, one snapshot.
+      expect(one.length).toBe(2 + 2 * 2500 + 1);
+      expect(spread.length).toBe(6 + 2 * 2500 + 1);
+      const a = (await replayWorkload(loaded(make(2500, false)))).report.summary;
+      const b = (await replayWorkload(loaded(make(2500, true)))).report.summary;
+      expect([a.objectsAllocated, a.objectsFreed, a.finalBytes]).toEqual([2501, 2501, 0]);
+      expect([b.objectsAllocated, b.objectsFreed, b.finalBytes]).toEqual([2503, 2503, 0]);
+    }
+  });
+
+  it('loop: n nodes and 3n references in one repeat; only the second full collection frees them', async () => {
+    const { events } = all(loop(1000));
+    expect(events.length).toBe(8);
+    expect(events[2]).toMatchObject({ op: 'repeat', count: 1000 });
+    const { report } = await replayWorkload(loaded(loop(1000)));
+    expect(report.workload.events).toBe(3007);
+    expect(report.gc.passes.filter((p) => p.trigger === 'collect').map((p) => p.collected)).toEqual([0, 1000]);
+    expect(report.summary.finalBytes).toBe(0);
   });
 
   it('writes the same workload as one JSON document and as NDJSON', async () => {

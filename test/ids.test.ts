@@ -1,6 +1,6 @@
 // The id table: every id a trace used, live or freed, without keeping the strings.
 import { describe, expect, it } from 'vitest';
-import { freedEvent, freedValue, IdTable, UNKNOWN } from '../src/heap/ids.js';
+import { freedEvent, freedValue, IdTable, LAST_EXACT_EVENT, UNKNOWN } from '../src/heap/ids.js';
 import { workloadFromObject } from '../src/workload/load.js';
 import { Replay } from '../src/replay/replay.js';
 import { WorkloadError } from '../src/workload/errors.js';
@@ -44,6 +44,27 @@ describe('IdTable', () => {
     for (const [id, value] of model) expect(ids.find(id)).toBe(value);
     expect(ids.size).toBe(model.size);
     expect(ids.find('x100000')).toBe(UNKNOWN);
+  });
+
+  it('remembers 300,000 freed ids in under 16 bytes each, every one with the event that freed it', () => {
+    const ids = new IdTable();
+    const n = 300_000;
+    for (let i = 0; i < n; i++) ids.setFreed(`o${i}`, 7 * i);
+    expect(ids.size).toBe(n);
+    // 4,762,560 bytes of slots: 15.9 per id, the table's growth included.
+    expect(ids.bytes.freed).toBe(4_762_560);
+    expect(ids.bytes.freed / n).toBeLessThan(16);
+    for (let i = 0; i < n; i++) if (freedEvent(ids.find(`o${i}`)) !== 7 * i) expect.fail(`o${i}`);
+    expect(ids.find(`o${n}`)).toBe(UNKNOWN);
+  });
+
+  it('names the last exact event for an id freed after it', () => {
+    const ids = new IdTable();
+    ids.setFreed('late', 2 ** 33);
+    ids.setFreed('edge', LAST_EXACT_EVENT);
+    expect(freedEvent(ids.find('late'))).toBe(LAST_EXACT_EVENT);
+    expect(freedEvent(ids.find('edge'))).toBe(LAST_EXACT_EVENT);
+    expect(LAST_EXACT_EVENT).toBe(4_294_967_294);
   });
 
   it('tells a freed id from an unknown one for every event number', () => {

@@ -7,6 +7,7 @@ import type { VersionModel } from '../cpython/versions.js';
 import type { CallbackRecord } from '../model/report.js';
 import { appendEntry, clearEntries, compactEntries, deleteEntry, findEntry, type DictKey } from './dicts.js';
 import { Frame } from './frames.js';
+import { setAdd, setDiscard, setHas, setSize } from './sets.js';
 import type { CollectorHooks } from './hooks.js';
 import { freedEvent, IdTable, UNKNOWN } from './ids.js';
 import { FinalizerKind, Kind } from './kind.js';
@@ -318,12 +319,17 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
 
   /** `lst.remove(v)` or `s.remove(v)` by identity. Returns false when the container does not hold it. */
   removeItem(container: PyObject, value: PyObject | null): boolean {
+    if (KINDS[container.kind].uniqueItems) {
+      // The set keeps a dummy in the slot: its fill stays.
+      if (!setDiscard(container, value)) return false;
+      this.decref(value);
+      return true;
+    }
     const items = container.items!;
     const i = items.indexOf(value);
     if (i < 0) return false;
     items.splice(i, 1);
-    // A set keeps a dummy in the slot (its fill stays); a list shrinks by list_resize.
-    if (container.kind === Kind.List) this.setListAllocated(container, listResize(container.listAllocated, items.length + 1, items.length));
+    this.setListAllocated(container, listResize(container.listAllocated, items.length + 1, items.length));
     this.decref(value);
     return true;
   }
@@ -349,19 +355,19 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   /** set_add_entry: a new item fills a slot; past 60% full the table grows to 4 × the items. An
    * item already there (by identity) changes nothing. `incref`: the reference is not the caller's yet. */
   private addToSet(set: PyObject, value: PyObject | null, incref: boolean): void {
-    const items = set.items!;
-    if (items.includes(value)) {
+    if (setHas(set, value)) {
       if (!incref) this.decref(value); // the caller's reference was for the item the set already has
       return;
     }
     if (incref) this.incref(value);
-    items.push(value);
+    setAdd(set, value);
     set.setFill++;
     if (setNeedsResize(set.setFill, set.setSlots)) {
-      const slots = setGrownSlots(items.length);
+      const used = setSize(set);
+      const slots = setGrownSlots(used);
       this.modelledResize(set, set.size + setTableSize(slots) - setTableSize(set.setSlots));
       set.setSlots = slots;
-      set.setFill = items.length;
+      set.setFill = used;
     }
   }
 

@@ -9,10 +9,12 @@
 //     materialised `__dict__` object (`obj.dict`);
 //   - entries: `fieldNames`/`fieldValues` in insertion order, deleted keys removed (dicts);
 //   - items: `items` in index order (lists, tuples; sets and frozensets in insertion order,
-//     memprof's stand-in for their hash-table order).
+//     memprof's stand-in for their hash-table order, where a large set's discarded items leave
+//     holes: src/heap/sets.ts).
 import type { VersionModel } from '../cpython/versions.js';
 import { Kind } from './kind.js';
 import type { PyObject } from './object.js';
+import { setTakeAll } from './sets.js';
 
 export type Storage = 'attributes' | 'entries' | 'items' | 'none';
 
@@ -320,8 +322,7 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
     }
     case Kind.Set:
     case Kind.FrozenSet: {
-      const items = obj.items!;
-      obj.items = [];
+      const items = setTakeAll(obj);
       for (let i = 0; i < items.length; i++) out[i] = items[i]!;
       return items.length;
     }

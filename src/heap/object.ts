@@ -33,7 +33,7 @@ class RareState {
   discard: string | null = null;
   owner: PyObject | null = null;
   external = 0;
-  keyIndex: Map<string | PyObject, number> | null = null;
+  keyIndex: Map<string | PyObject | null, number> | null = null;
   keys: (PyObject | undefined)[] | null = null;
   typeObject: PyObject | null = null;
 }
@@ -53,7 +53,7 @@ export class PyObject extends GcNode {
   fieldValues: (PyObject | null | undefined)[] = NO_VALUES;
   /** Dict keys in entry order, parallel to fieldValues (a deleted key leaves undefined in both). */
   fieldNames: string[] | null = null;
-  /** List, tuple, set and frozenset items. */
+  /** List, tuple, set and frozenset items (a large set's may hold holes: src/heap/sets.ts). */
   items: (PyObject | null)[] | null = null;
   // The size of a container's storage, read through the accessors below that name it per kind.
   private allocated = 0;
@@ -216,11 +216,12 @@ export class PyObject extends GcNode {
     this.setFlag(NON_UNICODE_KEYS, !on);
   }
 
-  /** A large dict's key → entry index (src/heap/dicts.ts). */
-  get keyIndex(): Map<string | PyObject, number> | null {
+  /** A large dict's key → entry index (src/heap/dicts.ts), a large set's item → position
+   * (src/heap/sets.ts). */
+  get keyIndex(): Map<string | PyObject | null, number> | null {
     return this.rare === null ? null : this.rare.keyIndex;
   }
-  set keyIndex(index: Map<string | PyObject, number> | null) {
+  set keyIndex(index: Map<string | PyObject | null, number> | null) {
     if (index !== null || this.rare !== null) this.more.keyIndex = index;
   }
 
