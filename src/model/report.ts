@@ -28,6 +28,7 @@ export const lineReportSchema = z.object({
   allocated: bytes.describe('bytes allocated during its executions'),
   freed: bytes.describe('bytes freed during its executions'),
   rss: bytes.optional().describe('--memory-model pymalloc: the highest modelled RSS right after any execution'),
+  rssIncrement: byteChange.optional().describe('--memory-model pymalloc: Σ (modelled RSS after − before) over its executions, what memory_profiler\'s Increment measures'),
 });
 
 export const functionReportSchema = z.object({

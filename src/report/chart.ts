@@ -88,8 +88,10 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   }
   const unit: Unit = chooseUnit(options.unit, Math.max(high, report.summary.peakBytes));
   const label = (bytes: number): string => formatBytes(bytes, unit, options.precision);
-  // Labels between the extremes never need more characters than the extremes themselves.
-  const labelWidth = Math.max(label(high).length, label(low).length);
+  // Every row's label, as asciichart computes them (a figure that would round to zero is written in
+  // a smaller unit, so a middle row's label may be the widest).
+  let labelWidth = 0;
+  for (let r = 0; r < size.height; r++) labelWidth = Math.max(labelWidth, label(low + ((high - low) * r) / Math.max(1, size.height - 1)).length);
   const prefix = labelWidth + 1;
   const room = Math.max(2, size.width - prefix);
   let columns = Math.min(points.length, room);
