@@ -199,6 +199,13 @@ describe.skipIf(!engineReady)('memprof run on the worked example', () => {
     expect(memprof(['validate', EXAMPLE])).toEqual({ code: 0, stdout: `${EXAMPLE}: ok (11 events)\n`, stderr: '' });
   });
 
+  it('says "1 event", not "1 events"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memprof-validate-'));
+    const file = join(dir, 'one.json');
+    writeFileSync(file, '{"version": 1, "events": [{"op": "line", "line": 1}]}');
+    expect(memprof(['validate', file])).toEqual({ code: 0, stdout: `${file}: ok (1 event)\n`, stderr: '' });
+  });
+
   it('validates every file and exits 2 when one is invalid', () => {
     const r = memprof(['validate', 'no-such.json', EXAMPLE]);
     expect(r).toEqual({

@@ -84,7 +84,7 @@ export async function checkWorkload(
   file: string,
   flags: LimitValues,
   replayArgs: ReplayArgs,
-  onProgress?: (events: number) => void,
+  onProgress?: (events: number, expected?: number) => void,
 ): Promise<CheckResult> {
   const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, violations: [], peakLine: null, leaks: null, problems: [] };
   try {
@@ -140,7 +140,7 @@ interface WorkerJob {
   file: string;
 }
 
-type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number };
+type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number; expected?: number };
 
 interface WorkerSetup {
   memprofCheck: true;
@@ -214,7 +214,8 @@ export async function checkAll(
         };
         worker.on('message', (m: WorkerMessage) => {
           if ('events' in m) {
-            progress?.update(m.events);
+            if (m.expected !== undefined) progress?.expect(m.expected);
+            else progress?.update(m.events);
             return;
           }
           progress?.done();
@@ -270,7 +271,9 @@ if (!isMainThread && parentPort !== null && (workerData as WorkerSetup | null)?.
   const setup = workerData as WorkerSetup;
   const port = parentPort;
   port.on('message', (job: WorkerJob) => {
-    const onProgress = setup.progress ? (events: number) => port.postMessage({ index: job.index, events }) : undefined;
+    const onProgress = setup.progress
+      ? (events: number, expected?: number) => port.postMessage(expected === undefined ? { index: job.index, events } : { index: job.index, events, expected })
+      : undefined;
     void checkWorkload(job.file, setup.flags, setup.replay, onProgress).then((result) => port.postMessage({ index: job.index, result }));
   });
 }

@@ -505,3 +505,27 @@ export function* expandEvents(
     while ((e = expander.next()) !== null) yield e;
   }
 }
+
+/**
+ * The number of events `events` expand to, counted without expanding them: a repeat is its count
+ * times its body's. An explicit stack walks nested repeats. Beyond 2^53 − 1 the count is not exact
+ * (it only sizes a progress bar).
+ */
+export function expandedEventCount(events: readonly Event[]): number {
+  // Each level: its events, the next to count, its total so far, and how often it runs.
+  type Level = { events: readonly Event[]; next: number; total: number; times: number };
+  const stack: Level[] = [{ events, next: 0, total: 0, times: 1 }];
+  for (;;) {
+    const level = stack[stack.length - 1]!;
+    if (level.next === level.events.length) {
+      stack.pop();
+      const done = level.total * level.times;
+      if (stack.length === 0) return done;
+      stack[stack.length - 1]!.total += done;
+      continue;
+    }
+    const event = level.events[level.next++]!;
+    if (event.op === 'repeat') stack.push({ events: event.body, next: 0, total: 0, times: event.count });
+    else level.total++;
+  }
+}

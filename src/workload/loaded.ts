@@ -18,4 +18,7 @@ export interface LoadedWorkload {
   header: WorkloadHeader;
   /** The events in order; may be iterated once. NDJSON files stream them. */
   events: Iterable<SourcedEvent> | AsyncIterable<SourcedEvent>;
+  /** The number of events after expansion, when known before the replay (a `.json` document, whose
+   * repeats are counted without expanding them); NDJSON traces are estimated by the progress display. */
+  expectedEvents?: number;
 }
