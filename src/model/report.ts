@@ -154,6 +154,7 @@ export const summaryReportSchema = z.object({
   peakEvent: z.number().int().min(-1).describe('the event at which the peak was first reached (-1 before any event)'),
   peakLine: sourceRefSchema.nullable(),
   peakT: clock,
+  endT: clock.optional().describe('the clock at the last event: where the time axis ends'),
   finalBytes: bytes,
   allocatedBytes: bytes,
   freedBytes: bytes,

@@ -41,7 +41,13 @@ const liveBytes = (p: TimelinePoint): number => p.max;
 const liveEnd = (p: TimelinePoint): number => p.bytes;
 const modelRss = (p: TimelinePoint): number => p.rss ?? 0;
 
-function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, end = liveEnd): Columns {
+/**
+ * The timeline in `columns` columns. A column shows the highest memory of its samples, so that a
+ * peak is never lost; but a rise and fall within one column smaller than `rowBytes` (one row of the
+ * chart) shows the memory the column ended with instead. Such a blip only moves the line when it
+ * crosses a row boundary, and then it reads as a dip in the next column where memory never fell.
+ */
+function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, end = liveEnd, rowBytes = 0): Columns {
   const t0 = points[0]!.t;
   const span = points[points.length - 1]!.t - t0;
   const last = columns - 1;
@@ -61,6 +67,16 @@ function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, e
     if (Number.isNaN(values[c]!)) {
       values[c] = endBytes[c - 1]!;
       endBytes[c] = endBytes[c - 1]!;
+    }
+  }
+  if (rowBytes > 0) {
+    let top = -Infinity;
+    for (const v of values) if (v > top) top = v;
+    let start = end(points[0]!);
+    for (let c = 0; c < columns; c++) {
+      const settled = Math.max(start, endBytes[c]!);
+      if (values[c]! !== top && values[c]! - settled < rowBytes) values[c] = endBytes[c]!;
+      start = endBytes[c]!;
     }
   }
   return { values, columnOf };
@@ -95,12 +111,13 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   const prefix = labelWidth + 1;
   const room = Math.max(2, size.width - prefix);
   let columns = Math.min(points.length, room);
-  let { values, columnOf } = toColumns(points, columns);
+  const rowBytes = (high - low) / Math.max(1, size.height - 1);
+  let { values, columnOf } = toColumns(points, columns, liveBytes, liveEnd, rowBytes);
   // The last column shows the max of its samples; when memory fell within it (the final `del`),
   // one more column shows where it ended, or the chart would end at its highest.
   const end = points[points.length - 1]!.bytes;
   if (values[columns - 1] !== end) {
-    if (columns === room) ({ values, columnOf } = toColumns(points, --columns));
+    if (columns === room) ({ values, columnOf } = toColumns(points, --columns, liveBytes, liveEnd, rowBytes));
     values.push(end);
   }
 
@@ -160,7 +177,9 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
     out.push(`${' '.repeat(prefix)}${paint('──', ANSI_CYAN, options)} live bytes  ${paint('──', ANSI_MAGENTA, options)} modelled RSS (pymalloc: never below the live bytes)`);
   }
   const first = `t=${formatTime(points[0]!.t)}`;
-  const lastT = `t=${formatTime(points[points.length - 1]!.t)}`;
+  // A point's t is the start of its bucket; the axis ends at the last event (a report written before
+  // endT existed: at the last bucket or the peak, whichever is later).
+  const lastT = `t=${formatTime(summary.endT ?? Math.max(points[points.length - 1]!.t, summary.peakT))}`;
   const gap = values.length - first.length - lastT.length;
   out.push(`${' '.repeat(prefix)}${first}${gap >= 1 ? `${' '.repeat(gap)}${lastT}` : ''}`);
   return `${out.join('\n')}\n`;
