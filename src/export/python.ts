@@ -84,8 +84,9 @@ const ATOMIC_EXPR: Record<string, string> = {
   int: '_mp_int + 1',
   float: '_mp_float + 1.0',
   bytearray: 'bytearray()',
+  object: 'object()',
 };
-const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray' };
+const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray', object: 'object' };
 const BUILTIN_CONTAINERS = new Set(['list', 'dict', 'tuple', 'function', 'weakref']);
 
 /**

@@ -43,7 +43,7 @@ export class PyClass {
 }
 
 /** Built-in type names and the kind of object each makes. */
-const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
+export const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
   ['list', Kind.List],
   ['dict', Kind.Dict],
   ['tuple', Kind.Tuple],
@@ -51,6 +51,8 @@ const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
   ['frozenset', Kind.FrozenSet],
   ['function', Kind.Function],
   ['weakref', Kind.Weakref],
+  // `object()`: a bare PyObject, not a GC type, with no attributes and no weakref slot.
+  ['object', Kind.Atomic],
   ['str', Kind.Atomic],
   ['bytes', Kind.Atomic],
   ['int', Kind.Atomic],
@@ -60,6 +62,7 @@ const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
 
 /** The size of an atomic built-in, per version. */
 const ATOMIC_SIZE: ReadonlyMap<string, (v: VersionModel) => number> = new Map([
+  ['object', (v: VersionModel) => v.sizes.object],
   ['str', (v: VersionModel) => v.sizes.str],
   ['bytes', (v: VersionModel) => v.sizes.bytes],
   ['int', (v: VersionModel) => v.sizes.int],

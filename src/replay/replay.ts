@@ -2,7 +2,7 @@
 // Every check of meaning (§2.3) happens here, before the event touches the heap.
 import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
 import type { PlainEvent, PythonVersion } from '../workload/schema.js';
-import { parseSize } from '../workload/schema.js';
+import { DEFAULT_CLASS, parseSize } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
 import type { Report } from '../model/report.js';
 import { versionModel } from '../cpython/versions.js';
@@ -392,7 +392,7 @@ export class Replay {
     const cls = this.types.resolve(ev.type, ev.finalizer);
     const names = ev.fields === undefined ? NONE : Object.keys(ev.fields);
     if (names.length > 0) {
-      if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
+      if (cls.kind === Kind.Atomic) this.failAtomic(ev.id, cls.name);
       if (KINDS[cls.kind].storage === 'items') {
         this.fail(`'${ev.id}' is a ${cls.name}: it takes items, not fields (field '${names[0]}')`, 'Omit "field" to append an item');
       }
@@ -400,7 +400,7 @@ export class Replay {
       for (let i = 0; i < names.length; i++) this.requireFieldName(cls.kind, names[i]!);
     }
     if (ev.items !== undefined && ev.items.length > 0 && KINDS[cls.kind].storage !== 'items') {
-      if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
+      if (cls.kind === Kind.Atomic) this.failAtomic(ev.id, cls.name);
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
     }
     const values = names.length === 0 ? NONE : names.map((name) => this.resolveNullable(ev.fields![name]!));
@@ -573,9 +573,20 @@ export class Replay {
   /** An object that can hold references. */
   private container(ref: string): PyObject {
     const obj = this.resolve(ref);
-    if (obj.kind === Kind.Atomic) this.fail(`'${obj.id}' is a ${obj.typeName}: an atomic object holds no references`, 'Store references in a container or a class instance');
+    if (obj.kind === Kind.Atomic) this.failAtomic(obj.id, obj.typeName);
     if (obj.kind === Kind.Weakref) this.fail(`'${obj.id}' is a weakref: it holds no references`, 'Store references in a container or a class instance');
     return obj;
+  }
+
+  /** A reference stored in an object that holds none (an int, a bytearray, Python's `object()`). */
+  private failAtomic(id: string, typeName: string): never {
+    if (typeName === 'object') {
+      this.fail(
+        `'${id}' is an object(): Python's bare object has no attributes and holds no references`,
+        `For an instance of a class of your own give its name as "type" ("Node"), or leave "type" out (a plain class, ${DEFAULT_CLASS})`,
+      );
+    }
+    this.fail(`'${id}' is a ${typeName}: an atomic object holds no references`, 'Store references in a container or a class instance');
   }
 
   private dict(obj: PyObject): PyObject {

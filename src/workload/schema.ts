@@ -78,6 +78,10 @@ export const sizeSchema = z
       '(units B, KiB, MiB, GiB; KB/MB/GB accepted as the same)',
   );
 
+/** The class of an `alloc` that names no type: a plain class of the workload's own (`class
+ * Instance: pass`). `"object"` is Python's own `object()`. */
+export const DEFAULT_CLASS = 'Instance';
+
 /** An object id (`"n42"`) or `"$name"` (the object a name is bound to). */
 export const refSchema = z
   .string()
@@ -144,7 +148,13 @@ const allocEvent = z.strictObject({
   op: z.literal('alloc'),
   ...common,
   id: idSchema,
-  type: z.string().min(1).default('object').describe('built-in type or workload class name'),
+  type: z
+    .string()
+    .min(1)
+    .default(DEFAULT_CLASS)
+    .describe(
+      `a built-in type (its size per Python version: the README's table, \`memprof schema\`'s description of "types") or the name of a class of the workload's own ("Node"; declared in "types" or not). Left out: "${DEFAULT_CLASS}", a plain class instance ("object" is Python's object(), 16 bytes, no attributes)`,
+    ),
   size: sizeSchema.optional(),
   fields: z
     .record(z.string(), nullableRefSchema)
