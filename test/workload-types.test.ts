@@ -59,3 +59,41 @@ describe('"type": "object"', () => {
     ]);
   });
 });
+
+describe('a type name close to a built-in one', () => {
+  it('is matched to the built-in it is probably a typo of; real class names are not', async () => {
+    const { closeBuiltinName } = await import('../src/heap/types.js');
+    const typos: Record<string, string> = { Lsit: 'list', dcit: 'dict', tupel: 'tuple', byte: 'bytes', List: 'list', Dict: 'dict', bytearay: 'bytearray', Object: 'object', flaot: 'float', weakrf: 'weakref', frozenst: 'frozenset' };
+    for (const [typo, builtin] of Object.entries(typos)) expect([typo, closeBuiltinName(typo)]).toEqual([typo, builtin]);
+    for (const name of ['Node', 'Row', 'Item', 'Entry', 'Route', 'Report', 'Image', 'Session', 'Record', 'Connection', 'py_object', 'Fin', 'Res', 'Leg', 'Instance', 'list', 'object']) {
+      expect([name, closeBuiltinName(name)]).toEqual([name, undefined]);
+    }
+  });
+
+  it('gets one warning on stderr per name, with where it is first used; the exit code and the report are unchanged', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'memprof-typo-'));
+    const file = join(dir, 'typo.json');
+    const events = [
+      { op: 'alloc', id: 'a', type: 'Lsit', as: 'a', line: 1 },
+      { op: 'alloc', id: 'b', type: 'Lsit', as: 'b', line: 2 },
+      { op: 'alloc', id: 'c', type: 'dcit', as: 'c', line: 3 },
+      { op: 'alloc', id: 'd', type: 'Node', as: 'd', line: 3 },
+      { op: 'alloc', id: 'e', type: 'Dict', as: 'e', line: 3 },
+    ];
+    writeFileSync(file, JSON.stringify({ version: 1, source: { file: 't.py', lines: ['a = Lsit()', 'b = Lsit()', 'c = dcit()'] }, types: { Dict: {} }, events }));
+    const memprof = (args: string[]) => spawnSync(process.execPath, ['bin/memprof.js', ...args], { encoding: 'utf8' });
+    const warning = (n: number, line: number, text: string, name: string, builtin: string) =>
+      `${file}: event ${n} (events[${n}]) at t.py:${line} "${text}": warning: type "${name}" is neither built in nor declared in "types", so it is a class of the workload's own (56-byte instances). ` +
+      `Did you mean "${builtin}"? A class of your own named so on purpose can be declared in "types" to silence this.\n`;
+    const expected = warning(0, 1, 'a = Lsit()', 'Lsit', 'list') + warning(2, 3, 'c = dcit()', 'dcit', 'dict');
+    const validate = memprof(['validate', file]);
+    expect(validate).toMatchObject({ status: 0, stdout: `${file}: ok (5 events)\n`, stderr: expected });
+    const check = memprof(['check', file, '--jobs', '1']);
+    expect(check).toMatchObject({ status: 0, stderr: expected });
+    expect(memprof(['run', file, '-q'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+  });
+});

@@ -83,8 +83,9 @@ export function flagLimits(args: Partial<CheckArgs>): LimitValues {
 export async function checkWorkload(
   file: string,
   flags: LimitValues,
-  replayArgs: ReplayArgs,
+  replayArgs: ReplayArgs & { quiet?: boolean },
   onProgress?: (events: number, expected?: number) => void,
+  onWarning: (line: string) => void = say,
 ): Promise<CheckResult> {
   const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, violations: [], peakLine: null, leaks: null, problems: [] };
   try {
@@ -92,7 +93,7 @@ export async function checkWorkload(
     const workload = await loadWorkload(file);
     result.name = workload.header.name ?? file;
     result.limits = mergeLimits(workloadLimits(workload.header.limits), flags);
-    const { report } = await replay(workload, replayArgs, onProgress);
+    const { report } = await replay(workload, replayArgs, onProgress, onWarning);
     result.figures = limitFigures(report);
     result.violations = evaluateLimits(result.figures, result.limits);
     result.peakLine = report.summary.peakLine;
@@ -140,12 +141,12 @@ interface WorkerJob {
   file: string;
 }
 
-type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number; expected?: number };
+type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number; expected?: number } | { index: number; warning: string };
 
 interface WorkerSetup {
   memprofCheck: true;
   flags: LimitValues;
-  replay: ReplayArgs;
+  replay: ReplayArgs & { quiet?: boolean };
   /** Whether the worker reports its progress (one worker: the main thread shows it). */
   progress: boolean;
 }
@@ -213,6 +214,10 @@ export async function checkAll(
           worker.postMessage(current);
         };
         worker.on('message', (m: WorkerMessage) => {
+          if ('warning' in m) {
+            say(m.warning);
+            return;
+          }
           if ('events' in m) {
             if (m.expected !== undefined) progress?.expect(m.expected);
             else progress?.update(m.events);
@@ -258,8 +263,9 @@ function crashed(file: string, err: unknown): CheckResult {
 }
 
 /** Only what a replay needs crosses to a worker (yargs' argument object does not clone). */
-function replayOptionsOnly(args: ReplayArgs): ReplayArgs {
-  const r: ReplayArgs = { progress: false };
+function replayOptionsOnly(args: ReplayArgs & { quiet?: boolean }): ReplayArgs & { quiet?: boolean } {
+  const r: ReplayArgs & { quiet?: boolean } = { progress: false };
+  if (args.quiet !== undefined) r.quiet = args.quiet;
   if (args.python !== undefined) r.python = args.python;
   if (args.interval !== undefined) r.interval = args.interval;
   if (args.maxPoints !== undefined) r.maxPoints = args.maxPoints;
@@ -274,7 +280,8 @@ if (!isMainThread && parentPort !== null && (workerData as WorkerSetup | null)?.
     const onProgress = setup.progress
       ? (events: number, expected?: number) => port.postMessage(expected === undefined ? { index: job.index, events } : { index: job.index, events, expected })
       : undefined;
-    void checkWorkload(job.file, setup.flags, setup.replay, onProgress).then((result) => port.postMessage({ index: job.index, result }));
+    const onWarning = (warning: string): void => port.postMessage({ index: job.index, warning });
+    void checkWorkload(job.file, setup.flags, setup.replay, onProgress, onWarning).then((result) => port.postMessage({ index: job.index, result }));
   });
 }
 

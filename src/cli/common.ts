@@ -8,7 +8,7 @@ import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError, WorkloadError } from '../workload/errors.js';
-import { formatInputProblem } from '../workload/format.js';
+import { formatInputProblem, formatWorkloadError } from '../workload/format.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
 import { OutputError, outputTarget, say, writeOutput, writeStdout, type OutputTarget } from './output.js';
@@ -163,7 +163,19 @@ export function replayOptions(args: ReplayArgs): ReplayOptions {
  * The engine is loaded on first use, so `--help`, `schema` and `plot report.json` start without it.
  * `onProgress` replaces the display (a worker thread reports its progress to the main thread).
  */
-export async function replay(workload: LoadedWorkload, args: ReplayArgs, onProgress?: (events: number, expected?: number) => void): Promise<ReplayOutcome> {
+export async function replay(
+  workload: LoadedWorkload,
+  /** With `quiet`, warnings (a type name close to a built-in one) are not printed. */
+  args: ReplayArgs & { quiet?: boolean },
+  onProgress?: (events: number, expected?: number) => void,
+  onWarning: (line: string) => void = say,
+): Promise<ReplayOutcome> {
+  const outcome = await replayWithProgress(workload, args, onProgress);
+  if (args.quiet !== true) for (const warning of outcome.warnings) onWarning(formatWorkloadError(warning));
+  return outcome;
+}
+
+async function replayWithProgress(workload: LoadedWorkload, args: ReplayArgs, onProgress?: (events: number, expected?: number) => void): Promise<ReplayOutcome> {
   const { replayWorkload } = await import('../replay/replay.js');
   const options = replayOptions(args);
   if (onProgress !== undefined) {

@@ -11,7 +11,7 @@ import { Frame } from '../heap/frames.js';
 import { Kind } from '../heap/kind.js';
 import { KINDS } from '../heap/layout.js';
 import type { PyObject } from '../heap/object.js';
-import { TypeRegistry } from '../heap/types.js';
+import { closeBuiltinName, TypeRegistry } from '../heap/types.js';
 import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
@@ -38,6 +38,9 @@ export interface ReplayOutcome {
   report: Report;
   /** Workload object ids alive at the end, in allocation order (implicit `__dict__`s excluded). */
   aliveIds: string[];
+  /** What looks wrong but is not an error (a type name close to a built-in one), with its location;
+   * the CLI prints them (workload/format.ts). */
+  warnings: WorkloadError[];
 }
 
 /** The id a recorded trace gives every object it does not follow. */
@@ -122,6 +125,26 @@ export class Replay {
     this.gcFreed = new SiteTallies(this.lineText);
     this.heap.onGcFreed = (obj, pass) => this.gcFreed.add(obj, pass);
     this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
+    // A recorded trace's type names are the real program's, not typed by hand.
+    if (header.recorded === undefined) this.types.onUndeclaredClass = (name) => this.warnTypo(name);
+  }
+
+  /** Warnings found so far (see ReplayOutcome.warnings). */
+  readonly warnings: WorkloadError[] = [];
+
+  /** An undeclared type name close to a built-in one is probably a typo: it still runs as a class of
+   * the workload's own (`Lsit` makes 56-byte instances), and the user is told. */
+  private warnTypo(name: string): void {
+    const builtin = closeBuiltinName(name);
+    if (builtin === undefined) return;
+    const size = KINDS[Kind.Instance].emptySize(this.types.version);
+    this.warnings.push(
+      new WorkloadError(
+        this.location(),
+        `warning: type ${JSON.stringify(name)} is neither built in nor declared in "types", so it is a class of the workload's own (${size}-byte instances)`,
+        `Did you mean ${JSON.stringify(builtin)}? A class of your own named so on purpose can be declared in "types" to silence this`,
+      ),
+    );
   }
 
   /** The source text of a line of the traced program ('' when unknown). */
@@ -648,6 +671,11 @@ export class Replay {
   }
 
   private fail(reason: string, hint: string): never {
+    throw new WorkloadError(this.location(), reason, hint);
+  }
+
+  /** Where the current event is: file, event, JSON path, iterations, source line and text. */
+  private location(): ConstructorParameters<typeof WorkloadError>[0] {
     const se = this.current!;
     const frame = this.heap.currentFrame;
     const line = frame.line ?? undefined;
@@ -663,7 +691,7 @@ export class Replay {
       const text = this.lineText(frame.file, line);
       if (text !== '') location.sourceText = text.trim();
     }
-    throw new WorkloadError(location, reason, hint);
+    return location;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -705,6 +733,6 @@ export class Replay {
         arenasInUse: stats.arenasAllocatedCurrent,
       };
     }
-    return { report, aliveIds };
+    return { report, aliveIds, warnings: this.warnings };
   }
 }
