@@ -187,7 +187,10 @@ export class Replay {
     const fileBefore = frame.file;
 
     if (ev.op !== 'call' && ev.file !== undefined) frame.file = ev.file;
-    if (ev.line !== undefined) frame.line = ev.line;
+    if (ev.line !== undefined) {
+      frame.line = ev.line;
+      this.requireSourceLine(frame.file, ev.line);
+    }
     if (ev.t !== undefined) {
       if (ev.t < this.t) this.fail(`time goes backwards: t=${ev.t} after t=${this.t}`, 'Give events non-decreasing "t" values');
       this.sawTime = true;
@@ -216,6 +219,17 @@ export class Replay {
     }
     this.sample();
     if (this.options.onProgress !== undefined && (this.events & 0xffff) === 0) this.options.onProgress(this.events);
+  }
+
+  /** With the file's text given (`source.lines`, `sources`), a line must be one of its lines: a
+   * number past the end would be a row with no content in every table. */
+  private requireSourceLine(file: string, line: number): void {
+    const lines = file === this.sourceFile ? this.sourceLines : this.otherSources.get(file);
+    if (lines === undefined || lines.length === 0 || line <= lines.length) return;
+    this.fail(
+      `line ${line} is outside the source: ${file} has ${lines.length} line${lines.length === 1 ? '' : 's'}`,
+      `Fix the line number, or give the file's whole text in ${file === this.sourceFile ? '"source.lines"' : '"sources"'}`,
+    );
   }
 
   /** A new iteration of a repeat starts with this event (its iteration indices changed or it entered a repeat). */
