@@ -81,7 +81,7 @@ export class Replay {
   private readonly gcFreed: SiteTallies;
   private readonly baseline: number;
   private current: SourcedEvent | null = null;
-  private previousIterations: { var: string; index: number }[] = [];
+  private previousIterations: SourcedEvent['iterations'] = [];
   private events = 0;
   private clock = 0;
   /** Virtual time: each event inherits the previous event's `t` (0 before the first). */
@@ -232,13 +232,20 @@ export class Replay {
     );
   }
 
-  /** A new iteration of a repeat starts with this event (its iteration indices changed or it entered a repeat). */
+  /**
+   * A new iteration of a repeat starts with this event (its iteration indices changed or it entered
+   * a repeat): each iteration is an execution of its line, as each pass of a `for` body is. Not
+   * within a repeat marked `oneExecution` (a C loop inside one statement: `del lst[a:b]`,
+   * `d.clear()`), nor in repeats nested in one.
+   */
   private startsIteration(se: SourcedEvent): boolean {
     const now = se.iterations;
     const before = this.previousIterations;
     if (now.length === 0) return false;
-    if (now.length > before.length) return true;
-    for (let i = 0; i < now.length; i++) if (now[i]!.index !== before[i]!.index || now[i]!.var !== before[i]!.var) return true;
+    for (let i = 0; i < now.length; i++) {
+      if (now[i]!.oneExecution === true) return false;
+      if (i >= before.length || now[i]!.index !== before[i]!.index || now[i]!.var !== before[i]!.var) return true;
+    }
     return false;
   }
 

@@ -11,7 +11,9 @@ import { setOwn } from './keys.js';
 import type { SourcedEvent } from './loaded.js';
 import { MAX_REPEAT_DEPTH, type Event, type PlainEvent, type RepeatEvent } from './schema.js';
 
-export type Iteration = { var: string; index: number };
+/** An enclosing repeat's current iteration; `oneExecution` when the repeat is the work of one
+ * execution of its line (its iterations start no new line execution). */
+export type Iteration = { var: string; index: number; oneExecution?: true };
 
 /** Names a top-level event by its position: `events[3]`, or `line 14` of an NDJSON file. */
 export type TopLevelPath = (position: number) => string;
@@ -451,7 +453,7 @@ export class Expander {
     const iterations = known < 0 ? [] : this.frames[known]!.iterations!.slice();
     for (let d = known + 1; d <= depth; d++) {
       const frame = this.frames[d]!;
-      iterations.push({ var: frame.repeat.var, index: frame.iteration });
+      iterations.push(frame.repeat.oneExecution === true ? { var: frame.repeat.var, index: frame.iteration, oneExecution: true } : { var: frame.repeat.var, index: frame.iteration });
     }
     this.frames[depth]!.iterations = iterations;
     return iterations;

@@ -9,7 +9,7 @@ export interface SourcedEvent {
   /** JSON path of the event in the file, e.g. `events[2].body[1]` (NDJSON: `line 14`). */
   path: string;
   /** Iterations of the enclosing repeats, outermost first. Empty outside repeats. */
-  iterations: { var: string; index: number }[];
+  iterations: { var: string; index: number; oneExecution?: true }[];
 }
 
 export interface LoadedWorkload {

@@ -337,6 +337,7 @@ export interface RepeatEvent {
   t?: number;
   count: number;
   var: string;
+  oneExecution?: boolean;
   body: Event[];
 }
 
@@ -374,8 +375,14 @@ export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>
     op: z.literal('repeat'),
     ...common,
     count: z.number().int().min(0).max(MAX_COUNT).describe('iterations, 0 to 2^31−1'),
-    var: nameSchema.default('i'),
-    body: z.array(eventSchema),
+    var: nameSchema.default('i').describe('the loop variable: `{var}` in any string of the body becomes the 0-based iteration index (default "i")'),
+    oneExecution: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: the iterations are the work of one execution of one line, a loop in C inside one statement (`del lst[a:b]`, `d.clear()`, `lst.extend(…)`): the line counts one occurrence, as memory_profiler shows it. Default: each iteration is an execution of its lines, as each pass of a `for` body is',
+      ),
+    body: z.array(eventSchema).describe('the events of one iteration'),
   }),
 ) as unknown as z.ZodType<RepeatEvent>;
 
