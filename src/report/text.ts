@@ -47,6 +47,22 @@ function shownPasses(passes: Report['gc']['passes']): Report['gc']['passes'] {
     .map((i) => passes[i]!);
 }
 
+/** The footer under a pass table cut to MAX_ROWS: which passes it shows, and what the others did. */
+function hiddenPasses(passes: Report['gc']['passes']): string {
+  const hidden = passes.length - MAX_ROWS;
+  const collecting = passes.filter((p) => p.result > 0).length;
+  const more = `${hidden} more pass${hidden === 1 ? '' : 'es'} not shown`;
+  const json = '--format json lists all';
+  // When fewer than MAX_ROWS passes collected anything, "the ones that collected most" would be
+  // mostly passes that collected nothing: say which rows these are, and that the hidden ones found nothing.
+  if (collecting === 0) return `${more}, each collected 0 (shown: the first ${MAX_ROWS}; ${json})`;
+  if (collecting < MAX_ROWS) {
+    const them = collecting === 1 ? 'the 1 pass that collected objects' : `the ${collecting} passes that collected objects`;
+    return `${more}, each collected 0 (shown: ${them} and the first ${MAX_ROWS - collecting} that collected none; ${json})`;
+  }
+  return `${more} (shown: the ${MAX_ROWS} that collected most; ${json})`;
+}
+
 export function renderGc(report: Report, options: RenderOptions): string {
   const { gc } = report;
   const out: string[] = [title('Garbage collection', options)];
@@ -74,9 +90,7 @@ export function renderGc(report: Report, options: RenderOptions): string {
         options,
       ),
     );
-    if (gc.passes.length > MAX_ROWS) {
-      out.push(`  … ${gc.passes.length - MAX_ROWS} more passes not shown (the ${MAX_ROWS} that collected most are; --format json lists all)`);
-    }
+    if (gc.passes.length > MAX_ROWS) out.push(`  … ${hiddenPasses(gc.passes)}`);
   }
   // gc.get_stats(), with each generation's threshold and final count beside it.
   out.push(
