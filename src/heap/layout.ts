@@ -117,6 +117,35 @@ export function isSmallInt(v: VersionModel, value: number): boolean {
   return value >= v.smallInts[0] && value <= v.smallInts[1];
 }
 
+/**
+ * The bytes of an object that CPython allocates as a block of their own, apart from the object:
+ * a list's item array (`ob_item`), a dict's keys table, a set's table once it outgrows the smalltable,
+ * a bytearray's payload (`ob_bytes`, n + 1 bytes). 0 for an object that is one block. An explicit
+ * `size` smaller than the object itself leaves no buffer.
+ */
+export function bufferBytes(obj: PyObject, v: VersionModel): number {
+  let header: number;
+  switch (obj.kind) {
+    case Kind.List:
+      header = v.sizes.list;
+      break;
+    case Kind.Dict:
+      header = v.sizes.dict;
+      break;
+    case Kind.Set:
+    case Kind.FrozenSet:
+      header = v.sizes.set;
+      break;
+    case Kind.Atomic:
+      if (obj.cls.name !== 'bytearray') return 0;
+      header = v.sizes.bytearray;
+      break;
+    default:
+      return 0;
+  }
+  return Math.max(0, obj.size - header);
+}
+
 /** list_resize: the capacity CPython allocates when a list of `allocated` slots becomes `newSize` long. */
 export function listResize(allocated: number, size: number, newSize: number): number {
   if (allocated >= newSize && newSize >= allocated >> 1) return allocated;

@@ -165,12 +165,22 @@ export const summaryReportSchema = z.object({
 
 export const memoryModelReportSchema = z.object({
   model: z.literal('pymalloc'),
-  peakRss: bytes.describe('modelled RSS (baseline included): resident pools of live arenas plus blocks over 512 bytes'),
-  finalRss: bytes,
-  arenasAllocatedTotal: count,
-  arenasReclaimed: count,
-  arenasHighwater: count,
-  arenasInUse: count,
+  peakRss: bytes.describe("modelled RSS (baseline included): resident pools of live arenas, plus the C library malloc's resident heap and mmapped chunks for blocks over 512 bytes"),
+  finalRss: bytes.describe('modelled RSS at the end'),
+  arenasAllocatedTotal: count.describe('pymalloc arenas mapped in all'),
+  arenasReclaimed: count.describe('pymalloc arenas returned to the OS'),
+  arenasHighwater: count.describe('the most pymalloc arenas in use at once'),
+  arenasInUse: count.describe('pymalloc arenas in use at the end'),
+  malloc: z
+    .object({
+      heapBytes: bytes.describe("the malloc heap's size at the end (brk): freed chunks in it stay resident"),
+      mmappedBytes: bytes.describe('bytes of chunks mmapped on their own, in use at the end'),
+      mmapThreshold: bytes.describe('M_MMAP_THRESHOLD at the end: 128 KiB, raised to the size of each larger mmapped chunk freed (up to 32 MiB)'),
+      trims: count.describe('times free() shrank the heap (its free top exceeded the trim threshold)'),
+      unmaps: count.describe('mmapped chunks freed, each returned to the OS at once'),
+    })
+    .optional()
+    .describe('glibc malloc, which serves the blocks over 512 bytes'),
 });
 
 const generationTriple = z.tuple([count, count, count]);

@@ -118,7 +118,7 @@ export class Replay {
       header.recorded !== undefined,
     );
     this.gc = this.heap.gc;
-    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
+    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc(undefined, version);
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
     if (header.recorded !== undefined) this.external = this.createExternal();
     this.lines = new LineSampler(this.heap, this.baseline);
@@ -752,6 +752,13 @@ export class Replay {
         arenasReclaimed: stats.arenasReclaimed,
         arenasHighwater: stats.arenasHighwater,
         arenasInUse: stats.arenasAllocatedCurrent,
+        malloc: {
+          heapBytes: memory.libc.heapBytes,
+          mmappedBytes: memory.libc.mmappedBytes,
+          mmapThreshold: memory.libc.mmapThreshold,
+          trims: memory.libc.trims,
+          unmaps: memory.libc.unmaps,
+        },
       };
     }
     return { report, aliveIds, warnings: this.warnings };

@@ -5,7 +5,7 @@ import { formatTime, renderChart } from './chart.js';
 import { renderLineTable } from './lineTable.js';
 import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
 import type { Report } from '../model/report.js';
-import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
+import { chooseUnit, formatBytes, formatBytesAuto, type RenderOptions } from './units.js';
 import { terminalSafe } from './escape.js';
 import { table, title } from './sections.js';
 import { comparisonRows } from './recorded.js';
@@ -136,18 +136,29 @@ export function renderSummary(report: Report, options: RenderOptions): string {
     ['allocated', bytes(s.allocatedBytes)],
     ['freed', bytes(s.freedBytes)],
     ['objects', `${s.objectsAllocated} allocated, ${s.objectsFreed} freed, ${s.objectsLive} live`],
-    ...memoryModelFields(report, bytes),
+    ...memoryModelFields(report, bytes, options.precision),
   ])}\n`;
 }
 
 /** `--memory-model pymalloc`: what the allocator holds beside the live bytes. */
-function memoryModelFields(report: Report, bytes: (n: number) => string): [string, string][] {
+function memoryModelFields(report: Report, bytes: (n: number) => string, precision: number): [string, string][] {
   const m = report.memory;
   if (m === undefined) return [];
-  return [
-    ['RSS (model)', `peak ${bytes(m.peakRss)}, final ${bytes(m.finalRss)} (pymalloc: pools of live arenas + blocks over 512 B)`],
+  const fields: [string, string][] = [
+    ['RSS (model)', `peak ${bytes(m.peakRss)}, final ${bytes(m.finalRss)} (pymalloc's pools of live arenas + glibc malloc's resident heap and mmapped chunks)`],
     ['arenas', `${m.arenasInUse} in use at the end, ${m.arenasHighwater} at most, ${m.arenasAllocatedTotal} allocated, ${m.arenasReclaimed} returned`],
   ];
+  const c = m.malloc;
+  if (c !== undefined) {
+    const times = (n: number): string => `${n} time${n === 1 ? '' : 's'}`;
+    // Each figure in its own unit: a 128 KiB threshold beside a heap of MiB.
+    const own = (n: number): string => formatBytesAuto(n, 'auto', precision);
+    fields.push([
+      'malloc',
+      `heap ${own(c.heapBytes)} (shrunk ${times(c.trims)}; a freed chunk below a live one stays resident), ${own(c.mmappedBytes)} mmapped (${c.unmaps} returned), mmap threshold ${own(c.mmapThreshold)}`,
+    ]);
+  }
+  return fields;
 }
 
 /** A recorded trace: what the real run observed beside the model's figures. */
