@@ -148,4 +148,30 @@ describe('the chart draws what memory did', () => {
     report.summary.endT = 999_999;
     expect(renderChart(report, OPTIONS).split('\n').at(-2)).toBe('        t=0                                                  t=999999');
   });
+
+  it('with --memory-model pymalloc, draws the modelled RSS in dots: the two series differ without colour', () => {
+    const live = [0, 1000, 2000, 3000, 4000, 2000, 0, 0, 3000, 0];
+    const rss = [4096, 4096, 4096, 4096, 8192, 8192, 8192, 8192, 8192, 8192];
+    const report = reportOf(live.map((b, t) => ({ ...point(t, b), rss: rss[t]! })));
+    report.summary.endT = 9;
+    (report as { memory?: unknown }).memory = { model: 'pymalloc' };
+    expect(renderChart(report, OPTIONS, { width: 40, height: 6 })).toBe(
+      [
+        '8.0 KiB ┤   ······',
+        '6.4 KiB ┤   ·',
+        '4.8 KiB ┤····',
+        '3.2 KiB ┤  ╭─╮  ╭╮',
+        '1.6 KiB ┤╭─╯ ╰╮ ││',
+        '0.0 KiB ┼╯    ╰─╯╰',
+        '            ^ peak 3.9 KiB at t=4, app.py:9',
+        '        ── live bytes  ·· modelled RSS (pymalloc and glibc malloc: never below the live bytes)',
+        '        t=0    t=9',
+        '',
+      ].join('\n'),
+    );
+    // In colour, each series keeps its own colour too.
+    const coloured = renderChart(report, { ...OPTIONS, color: true }, { width: 40, height: 6 });
+    expect(coloured).toContain('\x1b[35m·\x1b[0m');
+    expect(coloured).toContain('\x1b[36m╭\x1b[0m');
+  });
 });

@@ -82,6 +82,26 @@ function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, e
   return { values, columnOf };
 }
 
+/** How the modelled RSS is drawn where the live line is not. */
+export const RSS_DOT = '·';
+
+/** One row of the chart from the live series' row and the RSS series' (both plain, same axis):
+ * the live line where it is drawn, else a dot where the RSS line is. */
+function mergeSeries(live: string, rss: string, prefix: number, options: RenderOptions): string {
+  // Columns up to the axis (at `prefix`) are the label's.
+  const start = prefix + 1;
+  let row = live.slice(0, start);
+  const width = Math.max(live.length, rss.length);
+  for (let i = start; i < width; i++) {
+    const l = live[i] ?? ' ';
+    const m = rss[i] ?? ' ';
+    if (l !== ' ') row += paint(l, ANSI_CYAN, options);
+    else if (m !== ' ') row += paint(RSS_DOT, ANSI_MAGENTA, options);
+    else row += ' ';
+  }
+  return row;
+}
+
 function paint(text: string, ansi: string, options: RenderOptions): string {
   return options.color ? `${ansi}${text}${ANSI_RESET}` : text;
 }
@@ -139,13 +159,19 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   // labels add the low back. Figures drawn as they are (every one so far) keep asciichart's rows.
   const shift = Math.max(Math.abs(seriesHigh), Math.abs(seriesLow)) * ratio < ROW_LIMIT ? 0 : seriesLow;
   const drawn = (series: number[]): number[] => (shift === 0 ? series : series.map((v) => v - shift));
-  const plot = asciichart.plot(withRss ? [drawn(values), drawn(rssValues)] : drawn(values), {
-    height: rows,
-    offset: 2,
-    format: (x: number) => `${label(x + shift).padStart(labelWidth)} `,
-    ...(options.color ? { colors: withRss ? [ANSI_CYAN, ANSI_MAGENTA] : [ANSI_CYAN] } : {}),
-  });
-  const out = plot.split('\n').map((r) => r.trimEnd());
+  const format = (x: number): string => `${label(x + shift).padStart(labelWidth)} `;
+  let out: string[];
+  if (withRss) {
+    // Two series in one chart: the live bytes as asciichart draws them, the modelled RSS as dots
+    // wherever the live line is not, so that they are told apart without colour (a file, a CI log).
+    const range = { height: rows, offset: 2, format, min: seriesLow - shift, max: seriesHigh - shift };
+    const live = asciichart.plot(drawn(values), range).split('\n');
+    const rss = asciichart.plot(drawn(rssValues), range).split('\n');
+    out = live.map((row, r) => mergeSeries(row, rss[r] ?? '', prefix, options).trimEnd());
+  } else {
+    const plot = asciichart.plot(drawn(values), { height: rows, offset: 2, format, ...(options.color ? { colors: [ANSI_CYAN] } : {}) });
+    out = plot.split('\n').map((r) => r.trimEnd());
+  }
   // asciichart draws its "zero" cross on the row of scaled value 0 counted from the top, so with
   // values starting at 0 it lands on the top row. Only the first value's row should carry it.
   const firstRow = Math.round((seriesHigh - shift) * ratio) - Math.round((values[0]! - shift) * ratio);
@@ -174,7 +200,7 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   out.push(paint(caretRow, ANSI_RED, options));
 
   if (withRss) {
-    out.push(`${' '.repeat(prefix)}${paint('──', ANSI_CYAN, options)} live bytes  ${paint('──', ANSI_MAGENTA, options)} modelled RSS (pymalloc: never below the live bytes)`);
+    out.push(`${' '.repeat(prefix)}${paint('──', ANSI_CYAN, options)} live bytes  ${paint(`${RSS_DOT}${RSS_DOT}`, ANSI_MAGENTA, options)} modelled RSS (pymalloc and glibc malloc: never below the live bytes)`);
   }
   const first = `t=${formatTime(points[0]!.t)}`;
   // A point's t is the start of its bucket; the axis ends at the last event (a report written before
