@@ -96,7 +96,8 @@ describe('the fast path for common events', () => {
         }
         return true;
       }),
-      { numRuns: 30_000 },
+      // A fixed seed: how many events of each op come out valid is then a fact of the test, not luck.
+      { numRuns: 60_000, seed: 20261130 },
     );
     // Not vacuous: every op the fast path knows was accepted, many times.
     for (const op of ['alloc', 'ref', 'unref', 'bind', 'unbind', 'incref', 'decref', 'call', 'return', 'line', 'snapshot', 'gc.collect']) {

@@ -12,6 +12,9 @@ export class Frame {
   /** References the evaluation stack holds until the frame's line execution ends: values in flight
    * a recorded trace names (`hold`, an allocation's `hold`, a call's `args`, a return's `keep`). */
   readonly held: PyObject[] = [];
+  /** Parallel to `held`: whether the hold is a returned value's (`return` with `keep`), which a
+   * call taking that value as an argument passes on to the callee. */
+  readonly heldReturned: boolean[] = [];
 
   constructor(
     readonly functionName: string,

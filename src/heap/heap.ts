@@ -245,6 +245,10 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   /** `a.f = v` / `d[k] = v`: stores a new reference, then drops the replaced value. */
   setField(obj: PyObject, name: string, value: PyObject | null, file: string, line: number): void {
     if (obj.kind === Kind.Dict) return this.dictSet(obj, name, value);
+    if (obj.kind === Kind.Function) {
+      const ix = obj.cls.keyIndex.get(name);
+      if (ix !== undefined) return this.setSlot(obj, ix, value);
+    }
     if (obj.dict === null && obj.kind === Kind.Instance) {
       const cls = obj.cls;
       let ix = cls.keyIndex.get(name);
@@ -254,19 +258,21 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
         cls.keyIndex.set(name, ix);
         cls.usable--;
       }
-      if (ix !== undefined) {
-        if (ix >= obj.fieldValues.length) obj.fieldValues = withLength(obj.fieldValues, ix + 1);
-        const old = obj.fieldValues[ix];
-        this.incref(value);
-        obj.fieldValues[ix] = value;
-        if (old !== undefined) this.decref(old);
-        return;
-      }
+      if (ix !== undefined) return this.setSlot(obj, ix, value);
       this.materializeDict(obj, file, line);
     } else if (obj.dict === null) {
       this.createFunctionDict(obj, file, line);
     }
     this.dictSet(obj.dict!, name, value);
+  }
+
+  /** An instance's value in its key table (or `__slots__`), a function's own reference. */
+  private setSlot(obj: PyObject, ix: number, value: PyObject | null): void {
+    if (ix >= obj.fieldValues.length) obj.fieldValues = withLength(obj.fieldValues, ix + 1);
+    const old = obj.fieldValues[ix];
+    this.incref(value);
+    obj.fieldValues[ix] = value;
+    if (old !== undefined) this.decref(old);
   }
 
   /** The value of a field, `undefined` when it is not set. */
@@ -275,9 +281,10 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
       const i = findEntry(obj, name);
       return i < 0 ? undefined : obj.fieldValues[i];
     }
+    const ix = obj.cls.keyIndex.get(name);
+    if (obj.kind === Kind.Function && ix !== undefined) return obj.fieldValues[ix];
     if (obj.dict !== null) return this.getField(obj.dict, name);
     if (obj.kind !== Kind.Instance) return undefined;
-    const ix = obj.cls.keyIndex.get(name);
     return ix === undefined ? undefined : obj.fieldValues[ix];
   }
 
@@ -289,9 +296,9 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
       this.dropEntry(obj, i);
       return true;
     }
-    if (obj.dict !== null) return this.deleteField(obj.dict, name);
-    if (obj.kind !== Kind.Instance) return false;
     const ix = obj.cls.keyIndex.get(name);
+    if (obj.dict !== null && !(obj.kind === Kind.Function && ix !== undefined)) return this.deleteField(obj.dict, name);
+    if (obj.kind !== Kind.Instance && obj.kind !== Kind.Function) return false;
     if (ix === undefined || obj.fieldValues[ix] === undefined) return false;
     const old = obj.fieldValues[ix]!;
     obj.fieldValues[ix] = undefined;
@@ -496,8 +503,9 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
 
   /** `weakref.ref(target, cb)`: the new weakref goes to the head of the referent's list, so callbacks
    * run newest first. */
-  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined): void {
+  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined, discard?: string): void {
     wr.referent = target;
+    if (discard !== undefined) wr.discard = discard;
     wr.hasCallback = label !== undefined;
     wr.callback = label ?? null;
     (target.weakrefs ??= []).unshift(wr);
@@ -541,10 +549,26 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     this.logCallback('finalizer', obj.id, undefined);
   }
 
-  /** handle_callback: calls the weakref's callback with the weakref. */
+  /** handle_callback: calls the weakref's callback with the weakref. A callback that discards it
+   * takes it out of its container, as WeakSet's, WeakKeyDictionary's and WeakValueDictionary's do. */
   callWeakrefCallback(wr: PyObject, label: string): void {
     this.gc.safePoint();
     this.logCallback('weakref', wr.id, label);
+    const from = wr.discard === null ? undefined : this.object(wr.discard);
+    if (from !== undefined) this.discardItem(from, wr);
+  }
+
+  /** `s.discard(x)`, or `del d[k]` of the entry whose key or value is `x`; nothing if absent. */
+  private discardItem(container: PyObject, x: PyObject): void {
+    if (container.kind === Kind.Set) {
+      this.removeItem(container, x);
+    } else if (container.kind === Kind.Dict) {
+      const values = container.fieldValues;
+      const keys = container.fieldKeys;
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] !== undefined && (values[i] === x || keys?.[i] === x)) return this.dropEntry(container, i);
+      }
+    }
   }
 
   private logCallback(kind: 'finalizer' | 'weakref', id: string, label: string | undefined): void {

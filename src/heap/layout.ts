@@ -222,12 +222,16 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
       if (type !== null) out[n++] = type;
       return n;
     }
-    case Kind.Function:
-      if (obj.dict !== null) {
-        out[0] = obj.dict;
-        return 1;
+    case Kind.Function: {
+      // func_traverse: its own references in field order, the `__dict__` in its place.
+      const values = obj.fieldValues;
+      let n = 0;
+      for (let i = 0; i < FUNCTION_FIELDS.length; i++) {
+        const v = i === FUNCTION_DICT && obj.dict !== null ? obj.dict : values[i];
+        if (v !== undefined && v !== null) out[n++] = v;
       }
-      return 0;
+      return n;
+    }
     case Kind.Dict:
       return obj.unicodeKeys ? valuesInto(obj.fieldValues, out) : entriesInto(obj, out);
     case Kind.List:
@@ -246,6 +250,41 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
     default:
       return 0;
   }
+}
+
+/**
+ * A function's own references (Objects/funcobject.c, PyFunctionObject), in func_traverse's order;
+ * none of them is a `__dict__` entry. The `__dict__` field is the dict a trace saw (a recorded
+ * program's `f.__dict__`); attributes a workload sets on a function go to its implicit `__dict__`,
+ * which takes the same place.
+ */
+export const FUNCTION_FIELDS: readonly string[] = [
+  '__globals__',
+  '__module__',
+  '__defaults__',
+  '__kwdefaults__',
+  '__doc__',
+  '__name__',
+  '__dict__',
+  '__closure__',
+  '__annotations__',
+  '__qualname__',
+  '__type_params__',
+];
+const FUNCTION_DICT = FUNCTION_FIELDS.indexOf('__dict__');
+/** func_clear: each reference in field order, the name and qualified name (set to '') last. */
+const FUNCTION_CLEAR_ORDER: readonly number[] = [0, 1, 2, 3, 4, 6, 7, 8, 10, 5, 9];
+
+/** Takes a function's field `i` away (its implicit `__dict__` at the `__dict__` field). */
+function takeFunctionField(fn: PyObject, i: number): PyObject | null | undefined {
+  if (i === FUNCTION_DICT && fn.dict !== null) {
+    const dict = fn.dict;
+    fn.dict = null;
+    return dict;
+  }
+  const v = fn.fieldValues[i];
+  if (v !== undefined) fn.fieldValues[i] = undefined;
+  return v;
 }
 
 /**
@@ -292,14 +331,20 @@ function valuesInto(values: readonly (PyObject | null | undefined)[], out: PyObj
  */
 export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number {
   switch (obj.kind) {
-    case Kind.Instance:
     case Kind.Function: {
+      let n = 0;
+      for (let k = 0; k < FUNCTION_CLEAR_ORDER.length; k++) {
+        const v = takeFunctionField(obj, FUNCTION_CLEAR_ORDER[k]!);
+        if (v !== undefined) out[n++] = v;
+      }
+      return n;
+    }
+    case Kind.Instance: {
       if (obj.dict !== null) {
         out[0] = obj.dict;
         obj.dict = null;
         return 1;
       }
-      if (obj.kind === Kind.Function) return 0;
       const values = obj.fieldValues;
       let n = 0;
       for (let i = 0; i < values.length; i++) {
@@ -371,13 +416,19 @@ export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[
       obj.typeObject = null;
       return type ?? undefined;
     }
-    case Kind.Function:
-      if (obj.dict !== null) {
-        const dict = obj.dict;
-        obj.dict = null;
-        return dict;
+    case Kind.Function: {
+      // func_dealloc clears in func_clear's order.
+      let k = cursor[at]!;
+      while (k < FUNCTION_CLEAR_ORDER.length) {
+        const v = takeFunctionField(obj, FUNCTION_CLEAR_ORDER[k++]!);
+        if (v !== undefined) {
+          cursor[at] = k;
+          return v;
+        }
       }
+      cursor[at] = k;
       return undefined;
+    }
     case Kind.Dict:
       return obj.fieldKeys === null ? takeNextValue(obj.fieldValues, cursor, at) : takeNextEntryPart(obj, cursor, at);
     case Kind.List:
@@ -458,13 +509,12 @@ export function untrackCandidates(obj: PyObject): readonly (PyObject | null | un
 export function referenceLabel(holder: PyObject, target: PyObject): string {
   switch (holder.kind) {
     case Kind.Instance:
-    case Kind.Function:
+    case Kind.Function: {
       if (holder.dict === target) return '';
-      if (holder.kind === Kind.Instance) {
-        const values = holder.fieldValues;
-        for (let i = 0; i < values.length; i++) if (values[i] === target) return `.${holder.cls.keys[i]!}`;
-      }
+      const values = holder.fieldValues;
+      for (let i = 0; i < values.length; i++) if (values[i] === target) return `.${holder.cls.keys[i]!}`;
       return '.?';
+    }
     case Kind.Dict: {
       const i = holder.fieldValues.indexOf(target);
       const key = holder.fieldNames![i] ?? '?';

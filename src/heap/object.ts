@@ -30,6 +30,7 @@ class RareState {
   weakrefs: PyObject[] | null = null;
   referent: PyObject | null = null;
   callback: string | null = null;
+  discard: string | null = null;
   owner: PyObject | null = null;
   external = 0;
   keyIndex: Map<string | PyObject, number> | null = null;
@@ -164,6 +165,14 @@ export class PyObject extends GcNode {
   }
   set referent(target: PyObject | null) {
     if (target !== null || this.rare !== null) this.more.referent = target;
+  }
+
+  /** For a weakref with a callback: the id of the container the callback takes the weakref out of. */
+  get discard(): string | null {
+    return this.rare === null ? null : this.rare.discard;
+  }
+  set discard(id: string | null) {
+    if (id !== null || this.rare !== null) this.more.discard = id;
   }
 
   /** For a weakref: the callback label, or null for none. Cleared with the weakref. */

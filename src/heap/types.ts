@@ -5,7 +5,7 @@ import type { VersionModel } from '../cpython/versions.js';
 import type { Finalizer, TypeDecl } from '../workload/schema.js';
 import { parseSize } from '../workload/schema.js';
 import { FinalizerKind, Kind } from './kind.js';
-import { KINDS } from './layout.js';
+import { FUNCTION_FIELDS, KINDS } from './layout.js';
 
 /** A class's shared key table starts with this many usable slots (CPython SHARED_KEYS_MAX_SIZE). */
 const SHARED_KEYS_MAX_SIZE = 30;
@@ -155,7 +155,7 @@ export class TypeRegistry {
     if (cls === undefined) {
       const kind = this.kindOf(typeName, decl);
       const size = decl?.size !== undefined ? parseSize(decl.size) : this.defaultSize(typeName, kind);
-      cls = new PyClass(typeName, kind, size, fin.kind, fin.name, decl?.slots ?? null);
+      cls = new PyClass(typeName, kind, size, fin.kind, fin.name, decl?.slots ?? (kind === Kind.Function ? FUNCTION_FIELDS : null));
       this.classes.set(key, cls);
       if (decl === undefined && !BUILTIN_KINDS.has(typeName) && this.onUndeclaredClass !== null && !this.undeclared.has(typeName)) {
         this.undeclared.add(typeName);

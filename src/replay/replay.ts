@@ -339,8 +339,25 @@ export class Replay {
         return;
       }
       case 'call': {
-        if (ev.args !== undefined) for (const arg of ev.args) this.hold(frame, this.resolve(arg));
         const callee = new Frame(ev.function, ev.file ?? frame.file, frame.line);
+        // The arguments go into the callee's frame, which holds them until it returns. A value a
+        // call returned to the caller's evaluation stack moves there; anything else the caller
+        // holds (a new instance its `__init__` receives) stays held by the caller as well.
+        if (ev.args !== undefined) {
+          for (const arg of ev.args) {
+            const obj = this.resolve(arg);
+            let at = frame.held.length - 1;
+            while (at >= 0 && !(frame.held[at] === obj && frame.heldReturned[at])) at--;
+            if (at >= 0) {
+              frame.held.splice(at, 1);
+              frame.heldReturned.splice(at, 1);
+              callee.held.push(obj);
+              callee.heldReturned.push(false);
+            } else {
+              this.hold(callee, obj);
+            }
+          }
+        }
         heap.frames.push(callee);
         this.gc.safePoint(); // RESUME checks the eval breaker
         return;
@@ -507,10 +524,12 @@ export class Replay {
     // (a GC allocation unless the tuple freelist has one) that holds the target while it runs.
     heap.incref(target);
     const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, null]);
-    const weakrefClass = this.types.weakref;
-    const wr = heap.allocate(ev.id, weakrefClass, weakrefClass.size, frame.file, frame.line ?? 0);
+    const weakrefClass = ev.type === undefined ? this.types.weakref : this.types.resolve(ev.type);
+    if (weakrefClass.kind !== Kind.Weakref) this.fail(`'${ev.type}' is not a weakref type`, 'Declare it in "types" with "base": "weakref"');
+    const wr = heap.allocate(ev.id, weakrefClass, ev.size !== undefined ? parseSize(ev.size) : weakrefClass.size, frame.file, frame.line ?? 0);
     wr.refcount = 1;
-    heap.attachWeakref(wr, target, ev.callback);
+    if (ev.discard !== undefined && ev.callback === undefined) this.fail('"discard" says what a callback does, and the weakref has none', 'Give a "callback", or omit "discard"');
+    heap.attachWeakref(wr, target, ev.callback, ev.discard);
     heap.decref(args);
     this.gc.safePoint(); // 3.12+: the call returned
     this.store(wr, ev.as, ev.global === true, ev.into, into, frame);
@@ -551,19 +570,21 @@ export class Replay {
     heap.frames.pop();
     const caller = heap.currentFrame;
     if (ev.as !== undefined) this.bind(caller, ev.as, value);
-    if (ev.keep === true && value !== null) this.hold(caller, value);
+    if (ev.keep === true && value !== null) this.hold(caller, value, true);
     heap.decref(value);
   }
 
   /** The frame's evaluation stack takes a reference until its line execution ends. */
-  private hold(frame: Frame, obj: PyObject): void {
+  private hold(frame: Frame, obj: PyObject, returned = false): void {
     this.heap.incref(obj);
     frame.held.push(obj);
+    frame.heldReturned.push(returned);
   }
 
   /** The line execution ended: the evaluation stack lets go, last pushed first. */
   private releaseHeld(frame: Frame): void {
     const held = frame.held;
+    frame.heldReturned.length = 0;
     while (held.length > 0) this.heap.decref(held.pop()!);
   }
 

@@ -57,7 +57,7 @@ export class AllocationBudget {
         break;
       }
       case 'weakref':
-        this.total += this.perWeakref;
+        this.total += this.perWeakref + (event.size === undefined ? 0 : parseSize(event.size));
         break;
       default:
         return true;

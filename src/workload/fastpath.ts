@@ -209,6 +209,12 @@ function isWeakrefKey(key: string, value: unknown): boolean {
       return isRef(value);
     case 'callback':
       return typeof value === 'string';
+    case 'type':
+      return isNonEmptyString(value);
+    case 'size':
+      return isInteger(value, 0);
+    case 'discard':
+      return isRef(value);
     case 'as':
       return isName(value);
     case 'global':

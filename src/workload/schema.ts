@@ -246,7 +246,12 @@ const callEvent = z.strictObject({
   op: z.literal('call').describe('entering a function; its events follow, on the callee\'s lines'),
   ...common,
   function: z.string().min(1).describe("the callee's name"),
-  args: z.array(refSchema).optional().describe("the arguments, held by the caller's evaluation stack until the caller's line execution ends"),
+  args: z
+    .array(refSchema)
+    .optional()
+    .describe(
+      "the arguments: the callee's frame holds them until it returns; a value an earlier call returned to the caller (`return` with `keep`) passes from the caller's evaluation stack to the callee, which releases it then",
+    ),
 });
 
 const returnEvent = z.strictObject({
@@ -268,7 +273,14 @@ const weakrefEvent = z.strictObject({
   ...common,
   id: idSchema,
   to: refSchema,
+  type: z.string().min(1).optional().describe('a subclass of weakref.ref declared in `types` with base "weakref" (weakref.KeyedRef); default weakref'),
+  size: sizeSchema.optional().describe("the weakref's size, when not its type's"),
   callback: z.string().optional().describe('label logged when the callback runs'),
+  discard: refSchema
+    .optional()
+    .describe(
+      "what the callback does: it takes the weakref out of this container — a set holding it, or a dict holding it as a key or a value — as the callbacks of weakref.WeakSet, WeakKeyDictionary and WeakValueDictionary do (needs a callback)",
+    ),
   as: nameSchema.optional().describe('bind the new weakref to this name'),
   into: intoSchema.optional().describe('store the new weakref into another object'),
   global: z.boolean().optional().describe('with as: bind in the module frame'),
@@ -408,9 +420,9 @@ export type PythonVersion = z.infer<typeof pythonVersionSchema>;
 export const typeDeclSchema = z.strictObject({
   size: sizeSchema.optional(),
   base: z
-    .enum(['list', 'dict', 'tuple', 'set', 'frozenset'])
+    .enum(['list', 'dict', 'tuple', 'set', 'frozenset', 'weakref'])
     .optional()
-    .describe('a subclass of a built-in container (a namedtuple, OrderedDict, Counter, a class deriving from list): its instances hold what the base holds'),
+    .describe('a subclass of a built-in container (a namedtuple, OrderedDict, Counter, a class deriving from list) or of weakref.ref (weakref.KeyedRef, WeakMethod): its instances hold what the base holds'),
   slots: z
     .array(z.string())
     .optional()

@@ -345,7 +345,8 @@ def _monitoring_install(tracer, tokens):
     E = mon.events
     files = tracer.is_traced_file
     getframe = sys._getframe
-    local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_UNWIND | E.PY_RESUME
+    # PY_UNWIND can only be a global event: its callback looks at traced codes only.
+    local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME
     DISABLE = mon.DISABLE
     get_count = gc.get_count
     enabled_codes = set()
@@ -400,6 +401,8 @@ def _monitoring_install(tracer, tokens):
         tokens.frame_gone(id(frame))
 
     def py_unwind(code, offset, exc):
+        if id(code) not in enabled_codes:
+            return
         frame = getframe(2)
         tracer.on_return(frame, None)
         tokens.frame_gone(id(frame))
@@ -412,7 +415,7 @@ def _monitoring_install(tracer, tokens):
         mon.register_callback(tool, E.PY_RETURN, guard(py_return))
         mon.register_callback(tool, E.PY_YIELD, guard(py_yield))
         mon.register_callback(tool, E.PY_UNWIND, guard(py_unwind))
-        mon.set_events(tool, E.PY_START)
+        mon.set_events(tool, E.PY_START | E.PY_UNWIND)
 
     return install
 
@@ -502,7 +505,7 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
     for filename in sorted(seen_files):
         if filename == script:
             continue
-        sources.append({'file': filename, 'lines': _read_lines(filename)})
+        sources.append({'file': tracer.shown(filename), 'lines': _read_lines(filename)})
     types_ = {}
     for name, slots in recorder.type_slots.items():
         decl = {}
@@ -515,6 +518,8 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
             types_[name] = decl
     for name, base in recorder.type_bases.items():
         types_.setdefault(name, {})['base'] = base
+    for name in recorder.atomic_types:
+        types_.setdefault(name, {})['tracked'] = False
     header = {
         'version': 1,
         'name': os.path.basename(script),
@@ -530,7 +535,7 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
             'argv': list(args),
             'exitCode': exit_code,
             'events': recorder.trace.count,
-            'profiled': [{'file': f, 'function': fn, 'line': line} for f, fn, line in tracer.profiled],
+            'profiled': [{'file': tracer.shown(f), 'function': fn, 'line': line} for f, fn, line in tracer.profiled],
             'census': real_census,
             'count': list(count),
             'notes': tracer.notes,

@@ -25,8 +25,10 @@ FROZENSET = 6
 INSTANCE = 7
 GENERIC = 8
 WEAKREF = 9
+FUNCTION = 10
 
-KIND_NAMES = ('external', 'atomic', 'list', 'tuple', 'dict', 'set', 'frozenset', 'instance', 'generic', 'weakref')
+KIND_NAMES = ('external', 'atomic', 'list', 'tuple', 'dict', 'set', 'frozenset', 'instance', 'generic', 'weakref',
+              'function')
 
 # Py_TPFLAGS_HEAPTYPE: a class made by a class statement or type() (or a C module's heap type).
 _HEAPTYPE = 1 << 9
@@ -93,7 +95,7 @@ class Classifier:
                 return GENERIC
             return GENERIC if filename is not None and self.is_traced_file(filename) else EXTERNAL
         if tp is types.FunctionType:
-            return GENERIC if self.is_traced_file(obj.__code__.co_filename) else EXTERNAL
+            return FUNCTION if self.is_traced_file(obj.__code__.co_filename) else EXTERNAL
         if tp.__flags__ & _HEAPTYPE:
             return self._heap_instance_kind(tp)
         kind = self._static_kinds.get(id(tp))
@@ -129,6 +131,78 @@ class Classifier:
         if tp.__flags__ & _MANAGED_DICT or any('__slots__' in c.__dict__ for c in tp.__mro__):
             return INSTANCE
         return GENERIC
+
+
+# A function's references in func_traverse's order (Objects/funcobject.c); `__dict__` and
+# `__annotations__` are never read as attributes (reading them would create them), but found
+# between the others.
+_FUNCTION_FIELDS = ('__code__', '__globals__', '__builtins__', '__module__', '__defaults__', '__kwdefaults__',
+                    '__doc__', '__name__', '__dict__', '__closure__', '__annotations__', '__qualname__',
+                    '__type_params__')
+_UNREAD = ('__dict__', '__annotations__')
+_UNKNOWN = object()
+
+
+def function_fields(fn):
+    """(names, values) of what a function refers to, named as the model's function fields."""
+    expected = [_UNKNOWN if name in _UNREAD else getattr(fn, name, _UNKNOWN) for name in _FUNCTION_FIELDS]
+    names = []
+    values = []
+    j = 0
+    n = len(expected)
+    for ref in get_referents(fn):
+        while j < n:
+            known = expected[j]
+            if known is _UNKNOWN:
+                # An unread field takes this reference unless a later field is this very object.
+                if any(ref is expected[m] for m in range(j + 1, n) if expected[m] is not _UNKNOWN):
+                    j += 1
+                    continue
+                break
+            if known is ref:
+                break
+            j += 1
+        if j >= n:
+            break
+        names.append(_FUNCTION_FIELDS[j])
+        values.append(ref)
+        j += 1
+    return names, values
+
+
+_learned_modules = set()
+
+
+def learn_stored_attributes(module, into):
+    """Adds to `into` every attribute name the code of `module` stores (STORE_ATTR), once per
+    module: its functions, its classes' methods and the code nested in them."""
+    if module is None or id(module) in _learned_modules:
+        return
+    _learned_modules.add(id(module))
+    import dis
+    codes = []
+    for value in list(vars(module).values()):
+        if isinstance(value, types.FunctionType):
+            codes.append(value.__code__)
+        elif isinstance(value, type) and sys.modules.get(getattr(value, '__module__', None) or '') is module:
+            for member in list(value.__dict__.values()):
+                func = getattr(member, '__func__', member)
+                if isinstance(member, property):
+                    func = member.fset
+                if isinstance(func, types.FunctionType):
+                    codes.append(func.__code__)
+    seen = set()
+    while codes:
+        code = codes.pop()
+        if id(code) in seen:
+            continue
+        seen.add(id(code))
+        for ins in dis.get_instructions(code):
+            if ins.opname == 'STORE_ATTR':
+                into[ins.argval] = 1
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                codes.append(const)
 
 
 def type_name(obj):

@@ -24,6 +24,8 @@ collection: whatever no root reaches in the shadow is unreachable for the progra
 import dis
 import gc
 import sys
+import types
+import weakref
 from array import array
 
 from . import objects as O
@@ -32,6 +34,13 @@ from .trace import quote
 _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
 _MISSING = object()
+_BYTEORDER = sys.byteorder
+_DEBUG = bool(__import__('os').environ.get('MEMPROF_RECORD_DEBUG'))
+_MEMBER_DESCRIPTOR = types.MemberDescriptorType
+# Atomic types the model knows by name; any other (range, complex, datetime.date…) is declared
+# in the header as not tracked.
+_ATOM_TYPES = frozenset(['int', 'str', 'bytes', 'float', 'bytearray'])
+_PLAIN_ATOMS = frozenset([int, str, bytes, float])
 
 # CO_NEWLOCALS: a function's frame has locals of its own; a class body or a module's does not.
 _CO_NEWLOCALS = 0x2
@@ -77,6 +86,15 @@ class Recorder:
         self.line_info = {}
         # Attribute names stored anywhere in traced code (candidates for an instance's names).
         self.attr_names = {}
+        self.learned_types = {}  # id -> type whose modules' stored attribute names were learned
+        # Weakrefs whose callback takes them out of a container (see _discarded_from): the
+        # container's id by weakref, the weakrefs by referent.
+        self.discard_container = {}
+        self.discard_by_target = {}
+        self.frame_returned = {}  # frame -> ids of the returned values among its holds
+        self.missed_deaths = 0  # objects found dead only when their address came back
+        self._reserved = {}  # id -> label given ahead of the object's allocation (_label_ahead)
+        self.type_names = {}  # id(type) -> names its class defines (see _class_names)
         self.scanned_codes = set()
         # Per class id: its attribute names in the order first seen (its shared-key order).
         self.class_attrs = {}
@@ -84,6 +102,7 @@ class Recorder:
         self.type_slots = {}
         self.finalizer_types = {}
         self.type_bases = {}
+        self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -119,6 +138,8 @@ class Recorder:
             return None, [*obj]
         if kind == O.INSTANCE:
             return self._attributes(obj)
+        if kind == O.FUNCTION:
+            return O.function_fields(obj)
         if kind == O.GENERIC:
             return None, [r for r in _get_referents(obj)]
         if kind == O.WEAKREF:
@@ -164,8 +185,17 @@ class Recorder:
             found_names.append(name)
             found_values.append(value)
             seen += 1
+        if seen < wanted and id(tp) not in self.learned_types:
+            # Attributes set by code the trace does not follow (a library's class): the names
+            # its modules' code stores are candidates too.
+            self.learned_types[id(tp)] = tp
+            for cls in tp.__mro__:
+                O.learn_stored_attributes(sys.modules.get(getattr(cls, '__module__', None) or ''), self.attr_names)
         if seen < wanted:
+            class_names = self._class_names(tp)
             for name in self.attr_names:
+                if name in class_names:
+                    continue
                 if name in order:
                     continue
                 try:
@@ -184,6 +214,20 @@ class Recorder:
             self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
 
+    def _class_names(self, tp):
+        """Names the class (or a base) binds to a descriptor other than a `__slots__` member (a
+        method, a property): reading one from an instance could run code or make a bound method."""
+        names = self.type_names.get(id(tp))
+        if names is None:
+            names = set()
+            for cls in tp.__mro__:
+                for name, value in cls.__dict__.items():
+                    vtype = type(value)
+                    if vtype is not _MEMBER_DESCRIPTOR and getattr(vtype, '__get__', None) is not None:
+                        names.add(name)
+            self.type_names[id(tp)] = names
+        return names
+
     # ------------------------------------------------------------------------------------------
     # New objects
 
@@ -194,17 +238,33 @@ class Recorder:
         """Queues `root` and every new object it reaches for allocation. Returns the shadow id of
         `root`, or -1 when the trace does not follow it."""
         rid = id(root)
-        if rid in self.label or rid in self._pending_ids:
+        if rid in self.label:
+            if self.tname.get(rid) != type(root).__name__:
+                self._reused(root, rid)
+            else:
+                return rid
+        if rid in self._pending_ids:
             return rid
-        kind = self.classifier.kind(root, self.preexisting)
-        if kind == O.EXTERNAL:
-            return -1
-        stack = [root]
-        self._pending_ids[rid] = kind
+        stack = []
+        self._queue(root, stack)
+        self._drain(stack)
+        return rid if rid in self.label or rid in self._pending_ids else -1
+
+    def _reused(self, obj, oid):
+        """An object at an address the shadow still gives a live object of another type: that
+        object died without the trace seeing it (a reference the trace missed). The model keeps
+        it; the shadow forgets it, so that the new object is allocated as what it is."""
+        if _DEBUG:
+            sys.stderr.write('memprof record: %s (%s) reused by a %s\n' % (self.label[oid], self.tname.get(oid), type(obj).__name__))
+        self.missed_deaths += 1
+        self.forget(oid)
+
+    def _drain(self, stack):
+        """Describes the queued objects, queueing what they reach in turn."""
+        pending_ids = self._pending_ids
         while stack:
             obj = stack.pop()
-            oid = id(obj)
-            kind = self._pending_ids[oid]
+            kind = pending_ids[id(obj)]
             names, refs = self.describe(obj, kind)
             self._pending.append((obj, kind, names, refs))
             if kind == O.INSTANCE:
@@ -213,9 +273,59 @@ class Recorder:
                 for key in names:
                     if type(key) is not str:
                         self._queue(key, stack)
-            for ref in refs:
+            self._queue_refs(refs, stack)
+
+    def _queue_refs(self, refs, stack):
+        """`_queue` for every item of `refs`, with ints, strs, floats and bytes allocated on the spot:
+        the loop a list of a million numbers goes through."""
+        label = self.label
+        pending = self._pending_ids
+        preexisting = self.preexisting
+        new_atoms = []
+        for ref in refs:
+            if ref is None:
+                continue
+            oid = id(ref)
+            if oid in label or oid in pending:
+                continue
+            if type(ref) in _PLAIN_ATOMS and oid not in preexisting:
+                new_atoms.append(ref)
+            else:
                 self._queue(ref, stack)
-        return rid
+        if new_atoms:
+            self._alloc_plain_atoms(new_atoms)
+
+    def _alloc_plain_atoms(self, atoms):
+        """`_alloc_atom` for many objects of the built-in atomic types, none known yet (the same
+        object may come twice)."""
+        label = self.label
+        kinds = self.kind
+        tnames = self.tname
+        sizes = self.size
+        rc = self.rc
+        lines = []
+        event = lines.append
+        n = self.next_label
+        held = []
+        atomic = O.ATOMIC
+        for obj in atoms:
+            oid = id(obj)
+            if oid in label:
+                continue
+            n += 1
+            name = 'o%d' % n
+            tname = type(obj).__name__
+            size = _getsizeof(obj)
+            label[oid] = name
+            kinds[oid] = atomic
+            tnames[oid] = tname
+            sizes[oid] = size
+            rc[oid] = 1
+            held.append(oid)
+            event('{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}' % (name, tname, size))
+        self.next_label = n
+        self.trace.events(lines)
+        self._held_bytes(self.current).extend(array('q', held).tobytes())
 
     def _queue(self, obj, stack):
         if obj is None:
@@ -226,8 +336,29 @@ class Recorder:
         kind = self.classifier.kind(obj, self.preexisting)
         if kind == O.EXTERNAL:
             return
+        if kind == O.ATOMIC:
+            self._alloc_atom(obj, oid)
+            return
         self._pending_ids[oid] = kind
         stack.append(obj)
+
+    def _alloc_atom(self, obj, oid):
+        """Allocates an object that refers to nothing (an int, a str, bytes) at once: nothing has to
+        exist before it. Millions of them make a list of numbers, so this path is kept short."""
+        self.next_label += 1
+        label = 'o%d' % self.next_label
+        tname = type(obj).__name__
+        size = _getsizeof(obj)
+        self.label[oid] = label
+        self.kind[oid] = O.ATOMIC
+        self.tname[oid] = tname
+        self.size[oid] = size
+        self.rc[oid] = 1
+        self._held_bytes(self.current).extend(oid.to_bytes(8, _BYTEORDER, signed=True))
+        if tname not in _ATOM_TYPES:
+            self.atomic_types[tname] = 1
+            tname = quote(tname)[1:-1]
+        self.emit('{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}' % (label, tname, size))
 
     def emit_pending(self):
         """Allocates the queued objects, what an object refers to first (post order), so that most
@@ -267,6 +398,7 @@ class Recorder:
         self._pending = []
         self._pending_ids = {}
         fill = []
+        reserved = self._reserved
         for oid in order:
             if oid in self.label:
                 continue
@@ -280,6 +412,7 @@ class Recorder:
                 self._alloc(obj, kind, names, refs)
             else:
                 fill.append(self._alloc_empty(by_id[oid]))
+        reserved.clear()  # a label reserved for an object the trace does not follow stays unused
         if fill:
             # The references of what was allocated empty are stored now, before anything refers
             # to those objects (changes queued before are kept for their own commit).
@@ -300,11 +433,21 @@ class Recorder:
             children.extend(id(k) for k in names if type(k) is not str)
         return children
 
+    def _label_ahead(self, obj):
+        """The label of an object that may not be allocated yet (it will be in this batch)."""
+        oid = id(obj)
+        label = self.label.get(oid) or self._reserved.get(oid)
+        if label is None:
+            label = self._reserved[oid] = self.new_label()
+        return label
+
     def _shadow_new(self, obj, kind):
         """A new object in the shadow, held by the current frame's stack as its `"hold": true`
         allocation is in the model."""
         oid = id(obj)
-        label = self.new_label()
+        label = self._reserved.pop(oid, None) or self.new_label()
+        if self.orphans:
+            self.orphans.pop(oid, None)  # the garbage that was here has been freed
         self.label[oid] = label
         self.kind[oid] = kind
         tname = O.type_name(obj)
@@ -329,13 +472,41 @@ class Recorder:
         self.rc[oid] += 1
         self._held_bytes(frame).extend(oid.to_bytes(8, sys.byteorder, signed=True))
 
+    def pass_argument(self, caller, callee, oid):
+        """An argument goes into the callee's frame (the model's `call` `args`): a value a call
+        returned to the caller moves from the caller's stack, else the callee takes a hold."""
+        returned = self.frame_returned.get(caller)
+        needle = oid.to_bytes(8, _BYTEORDER, signed=True)
+        if returned and _remove_last(returned, needle):
+            _remove_last(self.frame_held[caller], needle)
+            self._held_bytes(callee).extend(needle)
+            return
+        self.hold(callee, oid)
+
+    def hold_returned(self, frame, oid):
+        """A returned value the caller's stack holds (the model's `return` `keep`)."""
+        self.hold(frame, oid)
+        returned = self.frame_returned.get(frame)
+        if returned is None:
+            returned = self.frame_returned[frame] = bytearray()
+        returned.extend(oid.to_bytes(8, _BYTEORDER, signed=True))
+
     def release_held(self, frame):
         """The frame's line ended: what its stack held goes, last first."""
+        self.frame_returned.pop(frame, None)
         held = self.frame_held.pop(frame, None)
         if held:
             ids = array('q', held)
-            for i in range(len(ids) - 1, -1, -1):
-                self.release(ids[i])
+            ids.reverse()
+            rc = self.rc
+            kinds = self.kind
+            release = self.release
+            for oid in ids:
+                n = rc.get(oid)
+                if n is not None and n > 1 and kinds.get(oid) == O.ATOMIC:
+                    rc[oid] = n - 1
+                else:
+                    release(oid)
 
     def _alloc_empty(self, entry):
         """Allocates a mutable object without its references; returns the entry to fill."""
@@ -362,9 +533,18 @@ class Recorder:
         if kind == O.WEAKREF:
             tid = self._idof(refs[0]) if refs else -1
             text = '{"op":"weakref","id":"%s","to":%s' % (label, '"@external"' if tid < 0 else self.ref_of(tid))
+            if type(obj) is not weakref.ref:
+                text += ',"type":%s' % quote(self.type_for(obj, kind, tname))
+            text += ',"size":%d' % size
             callback = getattr(obj, '__callback__', None)
             if callback is not None:
                 text += ',"callback":%s' % quote(getattr(callback, '__qualname__', None) or type(callback).__name__)
+                container = _discarded_from(callback)
+                if container is not None:
+                    text += ',"discard":"%s"' % self._label_ahead(container)
+                    if tid >= 0:
+                        self.discard_container[oid] = id(container)
+                        self.discard_by_target.setdefault(tid, []).append(oid)
             self.emit(text + ',"hold":true}')
             return
         parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
@@ -401,7 +581,8 @@ class Recorder:
         keep every key (a str key or one outside the trace by its text, a traced key object by its
         label); instances and generic objects keep the slots that hold traced objects."""
         if kind == O.LIST or kind == O.TUPLE:
-            return [], [self._idof(r) for r in refs]
+            label = self.label
+            return [], [i if i in label else -1 for i in map(id, refs)]
         if kind == O.SET or kind == O.FROZENSET:
             return [], [i for i in (self._idof(r) for r in refs) if i >= 0]
         stored_names = []
@@ -443,27 +624,37 @@ class Recorder:
     def release(self, oid):
         """One shadow reference to `oid` went: at zero the model frees it, and what it held."""
         rc = self.rc
+        kinds = self.kind
+        external = self.external
+        atomic = O.ATOMIC
         stack = [oid]
         while stack:
             cur = stack.pop()
             n = rc.get(cur)
-            if n is None:
+            if n is None:  # None, an object outside the trace, or one forgotten already
                 continue
             n -= 1
-            if n > 0 or self.external.get(cur, 0) > 0:
+            kind = kinds.get(cur)
+            if n > 0 or (external and external.get(cur, 0) > 0):
                 rc[cur] = n
-                self.suspects.add(cur)
+                if kind != atomic:  # an int or a str holds nothing: never in a cycle
+                    self.suspects.add(cur)
                 continue
             # Dead in the model: forget it and what it held.
-            for rid in array('q', self.refs.get(cur, b'')):
-                if rid >= 0 and self.kind.get(cur) != O.WEAKREF:
-                    stack.append(rid)
+            if kind == atomic:
+                del self.label[cur], kinds[cur], self.tname[cur], self.size[cur], rc[cur]
+                continue
+            if kind != O.WEAKREF:
+                stack.extend(array('q', self.refs.get(cur, b'')))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
             self.forget(cur)
 
     def forget(self, oid):
+        if oid in self.discard_by_target:
+            self._callbacks_discard(oid)
+        self.discard_container.pop(oid, None)
         self.label.pop(oid, None)
         self.kind.pop(oid, None)
         self.tname.pop(oid, None)
@@ -474,10 +665,41 @@ class Recorder:
         self.cls.pop(oid, None)
         self.suspects.discard(oid)
 
-    def after_collection(self):
+    def _callbacks_discard(self, target):
+        """`target` died: the callbacks of the library weakrefs to it have taken them out of their
+        containers (the model's weakrefs say so with "discard"), so the shadow does as well."""
+        for wr in self.discard_by_target.pop(target, ()):
+            container = self.discard_container.pop(wr, None)
+            if container is None or wr not in self.label or container not in self.label:
+                continue
+            ids = array('q', self.refs.get(container, b'')).tolist()
+            names = self.names.get(container, '')
+            names = names.split('\0') if names else []
+            key = 'k' + self.label[wr]
+            dropped = []
+            for i in range(len(ids)):
+                if ids[i] == wr or (i < len(names) and names[i] == key):
+                    dropped.append(i)
+                    break
+            if not dropped:
+                continue
+            i = dropped[0]
+            gone = ids.pop(i)
+            if i < len(names):
+                names.pop(i)
+                self.names[container] = '\0'.join(names)
+            self.refs[container] = array('q', ids).tobytes()
+            if gone >= 0:
+                self.release(gone)
+            if gone != wr:
+                self.release(wr)  # the weakref was the entry's key
+
+    def after_collection(self, generation, collected):
         """A real collection ran: whatever no root reaches in the shadow is unreachable for the
         program too. The model frees it with its own collector (now, or when its generation is
         collected): the shadow forgets it, so that a new object at its address is seen as new."""
+        if generation == 2:
+            self.orphans.clear()  # a full collection freed all the garbage there was
         if not self.suspects:
             return
         self.suspects.clear()
@@ -512,8 +734,16 @@ class Recorder:
                 reached.add(c)
                 stack.append(c)
         lost = [oid for oid in self.label if oid not in reached]
-        for oid in lost:
-            self.orphans[oid] = self.tname.get(oid, '')
+        # What the collection did not free (it lies in an older generation) is garbage still
+        # alive: the census at the end counts it if no later collection frees it.
+        tracked = [oid for oid in lost if kinds.get(oid) != O.ATOMIC]
+        if len(tracked) > collected and generation < 2:
+            older = set()
+            for g in range(generation + 1, 3):
+                older.update(map(id, gc.get_objects(g)))
+            for oid in tracked:
+                if oid in older:
+                    self.orphans[oid] = self.tname.get(oid, '')
         for oid in lost:
             for rid in array('q', refs.get(oid, b'')):
                 if rid in reached and kinds.get(oid) != O.WEAKREF:
@@ -537,9 +767,9 @@ class Recorder:
                 self._check_size(obj, oid)
             return
         names, refs = self.describe(obj, kind)
-        for ref in refs:
-            if ref is not None and id(ref) not in self.label:
-                self.discover(ref)
+        stack = []
+        self._queue_refs(refs, stack)
+        self._drain(stack)
         if kind == O.INSTANCE:
             tp = type(obj)
             if id(tp) not in self.label and oid not in self.cls:
@@ -602,7 +832,7 @@ class Recorder:
             self._diff_list(oid, refs)
         elif kind == O.SET or kind == O.FROZENSET:
             self._diff_set(oid, refs)
-        elif kind == O.DICT or kind == O.INSTANCE:
+        elif kind == O.DICT or kind == O.INSTANCE or kind == O.FUNCTION:
             self._diff_mapping(oid, kind, names, refs)
         elif kind == O.GENERIC:
             self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs)
@@ -626,11 +856,13 @@ class Recorder:
         end = n
         while end and ids[end - 1] < 0:
             end -= 1
-        text = ',"items":[%s]' % ','.join(self.ref_of(i) for i in ids[:end]) if end or always else ''
+        label = self.label
+        text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
         return text + (',"length":%d' % n if end < n else '')
 
     def _diff_list(self, oid, refs):
-        new = [self._idof(r) for r in refs]
+        label = self.label
+        new = [i if i in label else -1 for i in map(id, refs)]
         old = array('q', self.refs[oid]).tolist()
         if new == old:
             return
@@ -755,7 +987,38 @@ class Recorder:
                 self.release(rid)
 
 
-_CONTAINER_NAMES = {O.LIST: 'list', O.DICT: 'dict', O.TUPLE: 'tuple', O.SET: 'set', O.FROZENSET: 'frozenset'}
+def _remove_last(ids, needle):
+    """Removes the last 8-byte-aligned occurrence of `needle` from a bytearray of ids."""
+    at = ids.rfind(needle)
+    while at >= 0 and at % 8:
+        at = ids.rfind(needle, 0, at + 7)
+    if at < 0:
+        return False
+    del ids[at:at + 8]
+    return True
+
+
+_CONTAINER_NAMES = {O.LIST: 'list', O.DICT: 'dict', O.TUPLE: 'tuple', O.SET: 'set', O.FROZENSET: 'frozenset',
+                    O.WEAKREF: 'weakref'}
+
+# The callbacks of weakref.WeakSet, WeakValueDictionary and WeakKeyDictionary: each takes its
+# weakref out of the owner's `data` (their first default is a weakref to the owner).
+_DISCARDING_CALLBACKS = frozenset(['WeakSet.__init__.<locals>._remove', 'WeakValueDictionary.__init__.<locals>.remove',
+                                   'WeakKeyDictionary.__init__.<locals>.remove'])
+
+
+def _discarded_from(callback):
+    """The container a library callback removes its weakref from, or None."""
+    if getattr(callback, '__qualname__', None) not in _DISCARDING_CALLBACKS:
+        return None
+    defaults = getattr(callback, '__defaults__', None)
+    if not defaults or type(defaults[0]) is not weakref.ref:
+        return None
+    owner = defaults[0]()
+    try:
+        return object.__getattribute__(owner, 'data') if owner is not None else None
+    except AttributeError:
+        return None
 
 
 def _held_by(referents, value):

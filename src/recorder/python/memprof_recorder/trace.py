@@ -43,6 +43,18 @@ class TraceFile:
         if self._chars > _FLUSH_AT:
             self.flush()
 
+    def events(self, lines):
+        """Appends many events (a list of JSON texts) at once."""
+        if not lines:
+            return
+        text = '\n'.join(lines)
+        self._buffer.append(text)
+        self._buffer.append('\n')
+        self.count += len(lines)
+        self._chars += len(text)
+        if self._chars > _FLUSH_AT:
+            self.flush()
+
     def flush(self):
         if self._buffer:
             self._file.write(''.join(self._buffer))

@@ -14,6 +14,7 @@ collection, a gc call or the end of the program could observe is flushed first.
 """
 import dis
 import gc
+import os
 import sys
 
 from . import objects as O
@@ -29,6 +30,13 @@ _NAME_OPS = frozenset(
      'STORE_FAST_STORE_FAST', 'LOAD_CLASSDEREF', 'LOAD_FROM_DICT_OR_DEREF', 'LOAD_FROM_DICT_OR_GLOBALS'])
 _GLOBAL_STORES = frozenset(['STORE_GLOBAL', 'DELETE_GLOBAL'])
 _ATTR_STORES = frozenset(['STORE_ATTR', 'DELETE_ATTR'])
+
+# The recorder's own files: their frames are never the program's.
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+# What rescan_deep looks into, and how much of a library object's contents it rescans.
+_DEEP_KINDS = frozenset([O.INSTANCE, O.GENERIC, O.FUNCTION, O.DICT, O.LIST, O.SET])
+_DEEP_LIMIT = 4096
 
 # Frame sorts.
 FUNCTION = 1
@@ -90,6 +98,8 @@ class Tracer:
         self.line = {}
         self.model_frames = ['main']
         self.model_files = [main_code.co_filename]
+        self.shown_names = {}
+        self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
         # Set once the program runs: collections before that are the recorder's set-up.
         self.active = False
         # line_key(code, line) -> what the line names (see analyse); codes analysed (kept: a trace's
@@ -137,6 +147,21 @@ class Tracer:
             return FUNCTION
         return NAMESPACE
 
+    def shown(self, filename):
+        """The name a trace gives a source file: a file beside the script (or below its directory)
+        relative to it, as the script itself is named; any other by its absolute path."""
+        name = self.shown_names.get(filename)
+        if name is None:
+            script = self.main_code.co_filename
+            name = filename
+            if filename != script:
+                base = os.path.dirname(os.path.abspath(script))
+                path = os.path.abspath(filename)
+                if path.startswith(base + os.sep):
+                    name = os.path.join(os.path.dirname(script), os.path.relpath(path, base))
+            self.shown_names[filename] = name
+        return name
+
     def model_file(self):
         return self.model_files[-1] if self.model_files else None
 
@@ -144,7 +169,7 @@ class Tracer:
         filename = frame.f_code.co_filename
         if filename != self.model_files[-1]:
             self.model_files[-1] = filename
-            self.rec.emit('{"op":"line","line":%d,"file":%s}' % (line, _q(filename)))
+            self.rec.emit('{"op":"line","line":%d,"file":%s}' % (line, _q(self.shown(filename))))
         else:
             self.rec.emit('{"op":"line","line":%d}' % line)
 
@@ -176,6 +201,8 @@ class Tracer:
                 rec.emit('{"op":"incref","id":"%s"}' % rec.label[rid])
                 self.class_namespaces[fid] = rid
             rec.namespace_dicts[id(namespace)] = 1
+            # The body is a frame of the model without names of its own (they go to the dict).
+            self.push_model_frame(frame, ())
             return True
         if sort == MAIN:
             return True
@@ -187,34 +214,36 @@ class Tracer:
             if rid >= 0:
                 args.append(rid)
         rec.emit_pending()
+        self.push_model_frame(frame, args)
+        rec.diff_names(fid, locals_)
+        rec.commit()
+        return True
+
+    def push_model_frame(self, frame, args):
+        """The model calls the frame's code; `args`: the shadow ids the caller passes."""
+        rec = self.rec
+        fid = id(frame)
         code = frame.f_code
         filename = code.co_filename
         text = '{"op":"call","function":%s' % _q(code.co_qualname if hasattr(code, 'co_qualname') else code.co_name)
         if filename != self.model_file():
-            text += ',"file":%s' % _q(filename)
+            text += ',"file":%s' % _q(self.shown(filename))
         held = [a for a in args if a in rec.label]
         if held:
             text += ',"args":[%s]' % ','.join('"%s"' % rec.label[a] for a in held)
             for a in held:
-                rec.hold(rec.current, a)
+                rec.pass_argument(rec.current, fid, a)
         rec.emit(text + '}')
         self.model_frames.append(fid)
         self.model_files.append(filename)
         rec.current = fid
-        rec.diff_names(fid, locals_)
-        rec.commit()
-        return True
 
     def on_line(self, frame, line):
         fid = id(frame)
         self.flush(frame)
         self.line[fid] = line
-        if self.sort.get(fid) != NAMESPACE:
-            # A new execution of a line of the model frame: its stack lets go of what the last held.
-            self.rec.release_held(self.rec.current)
-        if self.sort.get(fid) == NAMESPACE:
-            # A class body or an imported module: its work belongs to the line that ran it.
-            return
+        # A new execution of a line of the model frame: its stack lets go of what the last held.
+        self.rec.release_held(self.rec.current)
         self.emit_line(frame, line)
 
     def on_return(self, frame, value):
@@ -237,13 +266,19 @@ class Tracer:
             rec.release_held(fid)
             rec.current = self.model_frames[-1]
             if kept:
-                rec.hold(rec.current, rid)
+                rec.hold_returned(rec.current, rid)
                 rec.release(rid)
             rec.commit()
             # A generator's frame that yields is a new frame of the model when it resumes.
             self.sort.pop(fid, None)
             self.line.pop(fid, None)
-        elif sort == NAMESPACE:
+        elif sort == NAMESPACE and self.model_frames and self.model_frames[-1] == fid:
+            rec.emit('{"op":"return"}')
+            self.model_frames.pop()
+            self.model_files.pop()
+            rec.release_held(fid)
+            rec.current = self.model_frames[-1]
+            rec.commit()
             self.sort.pop(fid, None)
             self.line.pop(fid, None)
             rid = self.class_namespaces.pop(fid, None)
@@ -295,22 +330,55 @@ class Tracer:
 
     def rescan_deep(self, obj):
         """A named object and what it holds, two levels down: a line can change an attribute's
-        list (`self.items.append(x)`) as easily as the object itself."""
+        list (`self.items.append(x)`) as easily as the object itself. Below an instance of a
+        library's class (a WeakValueDictionary, a logging handler) the line may have run that
+        library's code, which changes what the instance holds at any depth: all of it is rescanned."""
         rec = self.rec
         oid = id(obj)
         if oid not in rec.label:
             return
         rec.rescan(obj)
         kind = rec.kind.get(oid)
-        if kind in (O.INSTANCE, O.GENERIC, O.DICT, O.LIST, O.SET):
-            _, refs = rec.describe(obj, kind)
-            if len(refs) > 4096:
-                return
+        if kind not in _DEEP_KINDS:
+            return
+        foreign = [obj] if kind == O.INSTANCE and self.is_foreign(obj) else []
+        _, refs = rec.describe(obj, kind)
+        if len(refs) <= 4096:
             for child in refs:
                 if child is not None and id(child) in rec.label and id(child) != oid:
                     ckind = rec.kind.get(id(child))
-                    if ckind in (O.INSTANCE, O.DICT, O.LIST, O.SET, O.GENERIC):
+                    if ckind in _DEEP_KINDS:
                         rec.rescan(child)
+                        if ckind == O.INSTANCE and self.is_foreign(child):
+                            foreign.append(child)
+        if foreign:
+            self.rescan_below(foreign)
+
+    def is_foreign(self, obj):
+        """Whether an instance's class comes from code the trace does not follow."""
+        tp = type(obj)
+        foreign = self.foreign_types.get(id(tp))
+        if foreign is None:
+            foreign = self.foreign_types[id(tp)] = self.rec.classifier.kind(tp, ()) == O.EXTERNAL
+        return foreign
+
+    def rescan_below(self, roots):
+        """Rescans everything the trace follows below `roots` (at most _DEEP_LIMIT objects)."""
+        rec = self.rec
+        seen = {id(r) for r in roots}
+        stack = list(roots)
+        while stack and len(seen) < _DEEP_LIMIT:
+            obj = stack.pop()
+            kind = rec.kind.get(id(obj))
+            if kind not in _DEEP_KINDS:
+                continue
+            rec.rescan(obj)
+            _, refs = rec.describe(obj, kind)
+            for child in refs:
+                cid = id(child)
+                if child is not None and cid not in seen and cid in rec.label:
+                    seen.add(cid)
+                    stack.append(child)
 
     def flush_all(self):
         """Every frame on the stack, innermost first (before a collection or gc call). Frames above
@@ -334,6 +402,8 @@ class Tracer:
             code = frame.f_code
             if code is self.main_code or code.co_name in _INLINE_NAMES or not (code.co_flags & _CO_NEWLOCALS):
                 continue
+            if code.co_filename.startswith(_OWN_DIR):
+                continue  # the recorder's own (the gc.collect wrapper)
             if self.is_traced_file(code.co_filename):
                 if self.on_call(frame):
                     self.early[id(frame)] = 1
@@ -370,7 +440,7 @@ class Tracer:
             self._auto_count = None
             self.rec.emit('{"op":"gc.auto","count":[%d,%d,%d],"observed":{"generation":%d,"collected":%d,"uncollectable":%d}}' % (
                 count[0], count[1], count[2], info['generation'], info['collected'], info['uncollectable']))
-            self.rec.after_collection()
+            self.rec.after_collection(info['generation'], info['collected'])
 
     def collect(self, generation=2):
         """gc.collect(), recorded: the program's changes first, then the call and its result."""
@@ -390,7 +460,7 @@ class Tracer:
             finally:
                 self.collecting = False
             self.rec.emit('{"op":"gc.collect","generation":%d,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, result, count[0], count[1], count[2]))
-            self.rec.after_collection()
+            self.rec.after_collection(generation, result)
             return result
         finally:
             self.busy = False
