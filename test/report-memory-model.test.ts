@@ -38,12 +38,19 @@ describe('records_rss with --memory-model pymalloc', () => {
     expect(text).toContain(
       '  RSS (model)  peak 5.6 MiB, final 5.6 MiB (pymalloc\'s pools of live arenas + glibc malloc\'s resident heap and mmapped chunks)\n' +
   '  arenas       1 in use at the end, 1 at most, 1 allocated, 0 returned\n' +
-  '  malloc       heap 5.1 MiB (shrunk 0 times; a freed chunk below a live one stays resident), 0.0 B mmapped (0 returned), mmap threshold 128.0 KiB\n',
+  '  malloc       brk heap 5.1 MiB (shrunk 0 times; a freed chunk below a live one stays resident), 0.0 B mmapped (0 returned), mmap threshold 128.0 KiB\n',
     );
   });
 
   it('the README shows that table', () => {
     expect(readFileSync('README.md', 'utf8')).toContain(`$ npx memprof run workloads/records_rss.json --memory-model pymalloc\n${TABLE}\`\`\`\n`);
+  });
+
+  it('writes the allocator figures each in its own unit: 32.0 KiB of RSS beside live bytes of a few hundred', async () => {
+    const { report } = await replayWorkload(await loadWorkload('workloads/finalizer_resurrect.json'), { memoryModel: 'pymalloc' });
+    const text = renderText(report, OPTIONS);
+    expect(text).toContain('  RSS (model)  peak 32.0 KiB, final 32.0 KiB (');
+    expect(text).toContain('  malloc       brk heap 0.0 B (shrunk 0 times; a freed chunk below a live one stays resident), 0.0 B mmapped (0 returned), mmap threshold 128.0 KiB\n');
   });
 
   it('without the memory model, the table has memory_profiler\'s columns only', async () => {

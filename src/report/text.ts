@@ -136,26 +136,27 @@ export function renderSummary(report: Report, options: RenderOptions): string {
     ['allocated', bytes(s.allocatedBytes)],
     ['freed', bytes(s.freedBytes)],
     ['objects', `${s.objectsAllocated} allocated, ${s.objectsFreed} freed, ${s.objectsLive} live`],
-    ...memoryModelFields(report, bytes, options.precision),
+    ...memoryModelFields(report, options),
   ])}\n`;
 }
 
-/** `--memory-model pymalloc`: what the allocator holds beside the live bytes. */
-function memoryModelFields(report: Report, bytes: (n: number) => string, precision: number): [string, string][] {
+/** `--memory-model pymalloc`: what the allocators hold beside the live bytes. Each figure in its own
+ * unit (with --unit auto): a 36 KiB RSS beside live bytes of a few hundred, a 128 KiB threshold
+ * beside a heap of MiB. */
+function memoryModelFields(report: Report, options: RenderOptions): [string, string][] {
   const m = report.memory;
   if (m === undefined) return [];
+  const own = (n: number): string => formatBytesAuto(n, options.unit, options.precision);
   const fields: [string, string][] = [
-    ['RSS (model)', `peak ${bytes(m.peakRss)}, final ${bytes(m.finalRss)} (pymalloc's pools of live arenas + glibc malloc's resident heap and mmapped chunks)`],
+    ['RSS (model)', `peak ${own(m.peakRss)}, final ${own(m.finalRss)} (pymalloc's pools of live arenas + glibc malloc's resident heap and mmapped chunks)`],
     ['arenas', `${m.arenasInUse} in use at the end, ${m.arenasHighwater} at most, ${m.arenasAllocatedTotal} allocated, ${m.arenasReclaimed} returned`],
   ];
   const c = m.malloc;
   if (c !== undefined) {
     const times = (n: number): string => `${n} time${n === 1 ? '' : 's'}`;
-    // Each figure in its own unit: a 128 KiB threshold beside a heap of MiB.
-    const own = (n: number): string => formatBytesAuto(n, 'auto', precision);
     fields.push([
       'malloc',
-      `heap ${own(c.heapBytes)} (shrunk ${times(c.trims)}; a freed chunk below a live one stays resident), ${own(c.mmappedBytes)} mmapped (${c.unmaps} returned), mmap threshold ${own(c.mmapThreshold)}`,
+      `brk heap ${own(c.heapBytes)} (shrunk ${times(c.trims)}; a freed chunk below a live one stays resident), ${own(c.mmappedBytes)} mmapped (${c.unmaps} returned), mmap threshold ${own(c.mmapThreshold)}`,
     ]);
   }
   return fields;
