@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { replayWorkload } from '../src/replay/replay.js';
+import { renderMarkdown } from '../src/report/markdown.js';
 import { renderText } from '../src/report/text.js';
 import type { RenderOptions } from '../src/report/units.js';
 import { loadWorkload } from '../src/workload/load.js';
@@ -39,6 +40,20 @@ describe('records_rss with --memory-model pymalloc', () => {
       '  RSS (model)  peak 5.6 MiB, final 5.6 MiB (pymalloc\'s pools of live arenas + glibc malloc\'s resident heap and mmapped chunks)\n' +
   '  arenas       1 in use at the end, 1 at most, 1 allocated, 0 returned\n' +
   '  malloc       brk heap 5.1 MiB (shrunk 0 times; a freed chunk below a live one stays resident), 0.0 B mmapped (0 returned), mmap threshold 128.0 KiB\n',
+    );
+  });
+
+  it('Markdown has the same columns and the allocator figures in a table of their own', async () => {
+    const { report } = await replayWorkload(await loadWorkload('workloads/records_rss.json'), { memoryModel: 'pymalloc' });
+    const md = renderMarkdown(report, OPTIONS);
+    expect(md).toContain('| Line # | Mem usage | RSS (model) | Increment | RSS incr. | Occurrences | Line Contents |\n|---:|---:|---:|---:|---:|---:|:---|\n');
+    expect(md).toContain('| 7 |  |  |  |  |  | `def main(n=5000):` |\n');
+    expect(md).toContain('| 11 | 2.7 MiB | 5.6 MiB | -2.7 MiB | 0.0 MiB | 1 | `\u00a0\u00a0\u00a0\u00a0del records[n//2:]` |\n');
+    expect(md).toContain(
+      '| memory model |  |\n|:---|:---|\n' +
+        "| RSS (model) | peak 5.6 MiB, final 5.6 MiB (pymalloc's pools of live arenas + glibc malloc's resident heap and mmapped chunks) |\n" +
+        '| arenas | 1 in use at the end, 1 at most, 1 allocated, 0 returned |\n' +
+        '| malloc | brk heap 5.1 MiB (shrunk 0 times; a freed chunk below a live one stays resident), 0.0 B mmapped (0 returned), mmap threshold 128.0 KiB |\n',
     );
   });
 

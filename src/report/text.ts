@@ -143,7 +143,7 @@ export function renderSummary(report: Report, options: RenderOptions): string {
 /** `--memory-model pymalloc`: what the allocators hold beside the live bytes. Each figure in its own
  * unit (with --unit auto): a 36 KiB RSS beside live bytes of a few hundred, a 128 KiB threshold
  * beside a heap of MiB. */
-function memoryModelFields(report: Report, options: RenderOptions): [string, string][] {
+export function memoryModelFields(report: Report, options: RenderOptions): [string, string][] {
   const m = report.memory;
   if (m === undefined) return [];
   const own = (n: number): string => formatBytesAuto(n, options.unit, options.precision);
