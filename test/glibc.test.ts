@@ -47,6 +47,29 @@ describe('what free() gives back', () => {
     expect(m.rss).toBe(1_040_384);
   });
 
+  it('records_rss in C: the item array of a list grown by realloc among 5,000 malloc(1025); freed last to first; built again', () => {
+    // glibc 2.36: arena 5,328,896 at each of the three points (the rebuild reuses the freed chunks).
+    const grow = (n: number): number => (n + (n >> 3) + 6) & ~3; // list_resize
+    const m = new GlibcMalloc();
+    let items = -1;
+    let allocated = 0;
+    const buffers: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      if (i + 1 > allocated) {
+        allocated = grow(i + 1);
+        items = items < 0 ? m.malloc(8 * allocated) : m.realloc(items, 8 * allocated);
+      }
+      buffers.push(m.malloc(1025));
+    }
+    const heaps = [m.heapBytes];
+    for (let i = 4999; i >= 0; i--) m.free(buffers[i]!);
+    heaps.push(m.heapBytes);
+    for (let i = 0; i < 5000; i++) m.malloc(1025);
+    heaps.push(m.heapBytes);
+    expect(heaps).toEqual([5_328_896, 5_328_896, 5_328_896]);
+    expect(m.rss).toBe(5_263_360);
+  });
+
   it('a 4 MiB block is mmapped and returned at once; freeing it raises the mmap threshold, so the next one stays', () => {
     const m = new GlibcMalloc();
     const seen: number[][] = [];
