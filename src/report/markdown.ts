@@ -115,7 +115,7 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
 
   if (report.callbacks.length > 0) {
     sections.push(
-      `## Finalizers and weakref callbacks\n\n${markdownTable(
+      `## Finalizers and weakref callbacks (in the order they ran)\n\n${markdownTable(
         ['event', 'kind', 'object', 'label', 'during'],
         ['right', 'left', 'left', 'left', 'left'],
         report.callbacks.map((c) => [
