@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkExitCode, checkWorkload, expandGlob, expandWorkloadArgs } from '../src/cli/check.js';
-import { evaluateLimits, workloadLimits } from '../src/analysis/limits.js';
+import { combineLimits, evaluateLimits, workloadLimits } from '../src/analysis/limits.js';
 import { escapeData, escapeProperty } from '../src/report/github.js';
 import type { CheckReport } from '../src/model/report.js';
 
@@ -18,19 +18,19 @@ function memprof(args: string[]): { code: number | null; stdout: string; stderr:
 
 const L = 'fixtures/leaks';
 const PASS_CLEAN =
-  'PASS     clean-batch (fixtures/leaks/clean.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B ≤ 0.0 B, leaked cycles 0 ≤ 0, uncollectable objects 0 ≤ 0, peak 248.0 B ≤ 1.0 KiB, final 0.0 B ≤ 0.0 B\n';
+  'PASS     clean-batch (fixtures/leaks/clean.json): leaked objects 0 ≤ 0 (workload), leaked bytes 0.0 B ≤ 0.0 B (workload), leaked cycles 0 ≤ 0 (workload), uncollectable objects 0 ≤ 0 (workload), peak 248.0 B ≤ 1.0 KiB (workload), final 0.0 B ≤ 0.0 B (workload)\n';
 const FAIL_LRU =
-  'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 > 0, leaked bytes 296.0 B, leaked cycles 1 > 0, uncollectable objects 0, peak 1.2 MiB ≤ 2.0 MiB, final 1.2 MiB\n' +
-  '         leaked cycle: 2 objects, 296.0 B (Node ×2) allocated at cache.py:14: Node@cache.py:14 .next → Node@cache.py:14 .prev → back\n';
+  'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 > 0 (workload), leaked bytes 296.0 B, leaked cycles 1 > 0 (workload), uncollectable objects 0, peak 1.2 MiB ≤ 2.0 MiB (workload), final 1.2 MiB\n' +
+  '         leaked cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back\n';
 const FAIL_EXTERNAL =
-  'FAIL     external-incref (fixtures/leaks/external.json): leaked objects 2, leaked bytes 4.1 KiB > 4.0 KiB, leaked cycles 0, uncollectable objects 0, peak 4.1 KiB, final 4.1 KiB\n' +
+  'FAIL     external-incref (fixtures/leaks/external.json): leaked objects 2 > 0 (default), leaked bytes 4.1 KiB > 4.0 KiB (workload), leaked cycles 0, uncollectable objects 0, peak 4.1 KiB, final 4.1 KiB\n' +
   '         external (incref without decref): 1 object, 4.1 KiB (bytearray ×1) allocated at conn.py:7  conn.buffer = bytearray(4096)\n' +
   '         external (incref without decref): 1 object, 56.0 B (Connection ×1) allocated at conn.py:6  conn = Connection()\n';
 const FAIL_SAVEALL =
-  'FAIL     saveall-cycle (fixtures/leaks/saveall.json): leaked objects 2, leaked bytes 112.0 B, leaked cycles 0, uncollectable objects 2 > 0, peak 112.0 B, final 112.0 B\n' +
+  'FAIL     saveall-cycle (fixtures/leaks/saveall.json): leaked objects 2 > 0 (default), leaked bytes 112.0 B, leaked cycles 0, uncollectable objects 2 > 0 (workload), peak 112.0 B, final 112.0 B\n' +
   '         uncollectable (gc.garbage): 2 objects, 112.0 B (Node ×2) allocated at saveall.py:7  a, b = Node(), Node()\n';
 const PASS_FROZEN =
-  'PASS     frozen-cycle (fixtures/leaks/frozen.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B, leaked cycles 0 ≤ 0, uncollectable objects 0 ≤ 0, peak 168.0 B, final 168.0 B\n';
+  'PASS     frozen-cycle (fixtures/leaks/frozen.json): leaked objects 0 ≤ 0 (workload), leaked bytes 0.0 B, leaked cycles 0 ≤ 0 (workload), uncollectable objects 0 ≤ 0 (workload), peak 168.0 B, final 168.0 B\n';
 const INVALID_PROBLEM =
   'fixtures/leaks/invalid.json: event 1 (events[1]) at bad.py:2 "x.next = y": unknown object \'y\'. Allocate it with an "alloc" event before referring to it.';
 
@@ -51,7 +51,7 @@ describe('memprof check: text', () => {
     const ok = memprof(['check', `${L}/clean.json`, 'workloads/ci_gate.json']);
     expect(ok.stdout).toBe(
       PASS_CLEAN +
-        'PASS     ci-gate (workloads/ci_gate.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B, leaked cycles 0 ≤ 0, uncollectable objects 0, peak 4.0 MiB ≤ 8.0 MiB, final 0.0 B ≤ 1.0 MiB\n' +
+        'PASS     ci-gate (workloads/ci_gate.json): leaked objects 0 ≤ 0 (workload), leaked bytes 0.0 B, leaked cycles 0 ≤ 0 (workload), uncollectable objects 0, peak 4.0 MiB ≤ 8.0 MiB (workload), final 0.0 B ≤ 1.0 MiB (workload)\n' +
         'memprof check: 2 workloads, 2 passed, 0 failed\n',
     );
     expect(ok.code).toBe(0);
@@ -60,8 +60,8 @@ describe('memprof check: text', () => {
   it('flags override the workload\'s limits key by key; sizes may be written "1 MiB"', () => {
     const r = memprof(['check', `${L}/lru_cache.json`, '--max-leaked-objects', '2', '--max-cycles', '1', '--max-peak', '1 MiB', '--max-final', '2MiB']);
     expect(r.stdout).toBe(
-      'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 ≤ 2, leaked bytes 296.0 B, leaked cycles 1 ≤ 1, uncollectable objects 0, peak 1.2 MiB > 1.0 MiB, final 1.2 MiB ≤ 2.0 MiB\n' +
-        '         leaked cycle: 2 objects, 296.0 B (Node ×2) allocated at cache.py:14: Node@cache.py:14 .next → Node@cache.py:14 .prev → back\n' +
+      'FAIL     lru-cache (fixtures/leaks/lru_cache.json): leaked objects 2 ≤ 2 (--max-leaked-objects), leaked bytes 296.0 B, leaked cycles 1 ≤ 1 (--max-cycles), uncollectable objects 0, peak 1.2 MiB > 1.0 MiB (--max-peak), final 1.2 MiB ≤ 2.0 MiB (--max-final)\n' +
+        '         leaked cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back\n' +
         'memprof check: 1 workload, 0 passed, 1 failed\n',
     );
     expect(r.code).toBe(1);
@@ -89,7 +89,7 @@ describe('memprof check: text', () => {
     const serial = memprof(['check', ...files, '--jobs', '1']);
     expect(parallel.stdout).toBe(serial.stdout);
     expect(parallel.code).toBe(2);
-    expect(parallel.stdout).toContain('memprof check: 8 workloads, 4 passed, 3 failed, 1 invalid\n');
+    expect(parallel.stdout).toContain('memprof check: 9 workloads, 4 passed, 4 failed, 1 invalid\n');
   });
 });
 
@@ -98,22 +98,23 @@ describe('memprof check: other formats', () => {
     const r = memprof(['check', `${L}/lru_cache.json`, `${L}/external.json`, `${L}/saveall.json`, `${L}/churn.json`, `${L}/invalid.json`, '--format', 'github']);
     const commands = r.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(commands).toEqual([
-      '::error file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle, e.g. Node@cache.py:14 .next → Node@cache.py:14 .prev → back (fixtures/leaks/lru_cache.json: leaked objects 2 > 0, leaked cycles 1 > 0)',
-      '::error file=conn.py,line=7,title=memprof%3A external leak::1 object (bytearray ×1; 4.1 KiB) allocated here is held by an incref without a decref; no collector can free it (fixtures/leaks/external.json: leaked bytes 4.1 KiB > 4.0 KiB)',
-      '::error file=conn.py,line=6,title=memprof%3A external leak::1 object (Connection ×1; 56.0 B) allocated here is held by an incref without a decref; no collector can free it (fixtures/leaks/external.json: leaked bytes 4.1 KiB > 4.0 KiB)',
-      '::error file=saveall.py,line=7,title=memprof%3A uncollectable::2 objects (Node ×2; 112.0 B) allocated here are uncollectable, kept in gc.garbage (fixtures/leaks/saveall.json: uncollectable objects 2 > 0)',
-      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::10 objects (Node ×10; 560.0 B) allocated here leak in 5 reference cycles, e.g. Node@churn.py:8 .other → Node@churn.py:8 .other → back (fixtures/leaks/churn.json)',
+      '::error file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle: cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back — fixtures/leaks/lru_cache.json: leaked objects 2 > 0 (workload), leaked cycles 1 > 0 (workload)',
+      '::error file=conn.py,line=7,title=memprof%3A external leak::1 object (bytearray ×1; 4.1 KiB) allocated here is held by an incref without a decref; no collector can free it — fixtures/leaks/external.json: leaked objects 2 > 0 (default), leaked bytes 4.1 KiB > 4.0 KiB (workload)',
+      '::error file=conn.py,line=6,title=memprof%3A external leak::1 object (Connection ×1; 56.0 B) allocated here is held by an incref without a decref; no collector can free it — fixtures/leaks/external.json: leaked objects 2 > 0 (default), leaked bytes 4.1 KiB > 4.0 KiB (workload)',
+      '::error file=saveall.py,line=7,title=memprof%3A uncollectable::2 objects (Node ×2; 112.0 B) allocated here are uncollectable, kept in gc.garbage — fixtures/leaks/saveall.json: leaked objects 2 > 0 (default), uncollectable objects 2 > 0 (workload)',
+      '::warning file=churn.py,line=8,title=memprof%3A leaked cycle::10 objects (Node ×10; 560.0 B) allocated here leak in 5 reference cycles: 5 × cycle of 2 objects (Node ×2), 112.0 B each, 560.0 B in all, allocated at churn.py:8: Node .other → Node .other → back — fixtures/leaks/churn.json',
       `::error file=fixtures/leaks/invalid.json,title=memprof%3A invalid workload::${INVALID_PROBLEM}`,
     ]);
     expect(r.stdout.startsWith(FAIL_LRU)).toBe(true);
+    expect(r.stdout.endsWith('memprof check: 5 workloads, 1 passed, 3 failed, 1 invalid\n')).toBe(true);
     expect(r.code).toBe(2);
   });
 
   it('github: a peak over its limit is reported at the line of the peak', () => {
     const r = memprof(['check', `${L}/lru_cache.json`, '--max-peak', '1 MiB', '--max-leaked-objects', '10', '--max-cycles', '10', '--format', 'github']);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('::'))).toEqual([
-      '::warning file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle, e.g. Node@cache.py:14 .next → Node@cache.py:14 .prev → back (fixtures/leaks/lru_cache.json)',
-      '::error file=cache.py,line=15,title=memprof%3A peak memory::fixtures/leaks/lru_cache.json: peak 1.2 MiB > 1.0 MiB',
+      '::warning file=cache.py,line=14,title=memprof%3A leaked cycle::2 objects (Node ×2; 296.0 B) allocated here leak in a reference cycle: cycle of 2 objects (Node ×2), 296.0 B, allocated at cache.py:14: Node .next → Node .prev → back — fixtures/leaks/lru_cache.json',
+      '::error file=cache.py,line=15,title=memprof%3A peak memory::fixtures/leaks/lru_cache.json: peak 1.2 MiB > 1.0 MiB (--max-peak)',
     ]);
   });
 
@@ -139,7 +140,7 @@ describe('memprof check: other formats', () => {
         `      <system-out>${esc(PASS_CLEAN)}</system-out>`,
         '    </testcase>',
         '    <testcase classname="memprof.check" name="saveall-cycle (fixtures/leaks/saveall.json)" file="fixtures/leaks/saveall.json">',
-        '      <failure type="limit" message="uncollectable objects 2 &gt; 0">uncollectable (gc.garbage): 2 objects, 112.0 B (Node ×2) allocated at saveall.py:7  a, b = Node(), Node()</failure>',
+        '      <failure type="limit" message="leaked objects 2 &gt; 0 (default); uncollectable objects 2 &gt; 0 (workload)">uncollectable (gc.garbage): 2 objects, 112.0 B (Node ×2) allocated at saveall.py:7  a, b = Node(), Node()</failure>',
         `      <system-out>${esc(FAIL_SAVEALL)}</system-out>`,
         '    </testcase>',
         '    <testcase classname="memprof.check" name="invalid-reference (fixtures/leaks/invalid.json)" file="fixtures/leaks/invalid.json">',
@@ -159,16 +160,20 @@ describe('memprof check: other formats', () => {
     expect(doc.exitCode).toBe(1);
     expect(doc.summary).toEqual({ workloads: 2, passed: 1, failed: 1, invalid: 0, errors: 0 });
     expect(doc.results.map((x) => [x.file, x.status, x.violations])).toEqual([
-      [`${L}/external.json`, 'fail', [{ limit: 'leakedBytes', value: 4209, max: 4096 }]],
+      [`${L}/external.json`, 'fail', [{ limit: 'leakedObjects', value: 2, max: 0 }, { limit: 'leakedBytes', value: 4209, max: 4096 }]],
       [`${L}/frozen.json`, 'pass', []],
     ]);
     expect(doc.results[0]!.figures).toEqual({ leakedObjects: 2, leakedBytes: 4209, cycles: 0, uncollectable: 0, peakBytes: 4209, finalBytes: 4209 });
     expect(doc.results[1]!.leaks!.frozen).toMatchObject({ objects: 2, bytes: 112 });
+    expect(doc.results.map((x) => [x.limits, x.limitSources])).toEqual([
+      [{ leakedObjects: 0, leakedBytes: 4096 }, { leakedObjects: 'default', leakedBytes: 'workload' }],
+      [{ leakedObjects: 0, cycles: 0, uncollectable: 0 }, { leakedObjects: 'workload', cycles: 'workload', uncollectable: 'workload' }],
+    ]);
   });
 
   it('markdown: a table with the violated figures in bold', () => {
     const r = memprof(['check', `${L}/saveall.json`, '--format', 'markdown']);
-    expect(r.stdout).toContain('| FAIL | `fixtures/leaks/saveall.json` | 2 | 112.0 B | 0 | **2 > 0** | 112.0 B | 112.0 B |\n');
+    expect(r.stdout).toContain('| FAIL | `fixtures/leaks/saveall.json` | **2 > 0 (default)** | 112.0 B | 0 | **2 > 0 (workload)** | 112.0 B | 112.0 B |\n');
     expect(r.stdout).toContain('## FAIL saveall-cycle (fixtures/leaks/saveall.json)\n\n- uncollectable (gc.garbage): 2 objects');
   });
 });
@@ -183,7 +188,7 @@ describe('memprof run --fail-on-leak and --show-reachable', () => {
 
   it('--show-reachable lists reachable lines with a shortest retention path', () => {
     const r = memprof(['run', `${L}/lru_cache.json`, '--show-reachable']);
-    expect(r.stdout).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │\n');
+    expect(r.stdout).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20,000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │\n');
   });
 });
 
@@ -221,11 +226,65 @@ describe('memprof check without any limit', () => {
   it('holds leaked objects to 0: a leak fails, a clean workload passes', () => {
     const r = memprof(['check', 'workloads/c_extension_leak.json', 'workloads/linked_list.json']);
     expect(r.stdout).toBe(
-      'FAIL     c-extension-leak (workloads/c_extension_leak.json): leaked objects 20 > 0, leaked bytes 641.1 KiB, leaked cycles 0, uncollectable objects 0, peak 641.2 KiB, final 641.1 KiB\n' +
+      'FAIL     c-extension-leak (workloads/c_extension_leak.json): leaked objects 20 > 0 (default), leaked bytes 641.1 KiB, leaked cycles 0, uncollectable objects 0, peak 641.2 KiB, final 641.1 KiB\n' +
         '         external (incref without decref): 20 objects, 641.1 KiB (bytearray ×10, Connection ×10) allocated at c_extension_leak.py:15  conn = Connection()\n' +
-        'PASS     linked-list (workloads/linked_list.json): leaked objects 0 ≤ 0, leaked bytes 0.0 B, leaked cycles 0, uncollectable objects 0, peak 54.7 KiB, final 0.0 B\n' +
+        'PASS     linked-list (workloads/linked_list.json): leaked objects 0 ≤ 0 (default), leaked bytes 0.0 B, leaked cycles 0, uncollectable objects 0, peak 54.7 KiB, final 0.0 B\n' +
         'memprof check: 2 workloads, 1 passed, 1 failed\n',
     );
     expect(r.code).toBe(1);
+  });
+
+  it('a flag for another figure leaves the default in place: --max-peak does not lift the leak gate', () => {
+    const r = memprof(['check', 'workloads/c_extension_leak.json', '--max-peak', '10 MiB']);
+    expect(r.stdout).toBe(
+      'FAIL     c-extension-leak (workloads/c_extension_leak.json): leaked objects 20 > 0 (default), leaked bytes 641.1 KiB, leaked cycles 0, uncollectable objects 0, peak 641.2 KiB ≤ 10.0 MiB (--max-peak), final 641.1 KiB\n' +
+        '         external (incref without decref): 20 objects, 641.1 KiB (bytearray ×10, Connection ×10) allocated at c_extension_leak.py:15  conn = Connection()\n' +
+        'memprof check: 1 workload, 0 passed, 1 failed\n',
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it('`none` lifts a limit, the default included; a workload key set to null does the same', () => {
+    const r = memprof(['check', 'workloads/c_extension_leak.json', `${L}/churn.json`, '--max-leaked-objects', 'none', '--max-final', '1 MiB']);
+    expect(r.stdout).toBe(
+      'PASS     c-extension-leak (workloads/c_extension_leak.json): leaked objects 20, leaked bytes 641.1 KiB, leaked cycles 0, uncollectable objects 0, peak 641.2 KiB, final 641.1 KiB ≤ 1.0 MiB (--max-final)\n' +
+        'PASS     cycle-churn (fixtures/leaks/churn.json): leaked objects 10, leaked bytes 560.0 B ≤ 1.0 KiB (workload), leaked cycles 5, uncollectable objects 0, peak 784.0 B, final 560.0 B ≤ 1.0 MiB (--max-final)\n' +
+        'memprof check: 2 workloads, 2 passed, 0 failed\n',
+    );
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('how limits combine', () => {
+  it('key by key: the default, then the workload, then the flags; null removes a limit', () => {
+    expect(combineLimits({})).toEqual({ limits: { leakedObjects: 0 }, sources: { leakedObjects: 'default' } });
+    expect(combineLimits({ peakBytes: 100 })).toEqual({ limits: { leakedObjects: 0, peakBytes: 100 }, sources: { leakedObjects: 'default', peakBytes: 'workload' } });
+    expect(combineLimits({ peakBytes: 100 }, { finalBytes: 5 })).toEqual({
+      limits: { leakedObjects: 0, peakBytes: 100, finalBytes: 5 },
+      sources: { leakedObjects: 'default', peakBytes: 'workload', finalBytes: 'flag' },
+    });
+    expect(combineLimits({ leakedObjects: 3, peakBytes: 100 }, { peakBytes: 200 })).toEqual({
+      limits: { leakedObjects: 3, peakBytes: 200 },
+      sources: { leakedObjects: 'workload', peakBytes: 'flag' },
+    });
+    expect(combineLimits({ leakedObjects: null, cycles: 0 })).toEqual({ limits: { cycles: 0 }, sources: { cycles: 'workload' } });
+    expect(combineLimits({ cycles: 0 }, { cycles: null, leakedObjects: null })).toEqual({ limits: {}, sources: {} });
+    expect(combineLimits({ leakedObjects: null }, { leakedObjects: 7 })).toEqual({ limits: { leakedObjects: 7 }, sources: { leakedObjects: 'flag' } });
+  });
+
+  it('the README\'s example prints what the README shows', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = /\*\*How they combine\.\*\*[\s\S]*?```console\n([\s\S]*?)```/.exec(readme)![1]!;
+    const runs = block.split(/^\$ memprof /m).slice(1);
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      const [command, ...printed] = run.split('\n');
+      const args = [...command!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+      expect(memprof(args)).toEqual({ code: 1, stdout: printed.join('\n'), stderr: '' });
+    }
+  });
+
+  it('a workload\'s limits are read with their units, null kept', () => {
+    expect(workloadLimits({ leakedBytes: '1 KiB', leakedObjects: null, peakBytes: 10 })).toEqual({ leakedBytes: 1024, leakedObjects: null, peakBytes: 10 });
   });
 });

@@ -48,20 +48,24 @@ describe('every live object in exactly one class', () => {
       external: [0, 0],
       cyclic: [2, 296],
     });
-    expect(leaks.cyclic.cycles).toEqual([
+    expect(leaks.cyclic.cycles).toBe(1);
+    expect(leaks.cyclic.shapes).toEqual([
       {
+        cycles: 1,
         objects: 2,
         bytes: 296,
+        minBytes: 296,
+        maxBytes: 296,
         firstEvent: 40004,
-        ids: ['head', 'tail'],
         types: [{ type: 'Node', objects: 2, bytes: 296 }],
-        lines: [{ file: 'cache.py', line: 14, content: 'head, tail = Node(), Node()', objects: 2, bytes: 296 }],
+        lines: [{ file: 'cache.py', line: 14, content: 'head, tail = Node(), Node()', objects: 2, bytes: 296, types: [{ type: 'Node', objects: 2, bytes: 296 }] }],
         path: 'Node@cache.py:14 .next → Node@cache.py:14 .prev → back',
         pathLength: 2,
         steps: [
           { id: 'head', type: 'Node', file: 'cache.py', line: 14, via: '.next' },
           { id: 'tail', type: 'Node', file: 'cache.py', line: 14, via: '.prev' },
         ],
+        examples: [{ firstEvent: 40004, ids: ['head', 'tail'] }],
       },
     ]);
     expect(leaks.cyclic.sites).toEqual([
@@ -76,8 +80,12 @@ describe('every live object in exactly one class', () => {
       ['conn.py:7', 1, 4153, ['bytearray']],
       ['conn.py:6', 1, 56, ['Connection']],
     ]);
-    expect(report.leaks!.cyclic.cycles).toEqual([]);
-    expect(report.limits.violations).toEqual([{ limit: 'leakedBytes', value: 4209, max: 4096 }]);
+    expect([report.leaks!.cyclic.cycles, report.leaks!.cyclic.shapes]).toEqual([0, []]);
+    // The default (no leaked object) applies beside the workload's own leakedBytes.
+    expect(report.limits.violations).toEqual([
+      { limit: 'leakedObjects', value: 2, max: 0 },
+      { limit: 'leakedBytes', value: 4209, max: 4096 },
+    ]);
   });
 
   it('saveall.json: a cycle gc.collect() saved in gc.garbage is uncollectable', async () => {
@@ -85,7 +93,10 @@ describe('every live object in exactly one class', () => {
     expect(report.gc.garbage).toEqual(['a', 'b']);
     expect(classes(report.leaks!)).toEqual({ reachable: [0, 0], frozen: [0, 0], uncollectable: [2, 112], external: [0, 0], cyclic: [0, 0] });
     expect(report.leaks!.uncollectable.sites.map((s) => [`${s.file}:${s.line}`, s.objects, s.bytes])).toEqual([['saveall.py:7', 2, 112]]);
-    expect(report.limits.violations).toEqual([{ limit: 'uncollectable', value: 2, max: 0 }]);
+    expect(report.limits.violations).toEqual([
+      { limit: 'leakedObjects', value: 2, max: 0 },
+      { limit: 'uncollectable', value: 2, max: 0 },
+    ]);
   });
 
   it('frozen.json: an unreachable cycle in the permanent generation is frozen; a reachable frozen object stays reachable', async () => {
@@ -94,17 +105,18 @@ describe('every live object in exactly one class', () => {
     expect(report.limits.violations).toEqual([]);
   });
 
-  it('churn.json: pairs that survived into generation 1 are still leaked at the end, five cycles', async () => {
+  it('churn.json: pairs that survived into generation 1 are still leaked at the end, five cycles of one shape', async () => {
     const leaks = (await fixture('churn')).leaks!;
     expect(classes(leaks)).toEqual({ reachable: [0, 0], frozen: [0, 0], uncollectable: [0, 0], external: [0, 0], cyclic: [10, 560] });
-    expect(leaks.cyclic.cycles.map((c) => c.ids)).toEqual([
-      ['a3', 'b3'],
-      ['a4', 'b4'],
-      ['a9', 'b9'],
-      ['a10', 'b10'],
-      ['a11', 'b11'],
+    expect(leaks.cyclic.cycles).toBe(5);
+    expect(leaks.cyclic.shapes.map((c) => [c.cycles, c.objects, c.bytes, c.minBytes, c.maxBytes, c.path])).toEqual([
+      [5, 2, 560, 112, 112, 'Node@churn.py:8 .other → Node@churn.py:8 .other → back'],
     ]);
-    expect(leaks.cyclic.cycles[0]!.path).toBe('Node@churn.py:8 .other → Node@churn.py:8 .other → back');
+    expect(leaks.cyclic.shapes[0]!.examples).toEqual([
+      { firstEvent: 17, ids: ['a3', 'b3'] },
+      { firstEvent: 22, ids: ['a4', 'b4'] },
+      { firstEvent: 47, ids: ['a9', 'b9'] },
+    ]);
   });
 
   it('clean.json: nothing is live at the end', async () => {
@@ -152,10 +164,10 @@ describe('leaked cycles', () => {
       { op: 'alloc', id: 'd', type: 'Node', fields: { c: 'c' }, into: { obj: 'c', field: 'd' }, line: 5 },
       { op: 'unbind', name: 'a', line: 6 },
     ]);
-    const cycles = report.leaks!.cyclic.cycles;
+    const cycles = report.leaks!.cyclic.shapes;
     expect(cycles).toHaveLength(1);
-    expect(cycles[0]!.ids).toEqual(['a', 'b', 'payload', 'c', 'd']);
-    expect([cycles[0]!.objects, cycles[0]!.bytes]).toEqual([5, 4 * 56 + 1000]);
+    expect(cycles[0]!.examples).toEqual([{ firstEvent: 0, ids: ['a', 'b', 'payload', 'c', 'd'] }]);
+    expect([cycles[0]!.cycles, cycles[0]!.objects, cycles[0]!.bytes]).toEqual([1, 5, 4 * 56 + 1000]);
     expect(cycles[0]!.path).toBe('Node@g.py:1 .next → Node@g.py:2 .back → back');
     expect(cycles[0]!.types).toEqual([
       { type: 'bytes', objects: 1, bytes: 1000 },
@@ -177,8 +189,8 @@ describe('leaked cycles', () => {
       { op: 'unbind', name: 'y1' },
       { op: 'unbind', name: 'z1' },
     ]);
-    const cycles = report.leaks!.cyclic.cycles;
-    expect(cycles.map((c) => [c.ids, c.bytes])).toEqual([
+    const cycles = report.leaks!.cyclic.shapes;
+    expect(cycles.map((c) => [c.examples[0]!.ids, c.bytes])).toEqual([
       [['shared', 'x1', 'x2'], 612],
       [['y1', 'y2'], 112],
       [['z1'], 56],
@@ -192,7 +204,7 @@ describe('leaked cycles', () => {
       { op: 'ref', from: '$z', field: 'me', to: '$z' },
       { op: 'unbind', name: 'z' },
     ]);
-    expect(report.leaks!.cyclic.cycles.map((c) => c.path)).toEqual(['Node@g.py:4 .me → back']);
+    expect(report.leaks!.cyclic.shapes.map((c) => c.path)).toEqual(['Node@g.py:4 .me → back']);
   });
 
   it('paths through lists and dicts name the item and the key', async () => {
@@ -201,7 +213,7 @@ describe('leaked cycles', () => {
       { op: 'alloc', id: 'lst', type: 'list', items: [null, '$box'], into: { obj: '$box', field: "it's" }, line: 2 },
       { op: 'unbind', name: 'box' },
     ]);
-    expect(report.leaks!.cyclic.cycles[0]!.path).toBe(`dict@g.py:1 ["it's"] → list@g.py:2 [1] → back`);
+    expect(report.leaks!.cyclic.shapes[0]!.path).toBe(`dict@g.py:1 ["it's"] → list@g.py:2 [1] → back`);
   });
 
   it('a ring of 1,000,001 objects is one leaked cycle, found without recursion', async () => {
@@ -217,12 +229,13 @@ describe('leaked cycles', () => {
     const started = performance.now();
     const { report } = await replayWorkload(inline({ source: { file: 'ring.py', lines: [] }, gc: { enabled: false } }, ring()));
     console.log(`1,000,001-object ring: replay and analysis ${(performance.now() - started).toFixed(0)} ms`);
-    const cycles = report.leaks!.cyclic.cycles;
+    const cycles = report.leaks!.cyclic.shapes;
     expect(classes(report.leaks!).cyclic).toEqual([n + 1, (n + 1) * 56]);
     expect(cycles).toHaveLength(1);
     expect(cycles[0]!.objects).toBe(n + 1);
     expect(cycles[0]!.pathLength).toBe(n + 1);
-    expect(cycles[0]!.ids.slice(0, 3)).toEqual(['head', 'n0', 'n1']);
+    expect(cycles[0]!.examples[0]!.ids.slice(0, 3)).toEqual(['head', 'n0', 'n1']);
+    expect(cycles[0]!.examples[0]!.ids).toHaveLength(50);
     expect(cycles[0]!.path).toBe(
       'Node@ring.py:1 .prev → Node@ring.py:2 .prev → Node@ring.py:2 .prev → Node@ring.py:2 .prev → … 999994 more … → ' +
         'Node@ring.py:2 .prev → Node@ring.py:2 .prev → Node@ring.py:2 .prev → back',
@@ -275,7 +288,7 @@ describe('retention paths (--show-reachable)', () => {
   it('is shown only when asked', async () => {
     const report = await fixture('lru_cache');
     expect(renderText(report, OPTIONS)).not.toContain('Reachable objects by allocating line');
-    expect(renderText(report, { ...OPTIONS, showReachable: true })).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │');
+    expect(renderText(report, { ...OPTIONS, showReachable: true })).toContain('│ cache.py:12 │   20000 │ 1.1 MiB │ Node ×20,000 │ cache → .entries[0] → Node@cache.py:12 │ cache.entries.append(Node()) │');
   });
 });
 
@@ -291,7 +304,7 @@ describe('snapshots', () => {
       [
         'Snapshots',
         '---------',
-        "snapshot 'filled' (event 40003, cache.py:13): memory 1.2 MiB, 20002 objects; compared to the start",
+        "snapshot 'filled' (event 40003, cache.py:13): memory 1.2 MiB, 20,002 objects; compared to the start",
         '  classes: reachable 20002 (1.2 MiB)',
         '  by line:',
         '    cache.py:12: size=1094 KiB (+1094 KiB), count=20000 (+20000), average=56 B',
@@ -302,7 +315,7 @@ describe('snapshots', () => {
         '    list: size=169 KiB (+169 KiB), count=1 (+1), average=169 KiB',
         '    LRU: size=56 B (+56 B), count=1 (+1), average=56 B',
         '',
-        "snapshot 'leaked' (event 40010, cache.py:17): memory 1.2 MiB, 20004 objects; compared to 'filled'",
+        "snapshot 'leaked' (event 40010, cache.py:17): memory 1.2 MiB, 20,004 objects; compared to 'filled'",
         '  classes: reachable 20002 (1.2 MiB), cyclic 2 (296.0 B), 1 leaked cycle',
         '  by line:',
         '    cache.py:14: size=296 B (+296 B), count=2 (+2), average=148 B',
@@ -377,14 +390,15 @@ describe('the text report\'s leak sections', () => {
         '│ frozen        │       0 │ 0.0 MiB │',
         '│ uncollectable │       0 │ 0.0 MiB │',
         '│ external      │       0 │ 0.0 MiB │',
-        '│ cyclic        │       2 │ 0.0 MiB │',
+        '│ cyclic        │       2 │ 296.0 B │',
         '└───────────────┴─────────┴─────────┘',
         '',
-        'Leaked cycles (1, largest first)',
-        '--------------------------------',
-        '  #1  2 objects, 296.0 B: Node ×2',
-        '      Node@cache.py:14 .next → Node@cache.py:14 .prev → back',
-        '      cache.py:14  2 objects, 296.0 B  head, tail = Node(), Node()',
+        'Leaked cycles',
+        '-------------',
+        '  1 leaked cycle of 1 shape, largest first',
+        '  #1  cycle of 2 objects (Node ×2), 296.0 B',
+        '      Node .next → Node .prev → back',
+        '      cache.py:14  2 objects (Node ×2), 296.0 B  head, tail = Node(), Node()',
         '      objects: head, tail',
         '',
       ].join('\n'),
@@ -394,8 +408,8 @@ describe('the text report\'s leak sections', () => {
   it('external.json and saveall.json: leaked objects by allocating line', async () => {
     expect(renderLeakSectionsText(await fixture('external'), OPTIONS)[1]).toBe(
       [
-        'External leaks (incref without decref) by allocating line',
-        '---------------------------------------------------------',
+        'External leaks (incref without decref), by allocating line',
+        '----------------------------------------------------------',
         '┌───────────┬─────────┬─────────┬───────────────┬───────────────────────────────┐',
         '│ line      │ objects │   bytes │ types         │ source                        │',
         '├───────────┼─────────┼─────────┼───────────────┼───────────────────────────────┤',

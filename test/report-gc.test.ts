@@ -20,25 +20,25 @@ function withResults(report: Report, result: (i: number) => number): Report {
 const footer = (text: string): string => text.split('\n').find((l) => l.startsWith('  … '))!;
 
 describe('the gc pass table footer', () => {
-  it('gc_long_lived_delay: 1 of 33 passes collected, so the 3 hidden ones collected 0 and the table says so', async () => {
+  it('gc_long_lived_delay: 1 of 33 passes found unreachable objects, so the 3 hidden ones found none and the table says so', async () => {
     const report = await gcReport();
     expect(report.gc.passes.length).toBe(33);
     expect(report.gc.passes.filter((p) => p.result > 0).length).toBe(1);
     expect(footer(renderGc(report, OPTIONS))).toBe(
-      '  … 3 more passes not shown, each collected 0 (shown: the 1 pass that collected objects and the first 29 that collected none; --format json lists all)',
+      '  … 3 more passes not shown, all of which found none: the table shows the pass that found unreachable objects, then the first 29 of the 32 that found none (--format json lists all)',
     );
   });
 
-  it('says "the first 30" when no pass collected, and "the 30 that collected most" when 30 or more did', async () => {
+  it('says "the first 30" when no pass found unreachable objects, and "the 30 that found the most" when 30 or more did', async () => {
     const report = await gcReport();
     expect(footer(renderGc(withResults(report, () => 0), OPTIONS))).toBe(
-      '  … 3 more passes not shown, each collected 0 (shown: the first 30; --format json lists all)',
+      '  … 3 more passes not shown; none found unreachable objects: the table shows the first 30 (--format json lists all)',
     );
     expect(footer(renderGc(withResults(report, (i) => (i % 11 === 0 ? 5 : 0)), OPTIONS))).toBe(
-      '  … 3 more passes not shown, each collected 0 (shown: the 3 passes that collected objects and the first 27 that collected none; --format json lists all)',
+      '  … 3 more passes not shown, all of which found none: the table shows the 3 passes that found unreachable objects, then the first 27 of the 30 that found none (--format json lists all)',
     );
     expect(footer(renderGc(withResults(report, (i) => i + 1), OPTIONS))).toBe(
-      '  … 3 more passes not shown (shown: the 30 that collected most; --format json lists all)',
+      '  … 3 more passes not shown: the table shows the 30 that found the most unreachable objects, in the order they ran (--format json lists all)',
     );
     // The rows shown are the passes that collected most: the 3 smallest results are the hidden ones.
     const text = renderGc(withResults(report, (i) => i + 1), OPTIONS);

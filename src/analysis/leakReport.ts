@@ -16,12 +16,13 @@ export function buildLeaksReport(c: HeapClassification, lineText: LineText, gcFr
   const sites = byClass.map((tallies) => tallies.sites());
   const plain = (k: LeakClass): LeakSite[] => sites[k]!.map((t) => t.site);
   const t = c.totals;
+  const shapes = describeLeakedCycles(c, lineText);
   return {
     reachable: { ...t.reachable, sites: sites[LeakClass.Reachable]!.map((s) => ({ ...s.site, retention: retentionPath(objects, c, s.first.handle) })) },
     frozen: { ...t.frozen, sites: plain(LeakClass.Frozen) },
     uncollectable: { ...t.uncollectable, sites: plain(LeakClass.Uncollectable) },
     external: { ...t.external, sites: plain(LeakClass.External) },
-    cyclic: { ...t.cyclic, sites: plain(LeakClass.Cyclic), cycles: describeLeakedCycles(c, lineText) },
+    cyclic: { ...t.cyclic, sites: plain(LeakClass.Cyclic), cycles: shapes.reduce((n, s) => n + s.cycles, 0), shapes },
     gcFreedBySite: gcFreed.sites().map((s) => ({ ...s.site, passes: [...s.passes].sort((a, b) => a - b) })),
   };
 }

@@ -1,7 +1,7 @@
-// CI limits (docs/ci.md): a workload's `limits` block, overridden key by key by `memprof check`
-// flags; a figure above its limit is a violation.
+// CI limits (README, "Limits"): the default (no leaked object), the workload's `limits` block and
+// `memprof check` flags, combined key by key; a figure above its limit is a violation.
 import { parseSize, type Limits } from '../workload/schema.js';
-import { LIMIT_NAMES, type LimitName, type LimitViolation, type Report } from '../model/report.js';
+import { LIMIT_NAMES, type LimitName, type LimitSource, type LimitViolation, type Report } from '../model/report.js';
 import { leakedTotals } from './classify.js';
 
 /** The figures limits apply to (bytes include the baseline, as every memory figure does). */
@@ -38,31 +38,64 @@ export function limitFigures(report: Report): LimitFigures {
   return {
     leakedBytes: leaked.bytes,
     leakedObjects: leaked.objects,
-    cycles: leaks ? leaks.cyclic.cycles.length : 0,
+    cycles: leaks ? leaks.cyclic.cycles : 0,
     uncollectable: leaks ? leaks.uncollectable.objects : 0,
     peakBytes: report.summary.peakBytes,
     finalBytes: report.summary.finalBytes,
   };
 }
 
-/** A workload's `limits` block in bytes and counts. */
-export function workloadLimits(limits: Limits | undefined): LimitValues {
-  const values: LimitValues = {};
+/**
+ * Limits as a source gives them: a number, or `null` for "no limit on this figure" (which lifts the
+ * default too); an absent key says nothing.
+ */
+export type LimitSettings = Partial<Record<LimitName, number | null>>;
+
+/** A workload's `limits` block in bytes and counts (`null` kept: it lifts a limit). */
+export function workloadLimits(limits: Limits | undefined): LimitSettings {
+  const values: LimitSettings = {};
   if (limits === undefined) return values;
   for (const name of LIMIT_NAMES) {
     const v = limits[name];
-    if (v !== undefined) values[name] = parseSize(v);
+    if (v !== undefined) values[name] = v === null ? null : parseSize(v);
   }
   return values;
 }
 
-/** A leak gate fails on any leak unless told otherwise: with no limit at all, no object may leak. */
-export const DEFAULT_LIMITS: LimitValues = { leakedObjects: 0 };
+/** A leak gate fails on any leak unless told otherwise: no object may leak unless a limit says so. */
+export const DEFAULT_LIMITS: LimitSettings = { leakedObjects: 0 };
 
-/** Flags win over the workload's own limits, one key at a time; with neither, the default applies. */
-export function mergeLimits(workload: LimitValues, flags: LimitValues): LimitValues {
-  const merged = { ...workload, ...flags };
-  return Object.keys(merged).length === 0 ? { ...DEFAULT_LIMITS } : merged;
+/** The limits that apply, and where each one came from. */
+export interface AppliedLimits {
+  limits: LimitValues;
+  sources: Partial<Record<LimitName, LimitSource>>;
+}
+
+/**
+ * Key by key, the last that names a key wins: the default (`leakedObjects: 0`), then the workload's
+ * `limits`, then the flags. Each source overrides only the keys it names; `null` removes the limit.
+ */
+export function combineLimits(workload: LimitSettings, flags: LimitSettings = {}): AppliedLimits {
+  const applied: AppliedLimits = { limits: {}, sources: {} };
+  const layers: [LimitSource, LimitSettings][] = [
+    ['default', DEFAULT_LIMITS],
+    ['workload', workload],
+    ['flag', flags],
+  ];
+  for (const name of LIMIT_NAMES) {
+    for (const [source, settings] of layers) {
+      const value = settings[name];
+      if (value === undefined) continue;
+      if (value === null) {
+        delete applied.limits[name];
+        delete applied.sources[name];
+      } else {
+        applied.limits[name] = value;
+        applied.sources[name] = source;
+      }
+    }
+  }
+  return applied;
 }
 
 /** The violated limits, in LIMIT_NAMES order. */

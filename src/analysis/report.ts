@@ -9,7 +9,7 @@ import type { TimelineBucket } from '../sampler/timeline.js';
 import { REPORT_VERSION, type FunctionReport, type GcStats, type Report } from '../model/report.js';
 import { classifyHeap } from './classify.js';
 import { buildLeaksReport } from './leakReport.js';
-import { evaluateLimits, limitFigures, workloadLimits } from './limits.js';
+import { combineLimits, evaluateLimits, limitFigures, workloadLimits } from './limits.js';
 import type { SiteTallies } from './sites.js';
 import { compareSnapshots, type Snapshot } from './snapshots.js';
 
@@ -80,7 +80,8 @@ export function buildReport(o: Observations): Report {
     snapshots: compareSnapshots(o.snapshots, lineText),
     limits: { violations: [] },
   };
-  report.limits.violations = evaluateLimits(limitFigures(report), workloadLimits(header.limits));
+  // The limits `memprof check` applies without flags: the default, then the workload's own.
+  report.limits.violations = evaluateLimits(limitFigures(report), combineLimits(workloadLimits(header.limits)).limits);
   return report;
 }
 

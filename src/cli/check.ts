@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Argv, CommandModule } from 'yargs';
-import { evaluateLimits, LIMIT_FLAGS, limitFigures, mergeLimits, SIZE_LIMITS, workloadLimits, type LimitValues } from '../analysis/limits.js';
+import { combineLimits, evaluateLimits, LIMIT_FLAGS, limitFigures, SIZE_LIMITS, workloadLimits, type LimitSettings } from '../analysis/limits.js';
 import { renderCheckJson, renderCheckLine, renderCheckMarkdown, renderCheckSummary } from '../report/checkText.js';
 import { renderGithubResult } from '../report/github.js';
 import { renderJunit } from '../report/junit.js';
@@ -39,7 +39,7 @@ import {
   type RenderArgs,
   type ReplayArgs,
 } from './common.js';
-import { sizeFlag, wholeNumberFlag } from './numbers.js';
+import { limitFlag, sizeFlag, wholeNumberFlag } from './numbers.js';
 import { estimateNdjsonEvents, Progress } from './progress.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'github', 'junit'] as const;
@@ -49,12 +49,12 @@ interface CheckArgs extends RenderArgs, ReplayArgs {
   workload: string[];
   format: CheckFormat;
   jobs?: number;
-  maxLeakedBytes?: number;
-  maxLeakedObjects?: number;
-  maxCycles?: number;
-  maxUncollectable?: number;
-  maxPeak?: number;
-  maxFinal?: number;
+  maxLeakedBytes?: number | null;
+  maxLeakedObjects?: number | null;
+  maxCycles?: number | null;
+  maxUncollectable?: number | null;
+  maxPeak?: number | null;
+  maxFinal?: number | null;
 }
 
 const FLAG_KEYS: Record<LimitName, keyof CheckArgs> = {
@@ -66,12 +66,12 @@ const FLAG_KEYS: Record<LimitName, keyof CheckArgs> = {
   finalBytes: 'maxFinal',
 };
 
-/** The limits given as flags. */
-export function flagLimits(args: Partial<CheckArgs>): LimitValues {
-  const limits: LimitValues = {};
+/** The limits given as flags (`none`: null). */
+export function flagLimits(args: Partial<CheckArgs>): LimitSettings {
+  const limits: LimitSettings = {};
   for (const name of LIMIT_NAMES) {
     const v = args[FLAG_KEYS[name]];
-    if (typeof v === 'number') limits[name] = v;
+    if (typeof v === 'number' || v === null) limits[name] = v;
   }
   return limits;
 }
@@ -82,17 +82,19 @@ export function flagLimits(args: Partial<CheckArgs>): LimitValues {
 /** Replays one workload and holds its figures against its limits. Never throws. */
 export async function checkWorkload(
   file: string,
-  flags: LimitValues,
+  flags: LimitSettings,
   replayArgs: ReplayArgs & { quiet?: boolean },
   onProgress?: (events: number, expected?: number) => void,
   onWarning: (line: string) => void = say,
 ): Promise<CheckResult> {
-  const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, violations: [], peakLine: null, leaks: null, problems: [] };
+  const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, limitSources: {}, violations: [], peakLine: null, leaks: null, problems: [] };
   try {
     await checkWorkloadFile(file);
     const workload = await loadWorkload(file);
     result.name = workload.header.name ?? file;
-    result.limits = mergeLimits(workloadLimits(workload.header.limits), flags);
+    const applied = combineLimits(workloadLimits(workload.header.limits), flags);
+    result.limits = applied.limits;
+    result.limitSources = applied.sources;
     const { report } = await replay(workload, replayArgs, onProgress, onWarning);
     result.figures = limitFigures(report);
     result.violations = evaluateLimits(result.figures, result.limits);
@@ -145,7 +147,7 @@ type WorkerMessage = { index: number; result: CheckResult } | { index: number; e
 
 interface WorkerSetup {
   memprofCheck: true;
-  flags: LimitValues;
+  flags: LimitSettings;
   replay: ReplayArgs & { quiet?: boolean };
   /** Whether the worker reports its progress (one worker: the main thread shows it). */
   progress: boolean;
@@ -164,7 +166,7 @@ const WORKER_SCRIPT = import.meta.url.endsWith('.js') ? fileURLToPath(import.met
  */
 export async function checkAll(
   files: string[],
-  flags: LimitValues,
+  flags: LimitSettings,
   replayArgs: ReplayArgs,
   jobs: number,
   done: (result: CheckResult, index: number) => void,
@@ -255,6 +257,7 @@ function crashed(file: string, err: unknown): CheckResult {
     status: resource !== null ? 'invalid' : 'error',
     figures: null,
     limits: {},
+    limitSources: {},
     violations: [],
     peakLine: null,
     leaks: null,
@@ -445,7 +448,8 @@ async function check(args: CheckArgs): Promise<void> {
   const output = await prepareOutput(args, files);
   const flags = flagLimits(args);
   const jobs = jobCount(args.jobs, args.quiet);
-  // Text and GitHub annotations stream to stdout as results arrive; documents are written whole.
+  // Text and GitHub annotations stream to stdout as results arrive, the summary line last (in both);
+  // documents are written whole.
   const streaming = args.output === undefined && (args.format === 'text' || args.format === 'github');
   const invalidPatterns: CheckResult[] = unmatched.map((pattern) => ({
     file: pattern,
@@ -453,6 +457,7 @@ async function check(args: CheckArgs): Promise<void> {
     status: 'invalid',
     figures: null,
     limits: {},
+    limitSources: {},
     violations: [],
     peakLine: null,
     leaks: null,
@@ -476,10 +481,9 @@ async function check(args: CheckArgs): Promise<void> {
   if (args.format === 'json') document = renderCheckJson(report);
   else if (args.format === 'junit') document = renderJunit(report, options);
   else if (args.format === 'markdown') document = renderCheckMarkdown(report, options);
-  else if (args.format === 'text') document = `${out.join('')}${renderCheckSummary(report)}`;
-  else document = out.join('');
+  else document = `${out.join('')}${renderCheckSummary(report)}`;
   if (streaming) {
-    if (args.format === 'text' && !args.quiet) writeStdout(renderCheckSummary(report));
+    if (!args.quiet) writeStdout(renderCheckSummary(report));
   } else {
     await emit(document, output);
   }
@@ -510,8 +514,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       b = b.option(flag, {
         type: 'string',
         requiresArg: true,
-        describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'} (overrides the workload's limits.${name})`,
-        coerce: SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0),
+        describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'}; overrides the workload's limits.${name}${name === 'leakedObjects' ? ' and the default 0' : ''}; none: no limit`,
+        coerce: limitFlag(SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0)),
       }) as typeof b;
     }
     return b

@@ -83,3 +83,8 @@ function parseWholeSize(text: string): number | null | 'fraction' | 'large' {
   const bytes = scaled / scale;
   return bytes > BigInt(MAX_WHOLE) ? 'large' : Number(bytes);
 }
+
+/** A limit flag: what `coerce` accepts, or `none` (null) to lift the limit the workload or the default sets. */
+export function limitFlag<T>(coerce: (given: unknown) => T | undefined) {
+  return (given: unknown): T | null | undefined => (lastOf(given) === 'none' ? null : coerce(given));
+}

@@ -90,23 +90,31 @@ export const reachableSiteSchema = leakSiteSchema.extend({
 });
 
 export const cycleStepSchema = z.object({
-  id: z.string(),
+  id: z.string().describe('the object at this step in the first cycle of the shape'),
   type: z.string(),
   file: z.string(),
   line: z.number().int().nonnegative(),
-  via: z.string().describe("the reference that leaves the object: `.next`, `['key']`, `[3]`"),
+  via: z.string().describe("the reference that leaves the object: `.next`, `['key']`, `[3]`; `[…]` when the cycles of the shape differ in the key or index"),
 });
 
-export const leakedCycleSchema = z.object({
-  objects: count,
-  bytes,
+export const cycleExampleSchema = z.object({
   firstEvent: z.number().int().min(-1).describe('the event that allocated its first object'),
-  ids: z.array(z.string()).describe('its first objects, in allocation order (at most 50)'),
-  types: z.array(typeCountSchema),
-  lines: z.array(siteCountSchema).describe('the allocating lines, by bytes'),
-  path: z.string().nullable().describe('an example cycle: `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`'),
-  pathLength: count.describe('objects on the example cycle; `steps` keeps the first 4 and the last 3'),
-  steps: z.array(cycleStepSchema),
+  ids: z.array(z.string()).describe('its objects, in allocation order (at most 50)'),
+});
+
+export const cycleShapeSchema = z.object({
+  cycles: count.describe('leaked cycles of this shape'),
+  objects: count.describe('workload objects in each of them'),
+  bytes: bytes.describe('the bytes of all of them'),
+  minBytes: bytes.describe('the bytes of the smallest one'),
+  maxBytes: bytes.describe('the bytes of the largest one'),
+  firstEvent: z.number().int().min(-1).describe('the event that allocated the first object of the first one'),
+  types: z.array(typeCountSchema).describe('their objects by type, over all of them, by bytes'),
+  lines: z.array(leakSiteSchema).describe('their allocating lines with the types allocated there, over all of them, by bytes'),
+  path: z.string().nullable().describe('the cycle: `Node@cache.py:12 .next → Node@cache.py:13 .prev → back`; null when the group holds no cycle of its own'),
+  pathLength: count.describe('objects on the cycle; `steps` keeps the first 4 and the last 3'),
+  steps: z.array(cycleStepSchema).describe('the cycle from its canonical start, the same whichever object it is found from'),
+  examples: z.array(cycleExampleSchema).describe('the first cycles of the shape, in allocation order (at most 3)'),
 });
 
 export const gcFreedSiteSchema = leakSiteSchema.extend({
@@ -118,7 +126,13 @@ export const leaksReportSchema = z.object({
   frozen: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema) }),
   uncollectable: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema) }),
   external: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema) }),
-  cyclic: leakClassTotalsSchema.extend({ sites: z.array(leakSiteSchema), cycles: z.array(leakedCycleSchema) }),
+  cyclic: leakClassTotalsSchema.extend({
+    sites: z.array(leakSiteSchema),
+    cycles: count.describe('leaked cycles: strongly connected components of cyclic objects, each with what it alone holds'),
+    shapes: z
+      .array(cycleShapeSchema)
+      .describe('the leaked cycles grouped by shape — the same objects per type and allocating line, the same cycle of types and references — largest first'),
+  }),
   gcFreedBySite: z.array(gcFreedSiteSchema).describe('objects the cyclic collector freed, by allocating line'),
 });
 
@@ -145,6 +159,10 @@ export const snapshotReportSchema = z.object({
 
 export const LIMIT_NAMES = ['leakedObjects', 'leakedBytes', 'cycles', 'uncollectable', 'peakBytes', 'finalBytes'] as const;
 export const limitNameSchema = z.enum(LIMIT_NAMES);
+
+export const LIMIT_SOURCES = ['default', 'workload', 'flag'] as const;
+export const limitSourceSchema = z.enum(LIMIT_SOURCES).describe('where the limit came from: the default (leakedObjects 0), the workload\'s `limits`, or a flag');
+export type LimitSource = z.infer<typeof limitSourceSchema>;
 
 export const limitViolationSchema = z.object({ limit: limitNameSchema, value: z.number().int().nonnegative(), max: z.number().int().nonnegative() });
 
@@ -258,7 +276,7 @@ export const reportSchema = z
     leaks: leaksReportSchema.optional().describe('every live workload object at the end in exactly one class'),
     timeline: z.array(timelinePointSchema),
     snapshots: z.array(snapshotReportSchema),
-    limits: z.object({ violations: z.array(limitViolationSchema) }),
+    limits: z.object({ violations: z.array(limitViolationSchema) }).describe('the limits memprof check applies without flags (the default leakedObjects 0, then the workload\'s `limits`) that the figures exceed'),
     recorded: recordedComparisonSchema.optional().describe('a trace recorded by memprof record: the real run beside the model'),
   })
   .meta({ id: 'memprof-report', description: 'the report of one replay (memprof run --format json)' });
@@ -277,7 +295,8 @@ export type SiteCount = z.infer<typeof siteCountSchema>;
 export type LeakSite = z.infer<typeof leakSiteSchema>;
 export type ReachableSite = z.infer<typeof reachableSiteSchema>;
 export type CycleStep = z.infer<typeof cycleStepSchema>;
-export type LeakedCycle = z.infer<typeof leakedCycleSchema>;
+export type CycleExample = z.infer<typeof cycleExampleSchema>;
+export type CycleShape = z.infer<typeof cycleShapeSchema>;
 export type GcFreedSite = z.infer<typeof gcFreedSiteSchema>;
 export type LeaksReport = z.infer<typeof leaksReportSchema>;
 export type SnapshotStat = z.infer<typeof snapshotStatSchema>;
@@ -303,7 +322,10 @@ export const checkResultSchema = z.object({
   name: z.string().describe("the workload's `name`, else its file"),
   status: checkStatusSchema,
   figures: z.object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, z.number().int().nonnegative()])) as Record<(typeof LIMIT_NAMES)[number], z.ZodNumber>).nullable().describe('the figures limits apply to; null when the workload could not be replayed'),
-  limits: limitValues.describe('the limits applied'),
+  limits: limitValues.describe('the limits applied: the default, then the workload\'s `limits`, then the flags, key by key'),
+  limitSources: z
+    .object(Object.fromEntries(LIMIT_NAMES.map((n) => [n, limitSourceSchema.optional()])) as Record<(typeof LIMIT_NAMES)[number], z.ZodOptional<typeof limitSourceSchema>>)
+    .describe('for each limit applied, where it came from'),
   violations: z.array(limitViolationSchema),
   peakLine: sourceRefSchema.nullable(),
   leaks: leaksReportSchema.nullable(),

@@ -2,9 +2,9 @@
 // `::error` at every line that allocated a leaked object (so the pull request shows it beside the
 // code), a passing one with leaks its limits allow gets `::warning`s, and peak/final failures are
 // reported at the line of the peak. Each result's text line is printed too, for the job log.
-import type { CheckResult, LeakSite, LimitName } from '../model/report.js';
+import type { CheckResult, CycleShape, LeakSite, LimitName } from '../model/report.js';
 import { figureText, renderCheckLine } from './checkText.js';
-import { typeList } from './leaks.js';
+import { formatCount, shapeText, typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';
 import { terminalSafe } from './escape.js';
 
@@ -29,7 +29,7 @@ export function workflowCommand(level: 'error' | 'warning', properties: { file: 
 }
 
 function objects(n: number): string {
-  return `${n} object${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} object${n === 1 ? '' : 's'}`;
 }
 
 /** `2 Node objects (112.0 B) allocated here`. */
@@ -57,14 +57,26 @@ export function renderGithubResult(workloadResult: CheckResult, options: RenderO
   // Each leak class is an error where a limit it counts towards failed, else a warning.
   const levelOf = (limit: LimitName): 'error' | 'warning' => (leakedFailed || failed.has(limit) ? 'error' : 'warning');
   const violated = [...failed].filter((l) => LEAK_LIMITS.has(l));
-  const because = violated.length > 0 ? ` (${result.file}: ${violated.map((l) => figureText(result, l, plain)).join(', ')})` : ` (${result.file})`;
+  const because = violated.length > 0 ? ` — ${result.file}: ${violated.map((l) => figureText(result, l, plain)).join(', ')}` : ` — ${result.file}`;
   const leaks = result.leaks;
   if (leaks !== null) {
-    // One annotation per line: the cycles its objects are in, with the largest one as the example.
+    // One annotation per allocating line, however many cycles its objects are in: the shapes of
+    // those cycles, the largest one described.
+    const shapesAt = new Map<string, CycleShape[]>();
+    for (const shape of leaks.cyclic.shapes) {
+      for (const l of shape.lines) {
+        const key = `${l.file}\u0000${l.line}`;
+        const list = shapesAt.get(key);
+        if (list === undefined) shapesAt.set(key, [shape]);
+        else list.push(shape);
+      }
+    }
     for (const site of leaks.cyclic.sites) {
-      const cycles = leaks.cyclic.cycles.filter((c) => c.lines.some((l) => l.file === site.file && l.line === site.line));
-      const example = cycles.find((c) => c.path !== null)?.path;
-      const message = `${siteObjects(site, plain)} ${site.objects === 1 ? 'leaks' : 'leak'} in ${cycles.length === 1 ? 'a reference cycle' : `${cycles.length} reference cycles`}${example === undefined ? '' : `, e.g. ${example}`}`;
+      const shapes = shapesAt.get(`${site.file}\u0000${site.line}`) ?? [];
+      const cycles = shapes.reduce((n, c) => n + c.cycles, 0);
+      const where = cycles === 1 ? 'a reference cycle' : `${formatCount(cycles)} reference cycles`;
+      const what = shapes.length === 0 ? '' : shapes.length === 1 ? `: ${shapeText(shapes[0]!, plain)}` : ` of ${shapes.length} shapes, the largest: ${shapeText(shapes[0]!, plain)}`;
+      const message = `${siteObjects(site, plain)} ${site.objects === 1 ? 'leaks' : 'leak'} in ${where}${what}`;
       out += workflowCommand(levelOf('cycles'), { file: site.file, line: site.line, title: 'memprof: leaked cycle' }, `${message}${because}`);
     }
     for (const site of leaks.uncollectable.sites) {

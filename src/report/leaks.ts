@@ -1,10 +1,10 @@
 // The leak sections of `memprof run` (text and Markdown): live objects by class, leaked cycles,
 // leaked objects by allocating line, lines whose objects only the cyclic collector freed, reachable
 // objects with their retention paths (--show-reachable), and snapshots in tracemalloc's style.
-import type { GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotStat, TypeCount } from '../model/report.js';
+import type { CycleShape, GcPass, LeakSite, LeaksReport, Report, SnapshotReport, SnapshotStat, TypeCount } from '../model/report.js';
 import { LEAK_CLASSES } from '../model/report.js';
-import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
-import { markdownTable, table, title } from './sections.js';
+import { chooseUnit, formatBytes, formatBytesAuto, type RenderOptions } from './units.js';
+import { markdownTable, MAX_ROWS, SECTION_TITLES, table, title } from './sections.js';
 import { markdownCode, markdownFence, markdownText } from './escape.js';
 
 export interface LeakRenderOptions extends RenderOptions {
@@ -18,12 +18,102 @@ export const SNAPSHOT_TOP = 10;
 const PASSES_SHOWN = 5;
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** `Node ×2, dict ×1`. */
 export function typeList(types: TypeCount[]): string {
-  return types.map((t) => `${t.type} ×${t.objects}`).join(', ');
+  return types.map((t) => `${t.type} ×${formatCount(t.objects)}`).join(', ');
+}
+
+/** `2,000`: a count with thousands separators. */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Shapes listed in the leak sections before "… N more shapes". */
+export const SHAPES_SHOWN = MAX_ROWS;
+/** Allocating lines listed per shape before "… N more lines". */
+const SHAPE_LINES_SHOWN = 5;
+/** Line ranges named in "allocated at" before "…". */
+const RANGES_SHOWN = 8;
+
+/** `Node ×2, list ×2`: the types of one cycle of the shape (every cycle of a shape has the same). */
+export function cycleTypes(shape: CycleShape): string {
+  return shape.types.map((t) => `${t.type} ×${formatCount(t.objects / shape.cycles)}`).join(', ');
+}
+
+/** `cycles.py:15–16, 20; util.py:3`: the allocating lines, by file, consecutive lines as ranges. */
+export function lineRanges(lines: { file: string; line: number }[]): string {
+  const byFile = new Map<string, number[]>();
+  for (const l of lines) {
+    const list = byFile.get(l.file);
+    if (list === undefined) byFile.set(l.file, [l.line]);
+    else list.push(l.line);
+  }
+  const files = [...byFile.keys()].sort();
+  const parts: string[] = [];
+  let ranges = 0;
+  let more = 0;
+  for (const file of files) {
+    const numbers = [...new Set(byFile.get(file))].sort((a, b) => a - b);
+    const text: string[] = [];
+    for (let i = 0; i < numbers.length; ) {
+      let j = i;
+      while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+      if (ranges < RANGES_SHOWN) text.push(i === j ? String(numbers[i]) : `${numbers[i]}–${numbers[j]}`);
+      else more += j - i + 1;
+      ranges++;
+      i = j + 1;
+    }
+    if (text.length > 0) parts.push(`${file}:${text.join(', ')}`);
+  }
+  return `${parts.join('; ')}${more > 0 ? `; … ${more} more line${more === 1 ? '' : 's'}` : ''}`;
+}
+
+/** `Node .children → list [0] → Node .parent → back`: the cycle's types and references. */
+export function shapePath(shape: CycleShape): string | null {
+  if (shape.steps.length === 0) return null;
+  const text = shape.steps.map((s) => `${s.type} ${s.via}`);
+  if (shape.pathLength > shape.steps.length) text.splice(4, 0, `… ${shape.pathLength - shape.steps.length} more …`);
+  return `${text.join(' → ')} → back`;
+}
+
+/** `8.4 KiB`, or `8.1 KiB–8.4 KiB` when the cycles of the shape differ in size. */
+function eachBytes(shape: CycleShape, options: RenderOptions): string {
+  const min = formatBytesAuto(shape.minBytes, options.unit, options.precision);
+  const max = formatBytesAuto(shape.maxBytes, options.unit, options.precision);
+  return min === max ? min : `${min}–${max}`;
+}
+
+/**
+ * `2,000 × cycle of 6 objects (Node ×2, list ×2, bytearray ×2), 8.4 KiB each, 16.3 MiB in all`, or
+ * for a shape of one cycle `cycle of 2 objects (Node ×2), 296.0 B`.
+ */
+export function shapeSummary(shape: CycleShape, options: RenderOptions): string {
+  const head = `cycle of ${plural(shape.objects, 'object')} (${cycleTypes(shape)})`;
+  if (shape.cycles === 1) return `${head}, ${formatBytesAuto(shape.bytes, options.unit, options.precision)}`;
+  return `${formatCount(shape.cycles)} × ${head}, ${eachBytes(shape, options)} each, ${formatBytesAuto(shape.bytes, options.unit, options.precision)} in all`;
+}
+
+/** The summary, where the objects were allocated and the cycle, on one line (check, annotations). */
+export function shapeText(shape: CycleShape, options: RenderOptions): string {
+  const path = shapePath(shape);
+  return `${shapeSummary(shape, options)}, allocated at ${lineRanges(shape.lines)}${path === null ? '' : `: ${path}`}`;
+}
+
+/** `2,000 leaked cycles of 1 shape, largest first`. */
+function shapesHeading(leaks: LeaksReport): string {
+  const shapes = leaks.cyclic.shapes;
+  return `${formatCount(leaks.cyclic.cycles)} leaked cycle${leaks.cyclic.cycles === 1 ? '' : 's'} of ${plural(shapes.length, 'shape')}, largest first`;
+}
+
+/** `3 objects in each (bytearray ×1, list ×1, Node ×1), 8.1 MiB in all`: what one line allocated. */
+function shapeLine(shape: CycleShape, line: LeakSite, options: RenderOptions): string {
+  const each = line.objects / shape.cycles;
+  const types = line.types.map((t) => `${t.type} ×${formatCount(t.objects / shape.cycles)}`).join(', ');
+  const bytes = formatBytesAuto(line.bytes, options.unit, options.precision);
+  return shape.cycles === 1 ? `${plural(each, 'object')} (${types}), ${bytes}` : `${plural(each, 'object')} in each (${types}), ${bytes} in all`;
 }
 
 /** `#3 (gen 2, event 41)` for each collection, the first few only. */
@@ -46,7 +136,7 @@ export function hasLiveObjects(leaks: LeaksReport): boolean {
 
 export function renderLeakClassesText(leaks: LeaksReport, options: RenderOptions): string {
   const unit = chooseUnit(options.unit, Math.max(...LEAK_CLASSES.map((c) => leaks[c].bytes)));
-  return `${title('Live objects at the end, by class', options)}\n${table(
+  return `${title(SECTION_TITLES.classes, options)}\n${table(
     ['class', 'objects', 'bytes'],
     ['left', 'right', 'right'],
     LEAK_CLASSES.map((name) => [name, leaks[name].objects, formatBytes(leaks[name].bytes, unit, options.precision)]),
@@ -55,25 +145,34 @@ export function renderLeakClassesText(leaks: LeaksReport, options: RenderOptions
 }
 
 export function renderCyclesText(leaks: LeaksReport, options: RenderOptions): string {
-  const cycles = leaks.cyclic.cycles;
-  const unit = chooseUnit(options.unit, Math.max(0, ...cycles.map((c) => c.bytes)));
-  const bytes = (n: number): string => formatBytes(n, unit, options.precision);
-  const out = [title(`Leaked cycles (${cycles.length}, largest first)`, options)];
-  cycles.forEach((c, i) => {
-    out.push(`  #${i + 1}  ${plural(c.objects, 'object')}, ${bytes(c.bytes)}: ${typeList(c.types)}`);
-    out.push(`      ${c.path ?? '(held by no cycle of its own)'}`);
-    const width = Math.max(...c.lines.map((l) => `${l.file}:${l.line}`.length));
-    for (const l of c.lines) {
+  const shapes = leaks.cyclic.shapes;
+  const out = [title(SECTION_TITLES.cycles, options), `  ${shapesHeading(leaks)}`];
+  shapes.slice(0, SHAPES_SHOWN).forEach((shape, i) => {
+    out.push(`  #${i + 1}  ${shapeSummary(shape, options)}`);
+    out.push(`      ${shapePath(shape) ?? '(held by no cycle of its own)'}`);
+    const lines = shape.lines.slice(0, SHAPE_LINES_SHOWN);
+    const width = Math.max(...lines.map((l) => `${l.file}:${l.line}`.length));
+    for (const l of lines) {
       const where = `${l.file}:${l.line}`.padEnd(width);
-      out.push(`      ${where}  ${plural(l.objects, 'object')}, ${bytes(l.bytes)}${l.content.trim() ? `  ${l.content.trim()}` : ''}`);
+      out.push(`      ${where}  ${shapeLine(shape, l, options)}${l.content.trim() ? `  ${l.content.trim()}` : ''}`);
     }
-    const more = c.objects > c.ids.length ? `, … ${c.objects - c.ids.length} more` : '';
-    out.push(`      objects: ${c.ids.join(', ')}${more}`);
+    if (shape.lines.length > lines.length) out.push(`      … ${shape.lines.length - lines.length} more allocating lines`);
+    const example = shape.examples[0]!;
+    const more = shape.objects > example.ids.length ? `, … ${shape.objects - example.ids.length} more` : '';
+    out.push(`      ${shape.cycles === 1 ? 'objects' : `objects of the first of ${formatCount(shape.cycles)}`}: ${example.ids.join(', ')}${more}`);
   });
+  if (shapes.length > SHAPES_SHOWN) out.push(`  … ${shapes.length - SHAPES_SHOWN} more shapes not shown (--format json lists all)`);
   return `${out.join('\n')}\n`;
 }
 
-function sitesTable(heading: string, sites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+/** `… 12 more lines not shown (--format json lists all)` under a table of allocating lines cut at MAX_ROWS. */
+function moreSites(sites: unknown[]): string {
+  return sites.length > MAX_ROWS ? `… ${formatCount(sites.length - MAX_ROWS)} more lines not shown (--format json lists all)` : '';
+}
+
+function sitesTable(heading: string, allSites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+  // Largest first: the rows shown are the lines that hold the most.
+  const sites = allSites.slice(0, MAX_ROWS);
   const unit = chooseUnit(options.unit, Math.max(0, ...sites.map((s) => s.bytes)));
   const head = ['line', 'objects', 'bytes', 'types'];
   if (extra) head.push(extra.head);
@@ -87,7 +186,8 @@ function sitesTable(heading: string, sites: (LeakSite & { retention?: string })[
     row.push(s.content.trim());
     return row;
   });
-  return `${title(heading, options)}\n${table(head, aligns, rows, options)}\n`;
+  const more = moreSites(allSites);
+  return `${title(heading, options)}\n${table(head, aligns, rows, options)}\n${more === '' ? '' : `  ${more}\n`}`;
 }
 
 /** Every leak section of the text report, in order; empty when no workload object is live or was gc-freed. */
@@ -99,13 +199,13 @@ export function renderLeakSectionsText(report: Report, options: LeakRenderOption
   // Reports written before these fields existed (plot reads report.json back) have none of them.
   const uncollectable = leaks.uncollectable.sites ?? [];
   const external = leaks.external.sites ?? [];
-  if (leaks.cyclic.cycles.length > 0) sections.push(renderCyclesText(leaks, options));
-  if (uncollectable.length > 0) sections.push(sitesTable('Uncollectable objects (gc.garbage) by allocating line', uncollectable, options));
-  if (external.length > 0) sections.push(sitesTable('External leaks (incref without decref) by allocating line', external, options));
+  if (leaks.cyclic.shapes.length > 0) sections.push(renderCyclesText(leaks, options));
+  if (uncollectable.length > 0) sections.push(sitesTable(SECTION_TITLES.uncollectable, uncollectable, options));
+  if (external.length > 0) sections.push(sitesTable(SECTION_TITLES.external, external, options));
   if (leaks.gcFreedBySite.length > 0) {
     const sites = leaks.gcFreedBySite;
     sections.push(
-      sitesTable('Freed only by the cyclic collector, by allocating line', sites, options, {
+      sitesTable(SECTION_TITLES.gcFreed, sites, options, {
         head: 'collections',
         cell: (i) => passList(sites[i]!.passes, report.gc.passes),
       }),
@@ -114,7 +214,7 @@ export function renderLeakSectionsText(report: Report, options: LeakRenderOption
   const reachable = leaks.reachable.sites ?? [];
   if (options.showReachable && reachable.length > 0) {
     sections.push(
-      sitesTable('Reachable objects by allocating line', reachable, options, {
+      sitesTable(SECTION_TITLES.reachable, reachable, options, {
         head: 'shortest retention path',
         cell: (i) => reachable[i]!.retention,
       }),
@@ -197,7 +297,7 @@ function topStats(lines: string[], total: number): string[] {
 }
 
 export function renderSnapshotsText(report: Report, options: RenderOptions): string {
-  const out = [title('Snapshots', options)];
+  const out = [title(SECTION_TITLES.snapshots, options)];
   report.snapshots.forEach((s, i) => {
     if (i > 0) out.push('');
     out.push(snapshotHeading(s, i === 0 ? null : report.snapshots[i - 1]!, options));
@@ -215,7 +315,8 @@ export function renderSnapshotsText(report: Report, options: RenderOptions): str
 
 const code = markdownCode;
 
-function mdSites(heading: string, sites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+function mdSites(heading: string, allSites: (LeakSite & { retention?: string })[], options: RenderOptions, extra?: { head: string; cell: (i: number) => string }): string {
+  const sites = allSites.slice(0, MAX_ROWS);
   const unit = chooseUnit(options.unit, Math.max(0, ...sites.map((s) => s.bytes)));
   const head = ['line', 'objects', 'bytes', 'types', ...(extra ? [extra.head] : []), 'source'];
   const aligns: ('left' | 'right')[] = ['left', 'right', 'right', 'left', ...(extra ? ['left' as const] : []), 'left'];
@@ -227,7 +328,8 @@ function mdSites(heading: string, sites: (LeakSite & { retention?: string })[], 
     ...(extra ? [extra.cell(i)] : []),
     code(s.content.trim()),
   ]);
-  return `### ${heading}\n\n${markdownTable(head, aligns, rows)}\n`;
+  const more = moreSites(allSites);
+  return `## ${markdownText(heading)}\n\n${markdownTable(head, aligns, rows)}\n${more === '' ? '' : `\n${more}\n`}`;
 }
 
 /** The Markdown counterparts of the text sections (the class table is the Markdown report's own). */
@@ -235,41 +337,47 @@ export function renderLeakSectionsMarkdown(report: Report, options: LeakRenderOp
   const leaks = report.leaks;
   if (!leaks) return [];
   const sections: string[] = [];
-  const cycles = leaks.cyclic.cycles;
-  if (cycles.length > 0) {
-    const unit = chooseUnit(options.unit, Math.max(...cycles.map((c) => c.bytes)));
+  const shapes = leaks.cyclic.shapes;
+  if (shapes.length > 0) {
+    const unit = chooseUnit(options.unit, Math.max(...shapes.map((c) => c.maxBytes)));
+    const allUnit = chooseUnit(options.unit, Math.max(...shapes.map((c) => c.bytes)));
+    const shown = shapes.slice(0, SHAPES_SHOWN);
+    const rows = shown.map((c, i) => [
+      i + 1,
+      formatCount(c.cycles),
+      c.objects,
+      c.minBytes === c.maxBytes ? formatBytes(c.minBytes, unit, options.precision) : `${formatBytes(c.minBytes, unit, options.precision)}–${formatBytes(c.maxBytes, unit, options.precision)}`,
+      formatBytes(c.bytes, allUnit, options.precision),
+      markdownText(cycleTypes(c)),
+      markdownText(lineRanges(c.lines)),
+      code(shapePath(c) ?? ''),
+    ]);
+    const more = shapes.length > SHAPES_SHOWN ? `\n… ${shapes.length - SHAPES_SHOWN} more shapes not shown (\`--format json\` lists all)\n` : '';
     sections.push(
-      `## Leaked cycles\n\n${markdownTable(
-        ['#', 'objects', 'bytes', 'types', 'allocated at', 'example cycle'],
-        ['right', 'right', 'right', 'left', 'left', 'left'],
-        cycles.map((c, i) => [
-          i + 1,
-          c.objects,
-          formatBytes(c.bytes, unit, options.precision),
-          markdownText(typeList(c.types)),
-          markdownText(c.lines.map((l) => `${l.file}:${l.line}`).join(', ')),
-          c.path === null ? '' : code(c.path),
-        ]),
-      )}\n`,
+      `## ${SECTION_TITLES.cycles}\n\n${shapesHeading(leaks)}.\n\n${markdownTable(
+        ['#', 'cycles', 'objects each', 'bytes each', 'in all', 'types (each)', 'allocated at', 'cycle'],
+        ['right', 'right', 'right', 'right', 'right', 'left', 'left', 'left'],
+        rows,
+      )}\n${more}`,
     );
   }
   const uncollectable = leaks.uncollectable.sites ?? [];
   const external = leaks.external.sites ?? [];
-  if (uncollectable.length > 0) sections.push(mdSites('Uncollectable objects (`gc.garbage`) by allocating line', uncollectable, options));
-  if (external.length > 0) sections.push(mdSites('External leaks (incref without decref) by allocating line', external, options));
+  if (uncollectable.length > 0) sections.push(mdSites(SECTION_TITLES.uncollectable, uncollectable, options));
+  if (external.length > 0) sections.push(mdSites(SECTION_TITLES.external, external, options));
   if (leaks.gcFreedBySite.length > 0) {
     const sites = leaks.gcFreedBySite;
-    sections.push(mdSites('Freed only by the cyclic collector', sites, options, { head: 'collections', cell: (i) => passList(sites[i]!.passes, report.gc.passes) }));
+    sections.push(mdSites(SECTION_TITLES.gcFreed, sites, options, { head: 'collections', cell: (i) => passList(sites[i]!.passes, report.gc.passes) }));
   }
   const reachable = leaks.reachable.sites ?? [];
   if (options.showReachable && reachable.length > 0) {
-    sections.push(mdSites('Reachable objects by allocating line', reachable, options, { head: 'shortest retention path', cell: (i) => code(reachable[i]!.retention) }));
+    sections.push(mdSites(SECTION_TITLES.reachable, reachable, options, { head: 'shortest retention path', cell: (i) => code(reachable[i]!.retention) }));
   }
   return sections;
 }
 
 export function renderSnapshotsMarkdown(report: Report, options: RenderOptions): string {
-  const out = ['## Snapshots\n'];
+  const out = [`## ${SECTION_TITLES.snapshots}\n`];
   report.snapshots.forEach((s, i) => {
     out.push(`### ${markdownText(snapshotHeading(s, i === 0 ? null : report.snapshots[i - 1]!, options))}\n`);
     out.push(`Classes: ${classSummary(s, options)}\n`);

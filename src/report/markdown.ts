@@ -5,10 +5,11 @@ import { functionLines, skippedText, sourceText, tableRows, tableUnit } from './
 import { hasLiveObjects, renderLeakSectionsMarkdown, renderSnapshotsMarkdown, type LeakRenderOptions } from './leaks.js';
 import type { FunctionReport, Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
-import { markdownTable } from './sections.js';
+import { markdownTable, MAX_ROWS, passesFooter, SECTION_TITLES, shownPasses } from './sections.js';
 import { comparisonRows } from './recorded.js';
 import { memoryModelFields } from './text.js';
 import { markdownFence, markdownText, terminalSafe } from './escape.js';
+import { CUT_FIRST, fitMarkdown, type MarkdownSection } from './fit.js';
 
 /** A table cell: pipes escaped (GFM splits cells on them even inside code spans). */
 
@@ -63,26 +64,33 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
   const options = workloadOptions.source === undefined ? workloadOptions : { ...workloadOptions, source: terminalSafe(workloadOptions.source) };
   const plain: RenderOptions = { ...options, color: false };
   const { workload, summary, gc } = report;
-  const sections: string[] = [];
+  const sections: MarkdownSection[] = [];
+  /** A section, named in the note on what was cut by its `## ` title (or `label`). */
+  const add = (text: string, options: Partial<MarkdownSection> = {}): void => {
+    sections.push({ text, label: /^## (.*)/.exec(text)?.[1] ?? 'a section', rank: CUT_FIRST.other, ...options });
+  };
 
-  sections.push(
+  add(
     `# memprof report: ${markdownText(workload.name)}\n\n${markdownTable(
       ['workload file', 'events', 'Python model', 'memory model'],
       ['left', 'right', 'left', 'left'],
       [[codeSpan(workload.file), workload.events, `CPython ${workload.python}`, workload.memoryModel]],
     )}\n`,
+    { label: 'the header', keep: true },
   );
 
   if (report.recorded !== undefined) {
     const c = comparisonRows(report.recorded, plain);
-    sections.push(`## ${c.title}\n\n${markdownTable(c.head, c.aligns, c.rows)}\n${c.notes.map((n) => `\n${n}\n`).join('')}`);
+    add(`## ${c.title}\n\n${markdownTable(c.head, c.aligns, c.rows)}\n${c.notes.map((n) => `\n${n}\n`).join('')}`);
   }
 
-  sections.push('## Line by line\n');
-  for (const fn of report.functions) sections.push(lineTable(report, fn, plain));
+  add(`## ${SECTION_TITLES.lines}\n`);
+  for (const fn of report.functions) {
+    add(lineTable(report, fn, plain), { label: `the line table of ${codeSpan(fn.function)}`, rank: CUT_FIRST.lineTable, lineTable: codeSpan(fn.function) });
+  }
 
   const gcParts = [
-    `## Garbage collection\n\nthreshold (${gc.threshold.join(', ')}), count at the end (${gc.count.join(', ')}), ` +
+    `## ${SECTION_TITLES.gc}\n\nthreshold (${gc.threshold.join(', ')}), count at the end (${gc.count.join(', ')}), ` +
       `automatic collection ${gc.enabled ? 'enabled' : 'disabled'}\n`,
   ];
   gcParts.push(
@@ -91,7 +99,7 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
       : `${markdownTable(
           ['event', 'line', 'generation', 'trigger', 'examined', 'collected', 'uncollectable', 'survivors'],
           ['right', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
-          gc.passes.map((p) => [
+          shownPasses(gc.passes).map((p) => [
             p.event,
             p.line === null ? '-' : markdownText(`${p.file}:${p.line}`),
             p.generation,
@@ -101,7 +109,7 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
             p.uncollectable,
             p.survivors,
           ]),
-        )}\n`,
+        )}\n${passesFooter(gc.passes) === null ? '' : `\n${markdownText(passesFooter(gc.passes)!)}\n`}`,
   );
   gcParts.push(
     `${markdownTable(
@@ -110,22 +118,25 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
       gc.stats.map((s, g) => [g, gc.threshold[g]!, gc.count[g]!, s.collections, s.collected, s.uncollectable]),
     )}\n`,
   );
-  if (gc.garbage.length > 0) gcParts.push(`\`gc.garbage\` (${gc.garbage.length}): ${gc.garbage.map(codeSpan).join(', ')}\n`);
-  sections.push(gcParts.join('\n'));
+  if (gc.garbage.length > 0) {
+    const more = gc.garbage.length > MAX_ROWS ? `, … ${gc.garbage.length - MAX_ROWS} more` : '';
+    gcParts.push(`\`gc.garbage\` (${gc.garbage.length}): ${gc.garbage.slice(0, MAX_ROWS).map(codeSpan).join(', ')}${more}\n`);
+  }
+  add(gcParts.join('\n'));
 
   if (report.callbacks.length > 0) {
-    sections.push(
-      `## Finalizers and weakref callbacks (in the order they ran)\n\n${markdownTable(
+    add(
+      `## ${SECTION_TITLES.callbacks}\n\n${markdownTable(
         ['event', 'kind', 'object', 'label', 'during'],
         ['right', 'left', 'left', 'left', 'left'],
-        report.callbacks.map((c) => [
+        report.callbacks.slice(0, MAX_ROWS).map((c) => [
           c.event,
           c.kind === 'finalizer' ? 'finalizer' : 'weakref callback',
           codeSpan(c.id),
           markdownText(c.label ?? ''),
           c.during === 'gc' ? 'cyclic GC' : 'refcount',
         ]),
-      )}\n`,
+      )}\n${report.callbacks.length > MAX_ROWS ? `\n… ${report.callbacks.length - MAX_ROWS} more not shown (\`--format json\` lists all)\n` : ''}`,
     );
   }
 
@@ -139,8 +150,8 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
       ['cyclic', l.cyclic],
     ] as const;
     const unit = chooseUnit(options.unit, Math.max(...classes.map(([, c]) => c.bytes)));
-    sections.push(
-      `## Live objects at the end, by class\n\n${markdownTable(
+    add(
+      `## ${SECTION_TITLES.classes}\n\n${markdownTable(
         ['class', 'objects', 'bytes'],
         ['left', 'right', 'right'],
         classes.map(([name, c]) => [name, c.objects, formatBytes(c.bytes, unit, options.precision)]),
@@ -148,16 +159,16 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
     );
   }
 
-  sections.push(...renderLeakSectionsMarkdown(report, options));
-  if (report.snapshots.length > 0) sections.push(renderSnapshotsMarkdown(report, plain));
+  for (const section of renderLeakSectionsMarkdown(report, options)) add(section);
+  if (report.snapshots.length > 0) add(renderSnapshotsMarkdown(report, plain), { rank: CUT_FIRST.snapshots });
 
-  sections.push(`## Memory over time\n\n${markdownFence(renderChart(report, plain))}`);
+  add(`## ${SECTION_TITLES.chart}\n\n${markdownFence(renderChart(report, plain))}`);
 
   const unit = chooseUnit(options.unit, summary.peakBytes);
   const bytes = (n: number): string => formatBytes(n, unit, options.precision);
   const peakWhere = summary.peakLine ? markdownText(`${summary.peakLine.file}:${summary.peakLine.line}`) : '-';
-  sections.push(
-    `## Summary\n\n${markdownTable(
+  add(
+    `## ${SECTION_TITLES.summary}\n\n${markdownTable(
       ['peak', 'at', 'event', 't', 'final', 'allocated', 'freed', 'objects allocated', 'objects freed', 'objects live'],
       ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       [
@@ -175,10 +186,11 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
         ],
       ],
     )}\n`,
+    { label: 'the summary', keep: true },
   );
   const allocators = memoryModelFields(report, options);
   if (allocators.length > 0) {
-    sections.push(`${markdownTable(['memory model', ''], ['left', 'left'], allocators.map(([k, v]) => [k, markdownText(v)]))}\n`);
+    add(`${markdownTable(['memory model', ''], ['left', 'left'], allocators.map(([k, v]) => [k, markdownText(v)]))}\n`, { label: 'the memory model figures', keep: true });
   }
-  return sections.join('\n');
+  return fitMarkdown(sections);
 }

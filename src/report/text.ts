@@ -7,7 +7,7 @@ import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } f
 import type { Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatBytesAuto, type RenderOptions } from './units.js';
 import { terminalSafe } from './escape.js';
-import { table, title } from './sections.js';
+import { MAX_ROWS, passesFooter, SECTION_TITLES, shownPasses, table, title } from './sections.js';
 import { comparisonRows } from './recorded.js';
 
 /** `name: value` lines with the values in one column. */
@@ -33,39 +33,9 @@ function passWhere(file: string, line: number | null): string {
   return line === null ? '-' : `${file}:${line}`;
 }
 
-/** Most rows of a table in the text report: a trace of millions of events still renders at once. */
-export const MAX_ROWS = 30;
-
-/** The passes that collected most (MAX_ROWS of them), in the order they ran. */
-function shownPasses(passes: Report['gc']['passes']): Report['gc']['passes'] {
-  if (passes.length <= MAX_ROWS) return passes;
-  const order = passes.map((_, i) => i);
-  order.sort((a, b) => passes[b]!.result - passes[a]!.result || a - b);
-  return order
-    .slice(0, MAX_ROWS)
-    .sort((a, b) => a - b)
-    .map((i) => passes[i]!);
-}
-
-/** The footer under a pass table cut to MAX_ROWS: which passes it shows, and what the others did. */
-function hiddenPasses(passes: Report['gc']['passes']): string {
-  const hidden = passes.length - MAX_ROWS;
-  const collecting = passes.filter((p) => p.result > 0).length;
-  const more = `${hidden} more pass${hidden === 1 ? '' : 'es'} not shown`;
-  const json = '--format json lists all';
-  // When fewer than MAX_ROWS passes collected anything, "the ones that collected most" would be
-  // mostly passes that collected nothing: say which rows these are, and that the hidden ones found nothing.
-  if (collecting === 0) return `${more}, each collected 0 (shown: the first ${MAX_ROWS}; ${json})`;
-  if (collecting < MAX_ROWS) {
-    const them = collecting === 1 ? 'the 1 pass that collected objects' : `the ${collecting} passes that collected objects`;
-    return `${more}, each collected 0 (shown: ${them} and the first ${MAX_ROWS - collecting} that collected none; ${json})`;
-  }
-  return `${more} (shown: the ${MAX_ROWS} that collected most; ${json})`;
-}
-
 export function renderGc(report: Report, options: RenderOptions): string {
   const { gc } = report;
-  const out: string[] = [title('Garbage collection', options)];
+  const out: string[] = [title(SECTION_TITLES.gc, options)];
   out.push(
     `  threshold (${gc.threshold.join(', ')}), count at the end (${gc.count.join(', ')}), ` +
       `automatic collection ${gc.enabled ? 'enabled' : 'disabled'}`,
@@ -90,7 +60,8 @@ export function renderGc(report: Report, options: RenderOptions): string {
         options,
       ),
     );
-    if (gc.passes.length > MAX_ROWS) out.push(`  … ${hiddenPasses(gc.passes)}`);
+    const footer = passesFooter(gc.passes);
+    if (footer !== null) out.push(`  ${footer}`);
   }
   // gc.get_stats(), with each generation's threshold and final count beside it.
   out.push(
@@ -116,7 +87,7 @@ export function renderCallbacks(report: Report, options: RenderOptions): string 
     c.label ?? '',
     c.during === 'gc' ? 'cyclic GC' : 'refcount',
   ]);
-  return `${title('Finalizers and weakref callbacks (in the order they ran)', options)}\n${table(
+  return `${title(SECTION_TITLES.callbacks, options)}\n${table(
     ['event', 'kind', 'object', 'label', 'during'],
     ['right', 'left', 'left', 'left', 'left'],
     rows,
@@ -130,7 +101,7 @@ export function renderSummary(report: Report, options: RenderOptions): string {
   const bytes = (n: number): string => formatBytes(n, unit, options.precision);
   const peakWhere = s.peakLine ? ` at ${s.peakLine.file}:${s.peakLine.line}` : '';
   const peakWhen = s.peakEvent >= 0 ? ` (event ${s.peakEvent}, t=${formatTime(s.peakT)})` : '';
-  return `${title('Summary', options)}\n${fields([
+  return `${title(SECTION_TITLES.summary, options)}\n${fields([
     ['peak', `${bytes(s.peakBytes)}${peakWhere}${peakWhen}`],
     ['final', bytes(s.finalBytes)],
     ['allocated', bytes(s.allocatedBytes)],
@@ -175,12 +146,13 @@ export function renderText(workloadReport: Report, workloadOptions: LeakRenderOp
   const options = workloadOptions.source === undefined ? workloadOptions : { ...workloadOptions, source: terminalSafe(workloadOptions.source) };
   const sections: string[] = [renderHeader(report, options)];
   if (report.recorded !== undefined) sections.push(renderRecorded(report, options));
+  if (report.functions.length > 0) sections.push(title(SECTION_TITLES.lines, options));
   for (const fn of report.functions) sections.push(renderLineTable(report, fn, options));
   sections.push(renderGc(report, options));
   if (report.callbacks.length > 0) sections.push(renderCallbacks(report, options));
   sections.push(...renderLeakSectionsText(report, options));
   if (report.snapshots.length > 0) sections.push(renderSnapshotsText(report, options));
-  sections.push(`${title('Memory over time', options)}\n${renderChart(report, options)}`);
+  sections.push(`${title(SECTION_TITLES.chart, options)}\n${renderChart(report, options)}`);
   sections.push(renderSummary(report, options));
   return sections.join('\n');
 }

@@ -435,13 +435,13 @@ export const typeDeclSchema = z.strictObject({
 const countSchema = z.number().int().min(0).describe('a number of objects or cycles, 0 to 2^53−1');
 
 export const limitsSchema = z.strictObject({
-  leakedBytes: sizeSchema.optional(),
-  leakedObjects: countSchema.optional(),
-  cycles: countSchema.optional(),
-  uncollectable: countSchema.optional(),
-  peakBytes: sizeSchema.optional(),
-  finalBytes: sizeSchema.optional(),
-});
+  leakedBytes: sizeSchema.nullable().optional(),
+  leakedObjects: countSchema.nullable().optional(),
+  cycles: countSchema.nullable().optional(),
+  uncollectable: countSchema.nullable().optional(),
+  peakBytes: sizeSchema.nullable().optional(),
+  finalBytes: sizeSchema.nullable().optional(),
+}).describe('limits memprof check holds the figures to; with none, no object may leak (leakedObjects 0). Each key overrides the default, and a check flag overrides the key; null removes that limit');
 
 export const gcConfigSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('automatic collection at the start (gc.isenabled()); default true'),
