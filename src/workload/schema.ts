@@ -435,12 +435,12 @@ export const typeDeclSchema = z.strictObject({
 const countSchema = z.number().int().min(0).describe('a number of objects or cycles, 0 to 2^53−1');
 
 export const limitsSchema = z.strictObject({
-  leakedBytes: sizeSchema.nullable().optional(),
-  leakedObjects: countSchema.nullable().optional(),
-  cycles: countSchema.nullable().optional(),
-  uncollectable: countSchema.nullable().optional(),
-  peakBytes: sizeSchema.nullable().optional(),
-  finalBytes: sizeSchema.nullable().optional(),
+  leakedBytes: sizeSchema.nullable().optional().describe('most bytes of leaked objects (null: no limit)'),
+  leakedObjects: countSchema.nullable().optional().describe('most leaked objects (default 0; null: no limit)'),
+  cycles: countSchema.nullable().optional().describe('most leaked reference cycles (null: no limit)'),
+  uncollectable: countSchema.nullable().optional().describe('most objects left in gc.garbage (null: no limit)'),
+  peakBytes: sizeSchema.nullable().optional().describe('most bytes at the peak (null: no limit)'),
+  finalBytes: sizeSchema.nullable().optional().describe('most bytes at the end (null: no limit)'),
 }).describe('limits memprof check holds the figures to; with none, no object may leak (leakedObjects 0). Each key overrides the default, and a check flag overrides the key; null removes that limit');
 
 export const gcConfigSchema = z.strictObject({
