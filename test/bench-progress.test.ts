@@ -111,3 +111,29 @@ describe('estimateNdjsonEvents', () => {
     expect(await estimateNdjsonEvents(join(dir, 'missing.ndjson'))).toBeUndefined();
   });
 });
+
+describe('the progress of a .json document', () => {
+  it('counts its events after expansion without expanding them: a repeat is its count times its body', async () => {
+    const { expandedEventCount } = await import('../src/workload/expand.js');
+    expect(expandedEventCount([])).toBe(0);
+    expect(
+      expandedEventCount([
+        { op: 'line', line: 1 },
+        { op: 'repeat', count: 3, var: 'i', body: [{ op: 'line', line: 2 }, { op: 'repeat', count: 4, var: 'j', body: [{ op: 'line', line: 3 }] }] },
+        { op: 'repeat', count: 0, var: 'k', body: [{ op: 'line', line: 4 }] },
+      ]),
+    ).toBe(1 + 3 * (1 + 4));
+  });
+
+  it('shows an exact total and an ETA with --progress (no ~: the document was counted)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'memprof-progress-json-'));
+    const file = join(dir, 'w.json');
+    const body = [{ op: 'line', line: 1 }];
+    writeFileSync(file, JSON.stringify({ version: 1, events: [{ op: 'repeat', count: 100_000, body }] }));
+    for (const command of [['run'], ['check', '--jobs', '1']]) {
+      const r = spawnSync(process.execPath, ['bin/memprof.js', ...command, file, '--progress', '-o', join(dir, `${command[0]!}.out`)], { encoding: 'utf8' });
+      expect(r.stderr).toMatch(/^memprof: 65,536 \/ 100,000 events {2}\[#############\.{7}\] {2}65% {2}[\d,]+ events\/s {2}ETA \d+s\n/);
+    }
+  });
+});

@@ -390,7 +390,7 @@ describe('the text report\'s leak sections', () => {
         '│ frozen        │       0 │ 0.0 MiB │',
         '│ uncollectable │       0 │ 0.0 MiB │',
         '│ external      │       0 │ 0.0 MiB │',
-        '│ cyclic        │       2 │ 0.0 MiB │',
+        '│ cyclic        │       2 │ 296.0 B │',
         '└───────────────┴─────────┴─────────┘',
         '',
         'Leaked cycles',

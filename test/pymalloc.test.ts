@@ -81,15 +81,24 @@ describe('pymalloc arenas', () => {
     expect(fresh[perPool]! < 64).toBe(true);
   });
 
-  it('serves blocks over 512 bytes from malloc and counts them at their size', () => {
+  it('serves blocks over 512 bytes from glibc malloc, whose heap keeps the pages it touched', () => {
     const m = new Pymalloc();
     const b = m.malloc(1024);
-    expect(b).toBe(RAW_BLOCK);
-    expect(m.rss).toBe(1024);
-    expect(m.realloc(b, 1024, 100)).toBe(RAW_BLOCK);
-    expect(m.rss).toBe(100);
+    expect(b).toBe(RAW_BLOCK); // the heap's first chunk
+    expect(m.rawBytes).toBe(1024);
+    expect(m.rss).toBe(4096); // a 1,040-byte chunk at the heap's start: one page touched
+    expect(m.realloc(b, 1024, 100)).toBe(RAW_BLOCK); // shrunk in place, it stays with malloc
+    expect(m.rawBytes).toBe(100);
     m.release(RAW_BLOCK, 100);
-    expect(m.rss).toBe(0);
+    expect(m.rawBytes).toBe(0);
+    expect(m.rss).toBe(4096); // freed into the tcache: the page stays
+    expect(m.libc.heapBytes).toBe(135_168); // 132 KiB of brk (the chunk, a top chunk and M_TOP_PAD)
+    // A block at or over the mmap threshold (128 KiB) is mapped on its own and unmapped when freed.
+    const big = m.malloc(200_000);
+    expect(m.rss).toBe(4096 + 200_704);
+    m.release(big, 200_000);
+    expect(m.rss).toBe(4096);
+    expect(m.libc.mmapThreshold).toBe(200_704);
     expect(m.stats.arenasAllocatedTotal).toBe(0);
   });
 

@@ -106,3 +106,72 @@ describe('memory-over-time chart', () => {
     expect(renderChart(reportOf([point(0, 0), point(1, Number.NaN), point(2, 5)]), OPTIONS)).toBe('(memory figures out of range: no chart)\n');
   });
 });
+
+describe('the chart draws what memory did', () => {
+  it('c_extension_leak: a 136 B temporary crossing a row boundary draws no dip where memory never falls', async () => {
+    const { replayWorkload } = await import('../src/replay/replay.js');
+    const { loadWorkload } = await import('../src/workload/load.js');
+    const { report } = await replayWorkload(await loadWorkload('workloads/c_extension_leak.json'));
+    expect(renderChart(report, OPTIONS)).toBe(
+      [
+        '641.2 KiB ┤                                                       ╭─────',
+        '582.9 KiB ┤                                                 ╭─────╯',
+        '524.6 KiB ┤                                           ╭─────╯',
+        '466.4 KiB ┤                                     ╭─────╯',
+        '408.1 KiB ┤                               ╭─────╯',
+        '349.8 KiB ┤                               │',
+        '291.5 KiB ┤                         ╭─────╯',
+        '233.2 KiB ┤                   ╭─────╯',
+        '174.9 KiB ┤             ╭─────╯',
+        '116.6 KiB ┤       ╭─────╯',
+        ' 58.3 KiB ┤ ╭─────╯',
+        '  0.0 KiB ┼─╯',
+        '                     peak 641.2 KiB at t=77, c_extension_leak.py:11 ^',
+        '          t=0                                                       t=81',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('still draws a spike of a row or more within one column', () => {
+    const timeline = [point(0, 0), point(1, 100), point(2, 100, 900), point(3, 100), point(4, 200), point(5, 300, 1000), point(6, 300)];
+    const rows = renderChart(reportOf(timeline), OPTIONS).split('\n');
+    expect(rows[0]).toBe('1000.0 B ┤    ╭╮');
+    expect(rows[1]).toBe(' 909.1 B ┤ ╭╮ ││');
+  });
+
+  it('ends the time axis at the last event, not at the start of the last bucket (t=999936 with the peak at t=999987)', () => {
+    const timeline = Array.from({ length: 60 }, (_, i) => point(i === 59 ? 999_936 : i * 16_384, 4096, i === 59 ? 9000 : 4096));
+    const report = reportOf(timeline);
+    report.summary.peakT = 999_987;
+    expect(renderChart(report, OPTIONS).split('\n').at(-2)).toBe('        t=0                                                  t=999987');
+    report.summary.endT = 999_999;
+    expect(renderChart(report, OPTIONS).split('\n').at(-2)).toBe('        t=0                                                  t=999999');
+  });
+
+  it('with --memory-model pymalloc, draws the modelled RSS in dots: the two series differ without colour', () => {
+    const live = [0, 1000, 2000, 3000, 4000, 2000, 0, 0, 3000, 0];
+    const rss = [4096, 4096, 4096, 4096, 8192, 8192, 8192, 8192, 8192, 8192];
+    const report = reportOf(live.map((b, t) => ({ ...point(t, b), rss: rss[t]! })));
+    report.summary.endT = 9;
+    (report as { memory?: unknown }).memory = { model: 'pymalloc' };
+    expect(renderChart(report, OPTIONS, { width: 40, height: 6 })).toBe(
+      [
+        '8.0 KiB ┤   ······',
+        '6.4 KiB ┤   ·',
+        '4.8 KiB ┤····',
+        '3.2 KiB ┤  ╭─╮  ╭╮',
+        '1.6 KiB ┤╭─╯ ╰╮ ││',
+        '0.0 KiB ┼╯    ╰─╯╰',
+        '            ^ peak 3.9 KiB at t=4, app.py:9',
+        '        ── live bytes  ·· modelled RSS (pymalloc and glibc malloc: never below the live bytes)',
+        '        t=0    t=9',
+        '',
+      ].join('\n'),
+    );
+    // In colour, each series keeps its own colour too.
+    const coloured = renderChart(report, { ...OPTIONS, color: true }, { width: 40, height: 6 });
+    expect(coloured).toContain('\x1b[35m·\x1b[0m');
+    expect(coloured).toContain('\x1b[36m╭\x1b[0m');
+  });
+});

@@ -74,7 +74,7 @@ describe('line table of a function whose lines are far apart', () => {
   }
   const OPTIONS = { unit: 'B' as const, precision: 1, color: false };
 
-  it('prints the lines that ran and one row for the 99,999,998 between lines 1 and 100,000,000', () => {
+  it('prints the lines that ran and one row for the 99,999,998 between lines 1 and 100,000,000, the line column widened to fit', () => {
     const report = {
       functions: [{ file: 'big.py', function: '<module>', firstLine: 1, lastLine: 100_000_000 }],
       lines: [stats('big.py', '<module>', 1, 64), stats('big.py', '<module>', 100_000_000, 128)],
@@ -83,11 +83,29 @@ describe('line table of a function whose lines are far apart', () => {
       [
         'Filename: big.py',
         '',
-        LINE_TABLE_HEADER,
-        '='.repeat(61),
-        '     1       64.0 B       64.0 B           1   ',
-        '     …                                         (99999998 lines skipped: 2–99999999 never ran)',
+        '   Line #    Mem usage    Increment  Occurrences   Line Contents',
+        '='.repeat(64),
+        '        1       64.0 B       64.0 B           1   ',
+        '        …                                         (99999998 lines skipped: 2–99999999 never ran)',
         '100000000      128.0 B      128.0 B           1   ',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('widens the figure columns for --unit B and large figures, keeping every column aligned', () => {
+    const report = {
+      functions: [{ file: 'big.py', function: '<module>', firstLine: 1, lastLine: 2 }],
+      lines: [stats('big.py', '<module>', 1, 3 * 2 ** 30), { ...stats('big.py', '<module>', 2, 3 * 2 ** 30), increment: -(3 * 2 ** 30) + 56 }],
+    } as unknown as Report;
+    expect(renderLineTable(report, report.functions[0]!, { ...OPTIONS, unit: 'B' })).toBe(
+      [
+        'Filename: big.py',
+        '',
+        'Line #       Mem usage       Increment  Occurrences   Line Contents',
+        '='.repeat(67),
+        '     1  3221225472.0 B  3221225472.0 B           1   ',
+        '     2  3221225472.0 B -3221225416.0 B           1   ',
         '',
       ].join('\n'),
     );

@@ -20,8 +20,18 @@ describe('byte figures', () => {
     expect(toFixedPython(7, 1, 0)).toBe('4'); // '{:.0f}'.format(3.5)
   });
 
-  it('keeps the sign of a small negative figure that rounds to zero, like Python (-0.0)', () => {
-    expect(formatBytes(-10, 'MiB', 1)).toBe('-0.0 MiB');
+  it('never prints a figure that is not zero as zero, nor -0.0: it takes the unit auto picks for it alone', () => {
+    expect(formatBytes(-10, 'MiB', 1)).toBe('-10.0 B');
+    expect(formatBytes(12_912, 'MiB', 1)).toBe('12.6 KiB');
+    expect(formatBytes(-12_912, 'MiB', 1)).toBe('-12.6 KiB');
+    expect(formatBytes(56, 'KiB', 1)).toBe('0.1 KiB');
+    expect(formatBytes(51, 'KiB', 1)).toBe('51.0 B');
+    expect(formatBytes(16 * 2 ** 20, 'GiB', 0)).toBe('16 MiB');
+    expect(formatBytes(0, 'MiB', 1)).toBe('0.0 MiB');
+    expect(formatMemCell(-56, 'MiB', 1)).toBe('-56.0 B');
+    expect(formatMemCell(12_912, 'MiB', 3)).toBe('  0.012 MiB');
+    expect(formatMemCell(12_912, 'MiB', 0)).toBe('  13 KiB');
+    expect(formatMemCell(12_912, 'MiB', 2)).toBe('  0.01 MiB');
   });
 
   it('pads the number to precision + 4 before the unit, as memory_profiler\'s template does', () => {

@@ -90,19 +90,19 @@ describe('repeat expansion', () => {
         count: 2,
         var: 'i',
         body: [
-          { op: 'alloc', id: 'row{i}', as: 'r', type: 'object' },
-          { op: 'repeat', count: 2, var: 'j', body: [{ op: 'alloc', id: 'c{i}_{j}', into: { obj: 'row{i}' }, type: 'object' }] },
+          { op: 'alloc', id: 'row{i}', as: 'r', type: 'Instance' },
+          { op: 'repeat', count: 2, var: 'j', body: [{ op: 'alloc', id: 'c{i}_{j}', into: { obj: 'row{i}' }, type: 'Instance' }] },
         ],
       },
       { op: 'line', line: 9 },
     ];
     expect(summary(expandEvents(events))).toEqual([
-      '0 events[0].body[0] [i=0] {"op":"alloc","id":"row0","as":"r","type":"object"}',
-      '1 events[0].body[1].body[0] [i=0,j=0] {"op":"alloc","id":"c0_0","into":{"obj":"row0"},"type":"object"}',
-      '2 events[0].body[1].body[0] [i=0,j=1] {"op":"alloc","id":"c0_1","into":{"obj":"row0"},"type":"object"}',
-      '3 events[0].body[0] [i=1] {"op":"alloc","id":"row1","as":"r","type":"object"}',
-      '4 events[0].body[1].body[0] [i=1,j=0] {"op":"alloc","id":"c1_0","into":{"obj":"row1"},"type":"object"}',
-      '5 events[0].body[1].body[0] [i=1,j=1] {"op":"alloc","id":"c1_1","into":{"obj":"row1"},"type":"object"}',
+      '0 events[0].body[0] [i=0] {"op":"alloc","id":"row0","as":"r","type":"Instance"}',
+      '1 events[0].body[1].body[0] [i=0,j=0] {"op":"alloc","id":"c0_0","into":{"obj":"row0"},"type":"Instance"}',
+      '2 events[0].body[1].body[0] [i=0,j=1] {"op":"alloc","id":"c0_1","into":{"obj":"row0"},"type":"Instance"}',
+      '3 events[0].body[0] [i=1] {"op":"alloc","id":"row1","as":"r","type":"Instance"}',
+      '4 events[0].body[1].body[0] [i=1,j=0] {"op":"alloc","id":"c1_0","into":{"obj":"row1"},"type":"Instance"}',
+      '5 events[0].body[1].body[0] [i=1,j=1] {"op":"alloc","id":"c1_1","into":{"obj":"row1"},"type":"Instance"}',
       '6 events[1] [] {"op":"line","line":9}',
     ]);
   });
@@ -117,7 +117,7 @@ describe('repeat expansion', () => {
   });
 
   it('is lazy: the first events of a repeat of 1e9 iterations come without expanding the rest', () => {
-    const events: Event[] = [{ op: 'repeat', count: 1e9, var: 'i', body: [{ op: 'alloc', id: 'n{i}', type: 'object' }] }];
+    const events: Event[] = [{ op: 'repeat', count: 1e9, var: 'i', body: [{ op: 'alloc', id: 'n{i}', type: 'Instance' }] }];
     expect(take(expandEvents(events), 3).map((e) => (e.event as { id: string }).id)).toEqual(['n0', 'n1', 'n2']);
   });
 

@@ -63,7 +63,7 @@ describe('loading a .json workload', () => {
     expect(w.file).toBe('<inline>');
     expect(w.header).toEqual({ version: 1, python: '3.11', baseline: 0, types: {} });
     const first = await collect(w.events);
-    expect(first.map((e) => e.event)).toEqual([{ op: 'alloc', id: 'a', type: 'object' }, { op: 'gc.collect', generation: 2 }]);
+    expect(first.map((e) => e.event)).toEqual([{ op: 'alloc', id: 'a', type: 'Instance' }, { op: 'gc.collect', generation: 2 }]);
     expect((await collect(w.events)).length).toBe(2);
   });
 
@@ -181,9 +181,9 @@ describe('loading an NDJSON workload', () => {
     expect(Symbol.iterator in w.events).toBe(true);
     const events = await collect(w.events);
     expect(events.map((e) => [e.index, e.path, e.iterations, e.event])).toEqual([
-      [0, 'line 2', [], { op: 'alloc', id: 'a', as: 'a', line: 1, type: 'object' }],
-      [1, 'line 4 body[0]', [{ var: 'i', index: 0 }], { op: 'alloc', id: 'n0', into: { obj: 'a' }, type: 'object' }],
-      [2, 'line 4 body[0]', [{ var: 'i', index: 1 }], { op: 'alloc', id: 'n1', into: { obj: 'a' }, type: 'object' }],
+      [0, 'line 2', [], { op: 'alloc', id: 'a', as: 'a', line: 1, type: 'Instance' }],
+      [1, 'line 4 body[0]', [{ var: 'i', index: 0 }], { op: 'alloc', id: 'n0', into: { obj: 'a' }, type: 'Instance' }],
+      [2, 'line 4 body[0]', [{ var: 'i', index: 1 }], { op: 'alloc', id: 'n1', into: { obj: 'a' }, type: 'Instance' }],
       [3, 'line 5', [], { op: 'gc.collect', generation: 2 }],
     ]);
   });

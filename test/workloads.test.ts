@@ -20,6 +20,7 @@ const REQUIRED = [
   'weakref_callback_garbage.json',
   'gc_freeze_fork.json',
   'ci_gate.json',
+  'records_rss.json',
 ];
 
 /** A workload whose trace deliberately ends inside open calls lists how many frames stay open. */

@@ -52,6 +52,7 @@ export function buildReport(o: Observations): Report {
       peakEvent: heap.peakEvent,
       peakLine: heap.peakLine === null ? null : { file: heap.peakFile, line: heap.peakLine },
       peakT: heap.peakClock,
+      endT: heap.clock,
       finalBytes: heap.liveBytes,
       allocatedBytes: heap.allocatedBytes,
       freedBytes: heap.freedBytes,

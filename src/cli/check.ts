@@ -73,8 +73,9 @@ export function flagLimits(args: { [K in (typeof FLAG_KEYS)[LimitName]]?: number
 export async function checkWorkload(
   file: string,
   flags: LimitSettings,
-  replayArgs: ReplayArgs,
-  onProgress?: (events: number) => void,
+  replayArgs: ReplayArgs & { quiet?: boolean },
+  onProgress?: (events: number, expected?: number) => void,
+  onWarning: (line: string) => void = say,
 ): Promise<CheckResult> {
   const result: CheckResult = { file, name: file, status: 'pass', figures: null, limits: {}, limitSources: {}, violations: [], peakLine: null, leaks: null, problems: [] };
   try {
@@ -84,7 +85,7 @@ export async function checkWorkload(
     const applied = combineLimits(workloadLimits(workload.header.limits), flags);
     result.limits = applied.limits;
     result.limitSources = applied.sources;
-    const { report } = await replay(workload, replayArgs, onProgress);
+    const { report } = await replay(workload, replayArgs, onProgress, onWarning);
     result.figures = limitFigures(report);
     result.violations = evaluateLimits(result.figures, result.limits);
     result.peakLine = report.summary.peakLine;
@@ -132,12 +133,12 @@ interface WorkerJob {
   file: string;
 }
 
-type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number };
+type WorkerMessage = { index: number; result: CheckResult } | { index: number; events: number; expected?: number } | { index: number; warning: string };
 
 interface WorkerSetup {
   memprofCheck: true;
   flags: LimitSettings;
-  replay: ReplayArgs;
+  replay: ReplayArgs & { quiet?: boolean };
   /** Whether the worker reports its progress (one worker: the main thread shows it). */
   progress: boolean;
 }
@@ -205,8 +206,13 @@ export async function checkAll(
           worker.postMessage(current);
         };
         worker.on('message', (m: WorkerMessage) => {
+          if ('warning' in m) {
+            say(m.warning);
+            return;
+          }
           if ('events' in m) {
-            progress?.update(m.events);
+            if (m.expected !== undefined) progress?.expect(m.expected);
+            else progress?.update(m.events);
             return;
           }
           progress?.done();
@@ -250,8 +256,9 @@ function crashed(file: string, err: unknown): CheckResult {
 }
 
 /** Only what a replay needs crosses to a worker (yargs' argument object does not clone). */
-function replayOptionsOnly(args: ReplayArgs): ReplayArgs {
-  const r: ReplayArgs = { progress: false };
+function replayOptionsOnly(args: ReplayArgs & { quiet?: boolean }): ReplayArgs & { quiet?: boolean } {
+  const r: ReplayArgs & { quiet?: boolean } = { progress: false };
+  if (args.quiet !== undefined) r.quiet = args.quiet;
   if (args.python !== undefined) r.python = args.python;
   if (args.interval !== undefined) r.interval = args.interval;
   if (args.maxPoints !== undefined) r.maxPoints = args.maxPoints;
@@ -263,8 +270,11 @@ if (!isMainThread && parentPort !== null && (workerData as WorkerSetup | null)?.
   const setup = workerData as WorkerSetup;
   const port = parentPort;
   port.on('message', (job: WorkerJob) => {
-    const onProgress = setup.progress ? (events: number) => port.postMessage({ index: job.index, events }) : undefined;
-    void checkWorkload(job.file, setup.flags, setup.replay, onProgress).then((result) => port.postMessage({ index: job.index, result }));
+    const onProgress = setup.progress
+      ? (events: number, expected?: number) => port.postMessage(expected === undefined ? { index: job.index, events } : { index: job.index, events, expected })
+      : undefined;
+    const onWarning = (warning: string): void => port.postMessage({ index: job.index, warning });
+    void checkWorkload(job.file, setup.flags, setup.replay, onProgress, onWarning).then((result) => port.postMessage({ index: job.index, result }));
   });
 }
 

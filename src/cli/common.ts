@@ -8,7 +8,7 @@ import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
 import { UsageError, WorkloadError } from '../workload/errors.js';
-import { formatInputProblem } from './problems.js';
+import { formatInputProblem, formatWorkloadError } from './problems.js';
 import { readError } from '../workload/load.js';
 import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
@@ -160,15 +160,33 @@ export function replayOptions(args: ReplayArgs): ReplayOptions {
  * The engine is loaded on first use, so `--help`, `schema` and `plot report.json` start without it.
  * `onProgress` replaces the display (a worker thread reports its progress to the main thread).
  */
-export async function replay(workload: LoadedWorkload, args: ReplayArgs, onProgress?: (events: number) => void): Promise<ReplayOutcome> {
+export async function replay(
+  workload: LoadedWorkload,
+  /** With `quiet`, warnings (a type name close to a built-in one) are not printed. */
+  args: ReplayArgs & { quiet?: boolean },
+  onProgress?: (events: number, expected?: number) => void,
+  onWarning: (line: string) => void = say,
+): Promise<ReplayOutcome> {
+  const outcome = await replayWithProgress(workload, args, onProgress);
+  if (args.quiet !== true) for (const warning of outcome.warnings) onWarning(formatWorkloadError(warning));
+  return outcome;
+}
+
+async function replayWithProgress(workload: LoadedWorkload, args: ReplayArgs, onProgress?: (events: number, expected?: number) => void): Promise<ReplayOutcome> {
   const { replayWorkload } = await import('../replay/replay.js');
   const options = replayOptions(args);
-  if (onProgress !== undefined) return replayWorkload(workload, { ...options, onProgress });
+  if (onProgress !== undefined) {
+    // The display learns a `.json` document's exact count before the first event.
+    if (workload.expectedEvents !== undefined) onProgress(0, workload.expectedEvents);
+    return replayWorkload(workload, { ...options, onProgress });
+  }
   if (args.progress === false) return replayWorkload(workload, options);
-  const expected = await estimateNdjsonEvents(workload.file);
+  // A `.json` document's count is exact (its repeats are counted); an NDJSON trace's is estimated.
+  const estimate = workload.expectedEvents === undefined ? await estimateNdjsonEvents(workload.file) : undefined;
+  const expected = workload.expectedEvents ?? estimate;
   const progress = new Progress(process.stderr, {
     mode: args.progress,
-    ...(expected !== undefined ? { expectedEvents: expected, estimated: true } : {}),
+    ...(expected !== undefined ? { expectedEvents: expected, estimated: estimate !== undefined } : {}),
   });
   if (!progress.enabled) return replayWorkload(workload, options);
   options.onProgress = (events) => progress.update(events);

@@ -50,6 +50,12 @@ export class Progress {
     return this.options.mode === true || (this.options.mode === undefined && this.tty);
   }
 
+  /** The exact number of events became known (a `.json` document, loaded on a worker thread). */
+  expect(events: number): void {
+    this.options.expectedEvents = events;
+    this.options.estimated = false;
+  }
+
   /** `events` have been replayed. Cheap when nothing is drawn: one clock read. */
   update(events: number): void {
     if (!this.enabled) return;

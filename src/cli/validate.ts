@@ -24,7 +24,8 @@ async function validate(args: ValidateArgs): Promise<void> {
     try {
       await checkWorkloadFile(file);
       const { report } = await replay(await loadWorkload(file), args);
-      if (!args.quiet) writeStdout(`${terminalText(file)}: ok (${report.workload.events} events)\n`);
+      const events = report.workload.events;
+      if (!args.quiet) writeStdout(`${terminalText(file)}: ok (${events} event${events === 1 ? '' : 's'})\n`);
     } catch (err) {
       worst = Math.max(worst, reportFailure(err, args.debug));
     }

@@ -28,6 +28,24 @@ export interface VersionModel {
     /** An empty set or frozenset (PySetObject with its 8-entry smalltable). */
     set: number;
   };
+  /** How a value's size grows with its length (Objects/unicodeobject.c, bytesobject.c,
+   * longobject.c, bytearrayobject.c `__sizeof__`). */
+  perItem: {
+    /** An ASCII str adds one byte per character to `sizes.str` (a compact ASCII object). */
+    strAsciiChar: number;
+    /** A bytes object adds one byte per byte to `sizes.bytes`. */
+    bytesByte: number;
+    /** An int holds 30-bit digits (PYLONG_BITS_IN_DIGIT), each a 4-byte `digit`; `sizes.int` has room
+     * for one, and 0 takes one as well on these versions. */
+    intDigitBits: number;
+    intDigitBytes: number;
+    /** `bytearray(n)` allocates n + 1 bytes (the trailing NUL, PyByteArray_Resize) beyond
+     * `sizes.bytearray`; an empty one allocates none. */
+    bytearrayExtra: number;
+  };
+  /** Ints from -NSMALLNEGINTS to NSMALLPOSINTS - 1 are preallocated singletons (pycore_global_objects.h
+   * `_PY_NSMALLNEGINTS` 5, `_PY_NSMALLPOSINTS` 257): `int('256') is int('256')`, no allocation. */
+  smallInts: [number, number];
   gc: {
     /** Default `gc.get_threshold()` (gcmodule.c `_PyGC_InitState`; 3.13 Python/gc.c raised
      * generation 0's to 2000). */
@@ -76,6 +94,8 @@ const COMMON_FREELISTS = { list: 80, dict: 80, tupleMaxSaveSize: 20, tupleMaxPop
 const PY311: VersionModel = {
   version: '3.11',
   sizes: { instance: 56, object: 16, function: 152, str: 49, bytes: 33, int: 28, float: 24, bytearray: 56, list: 56, tuple: 40, dict: 64, weakref: 80, set: 216 },
+  perItem: { strAsciiChar: 1, bytesByte: 1, intDigitBits: 30, intDigitBytes: 4, bytearrayExtra: 1 },
+  smallInts: [-5, 256],
   gc: { threshold: [700, 10, 10], schedulesCollection: false },
   freelists: COMMON_FREELISTS,
   dealloc: { trashcanDepositDepth: 50, trashcanDestroyDepth: 0, weakrefTupleAlways: false },

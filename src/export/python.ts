@@ -90,8 +90,9 @@ const ATOMIC_EXPR: Record<string, (n: number) => string> = {
   int: (n) => `_mp_int + ${n}`,
   float: (n) => `_mp_float + ${n}`,
   bytearray: () => 'bytearray()',
+  object: () => 'object()',
 };
-const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray' };
+const ATOMIC_PYTYPE: Record<string, string> = { str: 'str', bytes: 'bytes', int: 'int', float: 'float', bytearray: 'bytearray', object: 'object' };
 const BUILTIN_CONTAINERS = new Set(['list', 'dict', 'tuple', 'set', 'frozenset', 'function', 'weakref']);
 
 /**
@@ -549,7 +550,8 @@ class PythonExporter {
       const text = this.loaded.header.source?.lines[event.line - 1];
       this.emit(`# line ${event.line}${text !== undefined && text.trim() !== '' ? `: ${pyComment(text.trim())}` : ''}`);
     }
-    const recordedOnly = RECORDED_PROPERTIES.find((key) => key in event);
+    // `del lst[i]` and `del lst[i:j]` are plain Python: an unref's index and stop are exported.
+    const recordedOnly = RECORDED_PROPERTIES.find((key) => key in event && !(event.op === 'unref' && (key === 'index' || key === 'stop')));
     if (recordedOnly !== undefined) this.fail(`"${recordedOnly}" cannot be exported: it describes a recorded program`, RECORDED_HINT);
     switch (event.op) {
       case 'alloc':
@@ -572,6 +574,12 @@ class PythonExporter {
           if (obj.kind === 'dict') this.emit(`del ${from.expr}[${pyString(event.field)}]`);
           else this.emit(attribute(event.field).del(from.expr));
           obj.fields.delete(event.field);
+        } else if (event.index !== undefined) {
+          if (obj.kind !== 'list') this.fail(`a ${obj.pyType} holds no items`);
+          const stop = event.stop ?? event.index + 1;
+          if (event.index >= obj.items.length || stop > obj.items.length || stop < event.index) this.fail(`'${from.id}' has no items ${event.index} to ${stop - 1}`);
+          this.emit(event.stop === undefined ? `del ${from.expr}[${event.index}]` : `del ${from.expr}[${event.index}:${event.stop}]`);
+          obj.items.splice(event.index, stop - event.index);
         } else {
           if (event.to === undefined) this.fail('"unref" needs "field" or "to"');
           if (obj.kind === 'set') {
@@ -657,9 +665,18 @@ class PythonExporter {
         return this.emit('_mp_gc.unfreeze()');
       case 'gc.garbage.clear':
         return this.emit('_mp_gc.garbage.clear()');
+      case 'clear': {
+        const from = this.resolve(event.from);
+        if (from.id === null) this.fail('cannot clear None');
+        const obj = this.shadow(from.id);
+        if (obj.kind !== 'list' && obj.kind !== 'dict') this.fail(`a ${obj.pyType} cannot be cleared here`, 'Export clears lists and dicts');
+        this.emit(`${from.expr}.clear()`);
+        obj.items = [];
+        obj.fields.clear();
+        return;
+      }
       case 'insert':
       case 'setitems':
-      case 'clear':
       case 'hold':
       case 'gc.auto':
         return this.fail(`"${event.op}" cannot be exported: it describes a recorded program`, RECORDED_HINT);

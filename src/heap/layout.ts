@@ -91,6 +91,63 @@ const SET_ENTRY_SIZE = 16;
 /** PySet_MINSIZE: the smalltable inside the set object. */
 export const SET_MINSIZE = 8;
 
+/** `sys.getsizeof` of an ASCII str of `n` characters. */
+export function strSize(v: VersionModel, n: number): number {
+  return v.sizes.str + n * v.perItem.strAsciiChar;
+}
+
+/** `sys.getsizeof` of a bytes object of `n` bytes. */
+export function bytesSize(v: VersionModel, n: number): number {
+  return v.sizes.bytes + n * v.perItem.bytesByte;
+}
+
+/** `sys.getsizeof` of an int (`value` must be a safe integer): one 30-bit digit per 30 bits of |value|,
+ * at least one. */
+export function intSize(v: VersionModel, value: number): number {
+  let digits = 1;
+  for (let rest = Math.floor(Math.abs(value) / 2 ** v.perItem.intDigitBits); rest > 0; rest = Math.floor(rest / 2 ** v.perItem.intDigitBits)) digits++;
+  return v.sizes.int + (digits - 1) * v.perItem.intDigitBytes;
+}
+
+/** `sys.getsizeof(bytearray(n))`. */
+export function bytearraySize(v: VersionModel, n: number): number {
+  return n === 0 ? v.sizes.bytearray : v.sizes.bytearray + n + v.perItem.bytearrayExtra;
+}
+
+/** Whether CPython preallocates the int (a small int: using it allocates nothing). */
+export function isSmallInt(v: VersionModel, value: number): boolean {
+  return value >= v.smallInts[0] && value <= v.smallInts[1];
+}
+
+/**
+ * The bytes of an object that CPython allocates as a block of their own, apart from the object:
+ * a list's item array (`ob_item`), a dict's keys table, a set's table once it outgrows the smalltable,
+ * a bytearray's payload (`ob_bytes`, n + 1 bytes). 0 for an object that is one block. An explicit
+ * `size` smaller than the object itself leaves no buffer.
+ */
+export function bufferBytes(obj: PyObject, v: VersionModel): number {
+  let header: number;
+  switch (obj.kind) {
+    case Kind.List:
+      header = v.sizes.list;
+      break;
+    case Kind.Dict:
+      header = v.sizes.dict;
+      break;
+    case Kind.Set:
+    case Kind.FrozenSet:
+      header = v.sizes.set;
+      break;
+    case Kind.Atomic:
+      if (obj.cls.name !== 'bytearray') return 0;
+      header = v.sizes.bytearray;
+      break;
+    default:
+      return 0;
+  }
+  return Math.max(0, obj.size - header);
+}
+
 /** list_resize: the capacity CPython allocates when a list of `allocated` slots becomes `newSize` long. */
 export function listResize(allocated: number, size: number, newSize: number): number {
   if (allocated >= newSize && newSize >= allocated >> 1) return allocated;

@@ -9,7 +9,7 @@ import { FUNCTION_FIELDS, KINDS } from './layout.js';
 import { PyClass } from './types.js';
 
 /** Built-in type names and the kind of object each makes. */
-const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
+export const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
   ['list', Kind.List],
   ['dict', Kind.Dict],
   ['tuple', Kind.Tuple],
@@ -17,6 +17,8 @@ const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
   ['frozenset', Kind.FrozenSet],
   ['function', Kind.Function],
   ['weakref', Kind.Weakref],
+  // `object()`: a bare PyObject, not a GC type, with no attributes and no weakref slot.
+  ['object', Kind.Atomic],
   ['str', Kind.Atomic],
   ['bytes', Kind.Atomic],
   ['int', Kind.Atomic],
@@ -26,12 +28,52 @@ const BUILTIN_KINDS: ReadonlyMap<string, Kind> = new Map([
 
 /** The size of an atomic built-in, per version. */
 const ATOMIC_SIZE: ReadonlyMap<string, (v: VersionModel) => number> = new Map([
+  ['object', (v: VersionModel) => v.sizes.object],
   ['str', (v: VersionModel) => v.sizes.str],
   ['bytes', (v: VersionModel) => v.sizes.bytes],
   ['int', (v: VersionModel) => v.sizes.int],
   ['float', (v: VersionModel) => v.sizes.float],
   ['bytearray', (v: VersionModel) => v.sizes.bytearray],
 ]);
+
+/**
+ * The built-in type a type name is probably a typo of (`Lsit`, `dcit`, `tupel`, `byte`, `List`), or
+ * undefined. Case is ignored; the distance is Damerau–Levenshtein's (a swap of two neighbours is one
+ * edit), at most 1 from a name of up to four letters and 2 from a longer one, so that `Node`, `Row`
+ * or `Item` are nobody's typo.
+ */
+export function closeBuiltinName(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (BUILTIN_KINDS.has(name) || lower.length > 12) return undefined;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const builtin of BUILTIN_KINDS.keys()) {
+    const d = editDistance(lower, builtin);
+    if (d <= (builtin.length <= 4 ? 1 : 2) && d < bestDistance) {
+      best = builtin;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d = new Array<number>(rows * cols);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
+      d[i * cols + j] = v;
+    }
+  }
+  return d[rows * cols - 1]!;
+}
 
 function finalizerKind(f: Finalizer | undefined): { kind: FinalizerKind; name: string | null } {
   if (f === undefined) return { kind: FinalizerKind.None, name: null };
@@ -51,6 +93,10 @@ export class TypeRegistry {
   readonly dict: PyClass;
   readonly tuple: PyClass;
   readonly weakref: PyClass;
+  /** Called once per type name that is neither built in nor declared in `types` (a class of the
+   * workload's own, or a typo), when its first object is allocated. */
+  onUndeclaredClass: ((name: string) => void) | null = null;
+  private readonly undeclared = new Set<string>();
 
   constructor(
     readonly version: VersionModel,
@@ -77,6 +123,10 @@ export class TypeRegistry {
       const size = decl?.size !== undefined ? parseSize(decl.size) : this.defaultSize(typeName, kind);
       cls = new PyClass(typeName, kind, size, fin.kind, fin.name, decl?.slots ?? (kind === Kind.Function ? FUNCTION_FIELDS : null));
       this.classes.set(key, cls);
+      if (decl === undefined && !BUILTIN_KINDS.has(typeName) && this.onUndeclaredClass !== null && !this.undeclared.has(typeName)) {
+        this.undeclared.add(typeName);
+        this.onUndeclaredClass(typeName);
+      }
     }
     if (eventFinalizer === undefined) this.byName.set(typeName, cls);
     return cls;

@@ -5,14 +5,23 @@
 // Requests of 1–512 bytes are rounded up to a 16-byte size class and served from a pool of that
 // class; pools are 16 KiB pieces of 1 MiB arenas (USE_LARGE_ARENAS / USE_LARGE_POOLS, set on 64-bit
 // builds with the radix tree — `sys._debugmallocstats()` prints these sizes on 3.11, 3.12 and 3.13
-// alike). Everything else goes to the C library's malloc and is counted as its size.
+// alike). Everything else goes to the C library's malloc, modelled in ./glibc.ts: its freed chunks
+// mostly stay in the process.
+//
+// An object is the blocks CPython allocates for it: one for most, two for a container or a
+// bytearray, whose items, table or payload live in a block of their own (list's ob_item, a dict's
+// keys, a set's table when it outgrows the smalltable, a bytearray's ob_bytes) — so a 1 KiB
+// bytearray is a 56-byte pymalloc block and a 1,025-byte malloc() (heap/layout.ts `bufferBytes`).
 //
 // The names below are obmalloc.c's: `usedpools` (per size class, the pools with free blocks),
 // `usable_arenas` (arenas with free pools, sorted by `nfreepools` ascending so that allocation fills
 // the fullest arena and the emptiest can drain), `nfp2lasta` (the rightmost arena with each count,
 // which makes the re-sort O(1)), `freepools` (an arena's emptied pools, LIFO).
+import type { VersionModel } from '../cpython/versions.js';
 import type { MemoryModel } from '../heap/heap.js';
+import { bufferBytes } from '../heap/layout.js';
 import type { PyObject } from '../heap/object.js';
+import { GlibcMalloc } from './glibc.js';
 
 export const ALIGNMENT = 16;
 export const SMALL_REQUEST_THRESHOLD = 512;
@@ -30,9 +39,15 @@ export const MAX_POOLS_IN_ARENA = ARENA_SIZE / POOL_SIZE;
  */
 export const DEFAULT_POOLS_PER_ARENA = MAX_POOLS_IN_ARENA - 1;
 
-/** `PyObject.block` for a block from the C library's malloc (larger than 512 bytes, or 0 bytes). */
+/** `PyObject.block` values at or below this are blocks from the C library's malloc (larger than 512
+ * bytes, or 0 bytes): RAW_BLOCK - the chunk's handle in GlibcMalloc. */
 export const RAW_BLOCK = -2;
 const NONE = -1;
+
+/** Whether a block came from the C library's malloc. */
+function isRawBlock(block: number): boolean {
+  return block <= RAW_BLOCK;
+}
 
 /** Size of the blocks of size class `szidx` (INDEX2SIZE). */
 export function classSize(szidx: number): number {
@@ -85,22 +100,30 @@ export class Pymalloc implements MemoryModel {
   private readonly usedpools = new Int32Array(NB_SMALL_SIZE_CLASSES).fill(NONE);
 
   private residentPools = 0;
-  /** Bytes held in blocks from the C library's malloc. */
+  /** Bytes requested in blocks from the C library's malloc, in use. */
   rawBytes = 0;
+  /** The C library's malloc, which serves those. */
+  readonly libc = new GlibcMalloc();
+  /** The second block of the objects that have one (see above), by object. */
+  private readonly buffers = new Map<PyObject, number>();
   /** Bytes of the pymalloc blocks in use, size classes rounded. */
   blockBytes = 0;
   readonly stats: ArenaStats = { arenasAllocatedTotal: 0, arenasReclaimed: 0, arenasHighwater: 0, arenasAllocatedCurrent: 0 };
   /** Highest `rss` so far. */
   peakRss = 0;
 
-  constructor(private readonly poolsPerArena = DEFAULT_POOLS_PER_ARENA) {
+  constructor(
+    private readonly poolsPerArena = DEFAULT_POOLS_PER_ARENA,
+    /** The version whose object layouts split an object into blocks; without one, an object is one block. */
+    private readonly version: VersionModel | null = null,
+  ) {
     if (poolsPerArena < 1 || poolsPerArena > MAX_POOLS_IN_ARENA) throw new RangeError(`an arena holds 1 to ${MAX_POOLS_IN_ARENA} pools`);
   }
 
   /** Resident memory: the pools carved in live arenas (a pool is touched when first used and stays
-   * resident until its arena is unmapped) plus malloc'd blocks. */
+   * resident until its arena is unmapped) plus what the C library's malloc holds (./glibc.ts). */
   get rss(): number {
-    return this.residentPools * POOL_SIZE + this.rawBytes;
+    return this.residentPools * POOL_SIZE + this.libc.rss;
   }
 
   /** Memory mapped for arenas, touched or not (what `_debugmallocstats` calls arena bytes). */
@@ -109,18 +132,42 @@ export class Pymalloc implements MemoryModel {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The MemoryModel hooks: an object is one block of its size (see docs/performance.md).
+  // The MemoryModel hooks: an object is one block, or two (see above and docs/performance.md).
 
   allocate(obj: PyObject): void {
-    obj.block = this.malloc(obj.size);
+    const buffer = this.version === null ? 0 : bufferBytes(obj, this.version);
+    obj.block = this.malloc(obj.size - buffer);
+    if (buffer > 0) this.buffers.set(obj, this.malloc(buffer));
   }
 
+  /** A container's growth (or a bytearray's) is its buffer's realloc; any other object's, its block's. */
   resize(obj: PyObject, oldSize: number): void {
-    obj.block = this.realloc(obj.block, oldSize, obj.size);
+    const v = this.version;
+    const buffer = v === null ? 0 : bufferBytes(obj, v);
+    const oldBlock = this.buffers.get(obj);
+    if (buffer === 0 && oldBlock === undefined) {
+      obj.block = this.realloc(obj.block, oldSize, obj.size);
+      return;
+    }
+    const header = obj.size - buffer;
+    const oldBuffer = oldSize - header;
+    if (oldBlock === undefined) this.buffers.set(obj, this.malloc(buffer));
+    else if (buffer === 0) {
+      this.release(oldBlock, oldBuffer);
+      this.buffers.delete(obj);
+    } else this.buffers.set(obj, this.realloc(oldBlock, oldBuffer, buffer));
   }
 
   free(obj: PyObject): void {
-    this.release(obj.block, obj.size);
+    const buffer = this.buffers.get(obj);
+    if (buffer !== undefined) {
+      const bytes = bufferBytes(obj, this.version!);
+      this.release(buffer, bytes);
+      this.buffers.delete(obj);
+      this.release(obj.block, obj.size - bytes);
+    } else {
+      this.release(obj.block, obj.size);
+    }
     obj.block = NONE;
   }
 
@@ -132,8 +179,9 @@ export class Pymalloc implements MemoryModel {
     const size = sizeClass(nbytes);
     if (size === NONE) {
       this.rawBytes += nbytes;
+      const chunk = this.libc.malloc(nbytes);
       this.notePeak();
-      return RAW_BLOCK;
+      return RAW_BLOCK - chunk;
     }
     this.blockBytes += classSize(size);
     let pool = this.usedpools[size]!;
@@ -150,8 +198,9 @@ export class Pymalloc implements MemoryModel {
   /** _PyObject_Free of a block `malloc` placed in `block` (its request was `nbytes`). */
   release(block: number, nbytes: number): void {
     if (block === NONE) return;
-    if (block === RAW_BLOCK) {
+    if (isRawBlock(block)) {
       this.rawBytes -= nbytes;
+      this.libc.free(RAW_BLOCK - block);
       return;
     }
     const size = this.szidx[block]!;
@@ -172,11 +221,12 @@ export class Pymalloc implements MemoryModel {
    * than a quarter; otherwise a new block is taken before the old one is freed. A malloc'd block
    * stays with malloc (realloc never moves it into a pool). */
   realloc(block: number, oldSize: number, newSize: number): number {
-    if (block === RAW_BLOCK || block === NONE) {
+    if (isRawBlock(block) || block === NONE) {
       if (block === NONE) return this.malloc(newSize);
       this.rawBytes += newSize - oldSize;
+      const chunk = this.libc.realloc(RAW_BLOCK - block, newSize);
       this.notePeak();
-      return RAW_BLOCK;
+      return RAW_BLOCK - chunk;
     }
     const size = classSize(this.szidx[block]!);
     if (newSize <= size && 4 * newSize > 3 * size) return block;
@@ -186,7 +236,7 @@ export class Pymalloc implements MemoryModel {
   }
 
   private notePeak(): void {
-    const rss = this.residentPools * POOL_SIZE + this.rawBytes;
+    const rss = this.residentPools * POOL_SIZE + this.libc.rss;
     if (rss > this.peakRss) this.peakRss = rss;
   }
 

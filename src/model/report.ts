@@ -28,6 +28,7 @@ export const lineReportSchema = z.object({
   allocated: bytes.describe('bytes allocated during its executions'),
   freed: bytes.describe('bytes freed during its executions'),
   rss: bytes.optional().describe('--memory-model pymalloc: the highest modelled RSS right after any execution'),
+  rssIncrement: byteChange.optional().describe('--memory-model pymalloc: Σ (modelled RSS after − before) over its executions, what memory_profiler\'s Increment measures'),
 });
 
 export const functionReportSchema = z.object({
@@ -171,6 +172,7 @@ export const summaryReportSchema = z.object({
   peakEvent: z.number().int().min(-1).describe('the event at which the peak was first reached (-1 before any event)'),
   peakLine: sourceRefSchema.nullable(),
   peakT: clock,
+  endT: clock.optional().describe('the clock at the last event: where the time axis ends'),
   finalBytes: bytes,
   allocatedBytes: bytes,
   freedBytes: bytes,
@@ -181,12 +183,22 @@ export const summaryReportSchema = z.object({
 
 export const memoryModelReportSchema = z.object({
   model: z.literal('pymalloc'),
-  peakRss: bytes.describe('modelled RSS (baseline included): resident pools of live arenas plus blocks over 512 bytes'),
-  finalRss: bytes,
-  arenasAllocatedTotal: count,
-  arenasReclaimed: count,
-  arenasHighwater: count,
-  arenasInUse: count,
+  peakRss: bytes.describe("modelled RSS (baseline included): resident pools of live arenas, plus the C library malloc's resident heap and mmapped chunks for blocks over 512 bytes"),
+  finalRss: bytes.describe('modelled RSS at the end'),
+  arenasAllocatedTotal: count.describe('pymalloc arenas mapped in all'),
+  arenasReclaimed: count.describe('pymalloc arenas returned to the OS'),
+  arenasHighwater: count.describe('the most pymalloc arenas in use at once'),
+  arenasInUse: count.describe('pymalloc arenas in use at the end'),
+  malloc: z
+    .object({
+      heapBytes: bytes.describe("the malloc heap's size at the end (brk): freed chunks in it stay resident"),
+      mmappedBytes: bytes.describe('bytes of chunks mmapped on their own, in use at the end'),
+      mmapThreshold: bytes.describe('M_MMAP_THRESHOLD at the end: 128 KiB, raised to the size of each larger mmapped chunk freed (up to 32 MiB)'),
+      trims: count.describe('times free() shrank the heap (its free top exceeded the trim threshold)'),
+      unmaps: count.describe('mmapped chunks freed, each returned to the OS at once'),
+    })
+    .optional()
+    .describe('glibc malloc, which serves the blocks over 512 bytes'),
 });
 
 const generationTriple = z.tuple([count, count, count]);

@@ -2,7 +2,7 @@
 // Every check of meaning (docs/model.md, Validation) happens here, before the event touches the heap.
 import type { LoadedWorkload, SourcedEvent } from '../workload/loaded.js';
 import type { PlainEvent, PythonVersion } from '../workload/schema.js';
-import { parseSize } from '../workload/schema.js';
+import { DEFAULT_CLASS, parseSize } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
 import type { Report } from '../model/report.js';
 import { versionModel } from '../cpython/versions.js';
@@ -11,7 +11,7 @@ import { Frame } from '../heap/frames.js';
 import { Kind } from '../heap/kind.js';
 import { KINDS } from '../heap/layout.js';
 import type { PyObject } from '../heap/object.js';
-import { TypeRegistry } from '../heap/registry.js';
+import { closeBuiltinName, TypeRegistry } from '../heap/registry.js';
 import { Collector } from '../gc/collector.js';
 import { LineSampler } from '../sampler/lines.js';
 import { Timeline } from '../sampler/timeline.js';
@@ -38,6 +38,9 @@ export interface ReplayOutcome {
   report: Report;
   /** Workload object ids alive at the end, in allocation order (implicit `__dict__`s excluded). */
   aliveIds: string[];
+  /** What looks wrong but is not an error (a type name close to a built-in one), with its location;
+   * the CLI prints them (workload/format.ts). */
+  warnings: WorkloadError[];
 }
 
 /** The id a recorded trace gives every object it does not follow. */
@@ -75,7 +78,7 @@ export class Replay {
   private readonly gcFreed: SiteTallies;
   private readonly baseline: number;
   private current: SourcedEvent | null = null;
-  private previousIterations: { var: string; index: number }[] = [];
+  private previousIterations: SourcedEvent['iterations'] = [];
   private events = 0;
   private clock = 0;
   /** Virtual time: each event inherits the previous event's `t` (0 before the first). */
@@ -112,13 +115,33 @@ export class Replay {
       header.recorded !== undefined,
     );
     this.gc = this.heap.gc;
-    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc();
+    if (options.memoryModel === 'pymalloc') this.heap.memory = new Pymalloc(undefined, version);
     this.createStartupObjects(gcConfig?.startupObjects ?? 0);
     if (header.recorded !== undefined) this.external = this.createExternal();
     this.lines = new LineSampler(this.heap, this.baseline);
     this.gcFreed = new SiteTallies(this.lineText);
     this.heap.onGcFreed = (obj, pass) => this.gcFreed.add(obj, pass);
     this.timeline = new Timeline(options.interval ?? 1, options.maxPoints ?? 2000);
+    // A recorded trace's type names are the real program's, not typed by hand.
+    if (header.recorded === undefined) this.types.onUndeclaredClass = (name) => this.warnTypo(name);
+  }
+
+  /** Warnings found so far (see ReplayOutcome.warnings). */
+  readonly warnings: WorkloadError[] = [];
+
+  /** An undeclared type name close to a built-in one is probably a typo: it still runs as a class of
+   * the workload's own (`Lsit` makes 56-byte instances), and the user is told. */
+  private warnTypo(name: string): void {
+    const builtin = closeBuiltinName(name);
+    if (builtin === undefined) return;
+    const size = KINDS[Kind.Instance].emptySize(this.types.version);
+    this.warnings.push(
+      new WorkloadError(
+        this.location(),
+        `warning: type ${JSON.stringify(name)} is neither built in nor declared in "types", so it is a class of the workload's own (${size}-byte instances)`,
+        `Did you mean ${JSON.stringify(builtin)}? A class of your own named so on purpose can be declared in "types" to silence this`,
+      ),
+    );
   }
 
   /** The source text of a line of the traced program ('' when unknown). */
@@ -161,7 +184,10 @@ export class Replay {
     const fileBefore = frame.file;
 
     if (ev.op !== 'call' && ev.file !== undefined) frame.file = ev.file;
-    if (ev.line !== undefined) frame.line = ev.line;
+    if (ev.line !== undefined) {
+      frame.line = ev.line;
+      this.requireSourceLine(frame.file, ev.line);
+    }
     if (ev.t !== undefined) {
       if (ev.t < this.t) this.fail(`time goes backwards: t=${ev.t} after t=${this.t}`, 'Give events non-decreasing "t" values');
       this.sawTime = true;
@@ -192,13 +218,31 @@ export class Replay {
     if (this.options.onProgress !== undefined && (this.events & 0xffff) === 0) this.options.onProgress(this.events);
   }
 
-  /** A new iteration of a repeat starts with this event (its iteration indices changed or it entered a repeat). */
+  /** With the file's text given (`source.lines`, `sources`), a line must be one of its lines: a
+   * number past the end would be a row with no content in every table. */
+  private requireSourceLine(file: string, line: number): void {
+    const lines = file === this.sourceFile ? this.sourceLines : this.otherSources.get(file);
+    if (lines === undefined || lines.length === 0 || line <= lines.length) return;
+    this.fail(
+      `line ${line} is outside the source: ${file} has ${lines.length} line${lines.length === 1 ? '' : 's'}`,
+      `Fix the line number, or give the file's whole text in ${file === this.sourceFile ? '"source.lines"' : '"sources"'}`,
+    );
+  }
+
+  /**
+   * A new iteration of a repeat starts with this event (its iteration indices changed or it entered
+   * a repeat): each iteration is an execution of its line, as each pass of a `for` body is. Not
+   * within a repeat marked `oneExecution` (a C loop inside one statement: `del lst[a:b]`,
+   * `d.clear()`), nor in repeats nested in one.
+   */
   private startsIteration(se: SourcedEvent): boolean {
     const now = se.iterations;
     const before = this.previousIterations;
     if (now.length === 0) return false;
-    if (now.length > before.length) return true;
-    for (let i = 0; i < now.length; i++) if (now[i]!.index !== before[i]!.index || now[i]!.var !== before[i]!.var) return true;
+    for (let i = 0; i < now.length; i++) {
+      if (now[i]!.oneExecution === true) return false;
+      if (i >= before.length || now[i]!.index !== before[i]!.index || now[i]!.var !== before[i]!.var) return true;
+    }
     return false;
   }
 
@@ -407,7 +451,7 @@ export class Replay {
     const cls = this.types.resolve(ev.type, ev.finalizer);
     const names = ev.fields === undefined ? NONE : Object.keys(ev.fields);
     if (names.length > 0) {
-      if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
+      if (cls.kind === Kind.Atomic) this.failAtomic(ev.id, cls.name);
       if (KINDS[cls.kind].storage === 'items') {
         this.fail(`'${ev.id}' is a ${cls.name}: it takes items, not fields (field '${names[0]}')`, 'Omit "field" to append an item');
       }
@@ -415,7 +459,7 @@ export class Replay {
       for (let i = 0; i < names.length; i++) this.requireFieldName(cls.kind, names[i]!);
     }
     if (ev.items !== undefined && ev.items.length > 0 && KINDS[cls.kind].storage !== 'items') {
-      if (cls.kind === Kind.Atomic) this.fail(`'${ev.id}' is a ${cls.name}: an atomic object holds no references`, 'Store references in a container or a class instance');
+      if (cls.kind === Kind.Atomic) this.failAtomic(ev.id, cls.name);
       this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: it takes fields, not items`, 'Give a "field" to store it as an attribute');
     }
     const values = names.length === 0 ? NONE : names.map((name) => this.resolveNullable(ev.fields![name]!));
@@ -602,9 +646,20 @@ export class Replay {
   /** An object that can hold references. */
   private container(ref: string): PyObject {
     const obj = this.resolve(ref);
-    if (obj.kind === Kind.Atomic) this.fail(`'${obj.id}' is a ${obj.typeName}: an atomic object holds no references`, 'Store references in a container or a class instance');
+    if (obj.kind === Kind.Atomic) this.failAtomic(obj.id, obj.typeName);
     if (obj.kind === Kind.Weakref) this.fail(`'${obj.id}' is a weakref: it holds no references`, 'Store references in a container or a class instance');
     return obj;
+  }
+
+  /** A reference stored in an object that holds none (an int, a bytearray, Python's `object()`). */
+  private failAtomic(id: string, typeName: string): never {
+    if (typeName === 'object') {
+      this.fail(
+        `'${id}' is an object(): Python's bare object has no attributes and holds no references`,
+        `For an instance of a class of your own give its name as "type" ("Node"), or leave "type" out (a plain class, ${DEFAULT_CLASS})`,
+      );
+    }
+    this.fail(`'${id}' is a ${typeName}: an atomic object holds no references`, 'Store references in a container or a class instance');
   }
 
   private dict(obj: PyObject): PyObject {
@@ -682,6 +737,11 @@ export class Replay {
   }
 
   private fail(reason: string, hint: string): never {
+    throw new WorkloadError(this.location(), reason, hint);
+  }
+
+  /** Where the current event is: file, event, JSON path, iterations, source line and text. */
+  private location(): ConstructorParameters<typeof WorkloadError>[0] {
     const se = this.current!;
     const frame = this.heap.currentFrame;
     const line = frame.line ?? undefined;
@@ -697,7 +757,7 @@ export class Replay {
       const text = this.lineText(frame.file, line);
       if (text !== '') location.sourceText = text.trim();
     }
-    throw new WorkloadError(location, reason, hint);
+    return location;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -737,8 +797,15 @@ export class Replay {
         arenasReclaimed: stats.arenasReclaimed,
         arenasHighwater: stats.arenasHighwater,
         arenasInUse: stats.arenasAllocatedCurrent,
+        malloc: {
+          heapBytes: memory.libc.heapBytes,
+          mmappedBytes: memory.libc.mmappedBytes,
+          mmapThreshold: memory.libc.mmapThreshold,
+          trims: memory.libc.trims,
+          unmaps: memory.libc.unmaps,
+        },
       };
     }
-    return { report, aliveIds };
+    return { report, aliveIds, warnings: this.warnings };
   }
 }

@@ -41,7 +41,13 @@ const liveBytes = (p: TimelinePoint): number => p.max;
 const liveEnd = (p: TimelinePoint): number => p.bytes;
 const modelRss = (p: TimelinePoint): number => p.rss ?? 0;
 
-function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, end = liveEnd): Columns {
+/**
+ * The timeline in `columns` columns. A column shows the highest memory of its samples, so that a
+ * peak is never lost; but a rise and fall within one column smaller than `rowBytes` (one row of the
+ * chart) shows the memory the column ended with instead. Such a blip only moves the line when it
+ * crosses a row boundary, and then it reads as a dip in the next column where memory never fell.
+ */
+function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, end = liveEnd, rowBytes = 0): Columns {
   const t0 = points[0]!.t;
   const span = points[points.length - 1]!.t - t0;
   const last = columns - 1;
@@ -63,7 +69,37 @@ function toColumns(points: TimelinePoint[], columns: number, high = liveBytes, e
       endBytes[c] = endBytes[c - 1]!;
     }
   }
+  if (rowBytes > 0) {
+    let top = -Infinity;
+    for (const v of values) if (v > top) top = v;
+    let start = end(points[0]!);
+    for (let c = 0; c < columns; c++) {
+      const settled = Math.max(start, endBytes[c]!);
+      if (values[c]! !== top && values[c]! - settled < rowBytes) values[c] = endBytes[c]!;
+      start = endBytes[c]!;
+    }
+  }
   return { values, columnOf };
+}
+
+/** How the modelled RSS is drawn where the live line is not. */
+export const RSS_DOT = '·';
+
+/** One row of the chart from the live series' row and the RSS series' (both plain, same axis):
+ * the live line where it is drawn, else a dot where the RSS line is. */
+function mergeSeries(live: string, rss: string, prefix: number, options: RenderOptions): string {
+  // Columns up to the axis (at `prefix`) are the label's.
+  const start = prefix + 1;
+  let row = live.slice(0, start);
+  const width = Math.max(live.length, rss.length);
+  for (let i = start; i < width; i++) {
+    const l = live[i] ?? ' ';
+    const m = rss[i] ?? ' ';
+    if (l !== ' ') row += paint(l, ANSI_CYAN, options);
+    else if (m !== ' ') row += paint(RSS_DOT, ANSI_MAGENTA, options);
+    else row += ' ';
+  }
+  return row;
 }
 
 function paint(text: string, ansi: string, options: RenderOptions): string {
@@ -88,17 +124,20 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   }
   const unit: Unit = chooseUnit(options.unit, Math.max(high, report.summary.peakBytes));
   const label = (bytes: number): string => formatBytes(bytes, unit, options.precision);
-  // Labels between the extremes never need more characters than the extremes themselves.
-  const labelWidth = Math.max(label(high).length, label(low).length);
+  // Every row's label, as asciichart computes them (a figure that would round to zero is written in
+  // a smaller unit, so a middle row's label may be the widest).
+  let labelWidth = 0;
+  for (let r = 0; r < size.height; r++) labelWidth = Math.max(labelWidth, label(low + ((high - low) * r) / Math.max(1, size.height - 1)).length);
   const prefix = labelWidth + 1;
   const room = Math.max(2, size.width - prefix);
   let columns = Math.min(points.length, room);
-  let { values, columnOf } = toColumns(points, columns);
+  const rowBytes = (high - low) / Math.max(1, size.height - 1);
+  let { values, columnOf } = toColumns(points, columns, liveBytes, liveEnd, rowBytes);
   // The last column shows the max of its samples; when memory fell within it (the final `del`),
   // one more column shows where it ended, or the chart would end at its highest.
   const end = points[points.length - 1]!.bytes;
   if (values[columns - 1] !== end) {
-    if (columns === room) ({ values, columnOf } = toColumns(points, --columns));
+    if (columns === room) ({ values, columnOf } = toColumns(points, --columns, liveBytes, liveEnd, rowBytes));
     values.push(end);
   }
 
@@ -120,13 +159,19 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   // labels add the low back. Figures drawn as they are (every one so far) keep asciichart's rows.
   const shift = Math.max(Math.abs(seriesHigh), Math.abs(seriesLow)) * ratio < ROW_LIMIT ? 0 : seriesLow;
   const drawn = (series: number[]): number[] => (shift === 0 ? series : series.map((v) => v - shift));
-  const plot = asciichart.plot(withRss ? [drawn(values), drawn(rssValues)] : drawn(values), {
-    height: rows,
-    offset: 2,
-    format: (x: number) => `${label(x + shift).padStart(labelWidth)} `,
-    ...(options.color ? { colors: withRss ? [ANSI_CYAN, ANSI_MAGENTA] : [ANSI_CYAN] } : {}),
-  });
-  const out = plot.split('\n').map((r) => r.trimEnd());
+  const format = (x: number): string => `${label(x + shift).padStart(labelWidth)} `;
+  let out: string[];
+  if (withRss) {
+    // Two series in one chart: the live bytes as asciichart draws them, the modelled RSS as dots
+    // wherever the live line is not, so that they are told apart without colour (a file, a CI log).
+    const range = { height: rows, offset: 2, format, min: seriesLow - shift, max: seriesHigh - shift };
+    const live = asciichart.plot(drawn(values), range).split('\n');
+    const rss = asciichart.plot(drawn(rssValues), range).split('\n');
+    out = live.map((row, r) => mergeSeries(row, rss[r] ?? '', prefix, options).trimEnd());
+  } else {
+    const plot = asciichart.plot(drawn(values), { height: rows, offset: 2, format, ...(options.color ? { colors: [ANSI_CYAN] } : {}) });
+    out = plot.split('\n').map((r) => r.trimEnd());
+  }
   // asciichart draws its "zero" cross on the row of scaled value 0 counted from the top, so with
   // values starting at 0 it lands on the top row. Only the first value's row should carry it.
   const firstRow = Math.round((seriesHigh - shift) * ratio) - Math.round((values[0]! - shift) * ratio);
@@ -155,10 +200,12 @@ export function renderChart(report: Report, options: RenderOptions, size: ChartS
   out.push(paint(caretRow, ANSI_RED, options));
 
   if (withRss) {
-    out.push(`${' '.repeat(prefix)}${paint('──', ANSI_CYAN, options)} live bytes  ${paint('──', ANSI_MAGENTA, options)} modelled RSS (pymalloc: never below the live bytes)`);
+    out.push(`${' '.repeat(prefix)}${paint('──', ANSI_CYAN, options)} live bytes  ${paint(`${RSS_DOT}${RSS_DOT}`, ANSI_MAGENTA, options)} modelled RSS (pymalloc and glibc malloc: never below the live bytes)`);
   }
   const first = `t=${formatTime(points[0]!.t)}`;
-  const lastT = `t=${formatTime(points[points.length - 1]!.t)}`;
+  // A point's t is the start of its bucket; the axis ends at the last event (a report written before
+  // endT existed: at the last bucket or the peak, whichever is later).
+  const lastT = `t=${formatTime(summary.endT ?? Math.max(points[points.length - 1]!.t, summary.peakT))}`;
   const gap = values.length - first.length - lastT.length;
   out.push(`${' '.repeat(prefix)}${first}${gap >= 1 ? `${' '.repeat(gap)}${lastT}` : ''}`);
   return `${out.join('\n')}\n`;

@@ -4,16 +4,46 @@
 import type { FunctionReport, LineReport, Report } from '../model/report.js';
 import { chooseUnit, formatMemCell, type RenderOptions, type Unit } from './units.js';
 
-/** Python's `'{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'`; with a memory model, its RSS column
- * comes right after `Mem usage` (the live bytes) so the two read side by side. */
-function row(lineNo: string, mem: string, increment: string, occurrences: string, content: string, rss?: string): string {
-  const model = rss === undefined ? '' : ` ${rss.padStart(12)}`;
-  return `${lineNo.padStart(6)} ${mem.padStart(12)}${model} ${increment.padStart(12)}  ${occurrences.padStart(10)}   ${content}`;
+/** The widths of memory_profiler's template `'{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}'`. */
+const MIN_WIDTHS = { line: 6, mem: 12, occurrences: 10 } as const;
+
+/** Column widths of one table: memory_profiler's, widened where a cell is longer (`--unit B` on a
+ * large figure), so that every column stays aligned. */
+export interface LineTableWidths {
+  line: number;
+  mem: number;
+  occurrences: number;
 }
 
-export const LINE_TABLE_HEADER = row('Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents');
-/** `--memory-model pymalloc`: the modelled RSS beside memory_profiler's columns. */
-export const LINE_TABLE_HEADER_RSS = row('Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents', 'RSS (model)');
+export const DEFAULT_WIDTHS: LineTableWidths = { ...MIN_WIDTHS };
+
+/** One row of the template; with a memory model, its RSS columns come right after `Mem usage` (the
+ * live bytes) and `Increment`, so each reads beside its live counterpart. */
+function row(
+  widths: LineTableWidths,
+  lineNo: string,
+  mem: string,
+  increment: string,
+  occurrences: string,
+  content: string,
+  rss?: { usage: string; increment: string },
+): string {
+  const w = widths.mem;
+  const model = rss === undefined ? '' : ` ${rss.usage.padStart(w)}`;
+  const modelIncrement = rss === undefined ? '' : ` ${rss.increment.padStart(w)}`;
+  return `${lineNo.padStart(widths.line)} ${mem.padStart(w)}${model} ${increment.padStart(w)}${modelIncrement}  ${occurrences.padStart(widths.occurrences)}   ${content}`;
+}
+
+const NO_RSS = { usage: '', increment: '' };
+
+/** The header row (the `=` rule under it is as long). */
+export function lineTableHeader(withRss: boolean, widths: LineTableWidths = DEFAULT_WIDTHS): string {
+  return row(widths, 'Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents', withRss ? { usage: 'RSS (model)', increment: 'RSS incr.' } : undefined);
+}
+
+export const LINE_TABLE_HEADER = lineTableHeader(false);
+/** `--memory-model pymalloc`: the modelled RSS and its increment beside memory_profiler's columns. */
+export const LINE_TABLE_HEADER_RSS = lineTableHeader(true);
 
 /** The report's source lines by file, built once per report. */
 const sourcesByReport = new WeakMap<Report, Map<string, string[]>>();
@@ -107,29 +137,38 @@ export function renderLineTable(report: Report, fn: FunctionReport, options: Ren
   const byLine = functionLines(report, fn);
   const unit = tableUnit(byLine.values(), options);
   const withRss = report.memory !== undefined;
-  const header = withRss ? LINE_TABLE_HEADER_RSS : LINE_TABLE_HEADER;
-  const out: string[] = [`Filename: ${fn.file}`, '', header, '='.repeat(header.length)];
+  const cell = (bytes: number): string => formatMemCell(bytes, unit, options.precision);
+  type Cells = { line: string; mem: string; increment: string; occurrences: string; content: string; rss?: { usage: string; increment: string } };
+  const rows: Cells[] = [];
   for (const r of tableRows(fn, byLine)) {
     if ('skipped' in r) {
-      out.push(row('…', '', '', '', skippedText(r), withRss ? '' : undefined));
+      rows.push({ line: '…', mem: '', increment: '', occurrences: '', content: skippedText(r), ...(withRss ? { rss: NO_RSS } : {}) });
       continue;
     }
     const n = r.line;
     const stats = byLine.get(n);
     if (stats === undefined) {
-      out.push(row(String(n), '', '', '', sourceText(report, fn.file, n, options), withRss ? '' : undefined));
-    } else {
-      out.push(
-        row(
-          String(n),
-          formatMemCell(stats.memUsage, unit, options.precision),
-          formatMemCell(stats.increment, unit, options.precision),
-          String(stats.occurrences),
-          stats.content || sourceText(report, fn.file, n, options),
-          withRss ? formatMemCell(stats.rss ?? 0, unit, options.precision) : undefined,
-        ),
-      );
+      rows.push({ line: String(n), mem: '', increment: '', occurrences: '', content: sourceText(report, fn.file, n, options), ...(withRss ? { rss: NO_RSS } : {}) });
+      continue;
     }
+    const cells: Cells = {
+      line: String(n),
+      mem: cell(stats.memUsage),
+      increment: cell(stats.increment),
+      occurrences: String(stats.occurrences),
+      content: stats.content || sourceText(report, fn.file, n, options),
+    };
+    if (withRss) cells.rss = { usage: cell(stats.rss ?? 0), increment: cell(stats.rssIncrement ?? 0) };
+    rows.push(cells);
   }
+  const widths: LineTableWidths = { ...MIN_WIDTHS };
+  for (const c of rows) {
+    widths.line = Math.max(widths.line, c.line.length);
+    widths.mem = Math.max(widths.mem, c.mem.length, c.increment.length, c.rss?.usage.length ?? 0, c.rss?.increment.length ?? 0);
+    widths.occurrences = Math.max(widths.occurrences, c.occurrences.length);
+  }
+  const header = lineTableHeader(withRss, widths);
+  const out: string[] = [`Filename: ${fn.file}`, '', header, '='.repeat(header.length)];
+  for (const c of rows) out.push(row(widths, c.line, c.mem, c.increment, c.occurrences, c.content, c.rss));
   return `${out.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import type { FunctionReport, Report } from '../model/report.js';
 import { chooseUnit, formatBytes, formatMemCell, type RenderOptions } from './units.js';
 import { markdownTable, MAX_ROWS, passesFooter, SECTION_TITLES, shownPasses } from './sections.js';
 import { comparisonRows } from './recorded.js';
+import { memoryModelFields } from './text.js';
 import { markdownFence, markdownText, terminalSafe } from './escape.js';
 import { CUT_FIRST, fitMarkdown, type MarkdownSection } from './fit.js';
 
@@ -29,30 +30,30 @@ export function codeSpan(text: string): string {
 function lineTable(report: Report, fn: FunctionReport, options: RenderOptions): string {
   const byLine = functionLines(report, fn);
   const unit = tableUnit(byLine.values(), options);
+  // With a memory model, the modelled RSS and its increment beside memory_profiler's figures, as in text.
+  const withRss = report.memory !== undefined;
+  const cell = (bytes: number): string => formatMemCell(bytes, unit, options.precision).trim();
+  const blank = withRss ? ['', '', '', '', ''] : ['', '', ''];
   const rows: (string | number)[][] = [];
   for (const r of tableRows(fn, byLine)) {
     if ('skipped' in r) {
-      rows.push(['…', '', '', '', `_${skippedText(r)}_`]);
+      rows.push(['…', ...blank, `_${skippedText(r)}_`]);
       continue;
     }
     const n = r.line;
     const stats = byLine.get(n);
     const content = codeSpan(stats?.content || sourceText(report, fn.file, n, options));
-    rows.push(
-      stats === undefined
-        ? [n, '', '', '', content]
-        : [
-            n,
-            formatMemCell(stats.memUsage, unit, options.precision).trim(),
-            formatMemCell(stats.increment, unit, options.precision).trim(),
-            stats.occurrences,
-            content,
-          ],
-    );
+    if (stats === undefined) rows.push([n, ...blank, content]);
+    else if (withRss) {
+      rows.push([n, cell(stats.memUsage), cell(stats.rss ?? 0), cell(stats.increment), cell(stats.rssIncrement ?? 0), stats.occurrences, content]);
+    } else rows.push([n, cell(stats.memUsage), cell(stats.increment), stats.occurrences, content]);
   }
+  const header = withRss
+    ? ['Line #', 'Mem usage', 'RSS (model)', 'Increment', 'RSS incr.', 'Occurrences', 'Line Contents']
+    : ['Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents'];
   return `### ${codeSpan(fn.function)} in ${codeSpan(fn.file)}\n\n${markdownTable(
-    ['Line #', 'Mem usage', 'Increment', 'Occurrences', 'Line Contents'],
-    ['right', 'right', 'right', 'right', 'left'],
+    header,
+    header.map((h) => (h === 'Line Contents' ? 'left' : 'right')),
     rows,
   )}\n`;
 }
@@ -187,5 +188,9 @@ export function renderMarkdown(workloadReport: Report, workloadOptions: LeakRend
     )}\n`,
     { label: 'the summary', keep: true },
   );
+  const allocators = memoryModelFields(report, options);
+  if (allocators.length > 0) {
+    add(`${markdownTable(['memory model', ''], ['left', 'left'], allocators.map(([k, v]) => [k, markdownText(v)]))}\n`, { label: 'the memory model figures', keep: true });
+  }
   return fitMarkdown(sections);
 }

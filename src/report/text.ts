@@ -5,7 +5,7 @@ import { formatTime, renderChart } from './chart.js';
 import { renderLineTable } from './lineTable.js';
 import { renderLeakSectionsText, renderSnapshotsText, type LeakRenderOptions } from './leaks.js';
 import type { Report } from '../model/report.js';
-import { chooseUnit, formatBytes, type RenderOptions } from './units.js';
+import { chooseUnit, formatBytes, formatBytesAuto, type RenderOptions } from './units.js';
 import { terminalSafe } from './escape.js';
 import { MAX_ROWS, passesFooter, SECTION_TITLES, shownPasses, table, title } from './sections.js';
 import { comparisonRows } from './recorded.js';
@@ -107,18 +107,30 @@ export function renderSummary(report: Report, options: RenderOptions): string {
     ['allocated', bytes(s.allocatedBytes)],
     ['freed', bytes(s.freedBytes)],
     ['objects', `${s.objectsAllocated} allocated, ${s.objectsFreed} freed, ${s.objectsLive} live`],
-    ...memoryModelFields(report, bytes),
+    ...memoryModelFields(report, options),
   ])}\n`;
 }
 
-/** `--memory-model pymalloc`: what the allocator holds beside the live bytes. */
-function memoryModelFields(report: Report, bytes: (n: number) => string): [string, string][] {
+/** `--memory-model pymalloc`: what the allocators hold beside the live bytes. Each figure in its own
+ * unit (with --unit auto): a 36 KiB RSS beside live bytes of a few hundred, a 128 KiB threshold
+ * beside a heap of MiB. */
+export function memoryModelFields(report: Report, options: RenderOptions): [string, string][] {
   const m = report.memory;
   if (m === undefined) return [];
-  return [
-    ['RSS (model)', `peak ${bytes(m.peakRss)}, final ${bytes(m.finalRss)} (pymalloc: pools of live arenas + blocks over 512 B)`],
+  const own = (n: number): string => formatBytesAuto(n, options.unit, options.precision);
+  const fields: [string, string][] = [
+    ['RSS (model)', `peak ${own(m.peakRss)}, final ${own(m.finalRss)} (pymalloc's pools of live arenas + glibc malloc's resident heap and mmapped chunks)`],
     ['arenas', `${m.arenasInUse} in use at the end, ${m.arenasHighwater} at most, ${m.arenasAllocatedTotal} allocated, ${m.arenasReclaimed} returned`],
   ];
+  const c = m.malloc;
+  if (c !== undefined) {
+    const times = (n: number): string => `${n} time${n === 1 ? '' : 's'}`;
+    fields.push([
+      'malloc',
+      `brk heap ${own(c.heapBytes)} (shrunk ${times(c.trims)}; a freed chunk below a live one stays resident), ${own(c.mmappedBytes)} mmapped (${c.unmaps} returned), mmap threshold ${own(c.mmapThreshold)}`,
+    ]);
+  }
+  return fields;
 }
 
 /** A recorded trace: what the real run observed beside the model's figures. */

@@ -1,5 +1,10 @@
 // Byte figures as people read them: one unit per table, numbers formatted the way Python's
 // `'{:.1f}'.format(x)` does (memory_profiler's cells), so our tables and theirs agree digit for digit.
+//
+// One rule on top of memory_profiler's: a figure that is not zero never prints as zero. memory_profiler
+// shows a line that kept 12.6 KiB as `0.0 MiB` (and a small decrease as `-0.0 MiB`); here a figure
+// that would round to zero in its table's unit is written in the unit `auto` picks for it alone
+// (`12.6 KiB`, `-56.0 B`), so `0.0` always means nothing changed.
 
 export const UNITS = ['B', 'KiB', 'MiB', 'GiB'] as const;
 export type Unit = (typeof UNITS)[number];
@@ -39,13 +44,27 @@ export function toFixedPython(bytes: number, shift: number, precision: number): 
     digits = digits.padStart(precision + 1, '0');
     digits = `${digits.slice(0, -precision)}.${digits.slice(-precision)}`;
   }
-  // Python keeps the sign of a negative value that rounds to zero (`-0.0`), and so do we.
+  // Python keeps the sign of a negative value that rounds to zero (`-0.0`); the figures below never
+  // reach that case (see `shownUnit`).
   return negative ? `-${digits}` : digits;
 }
 
-/** `1.5 KiB`: the number in `unit` with `precision` decimals, then the unit. */
+/** Whether `bytes` would print as zero in `unit` although it is not zero. */
+function roundsToZero(bytes: number, unit: Unit, precision: number): boolean {
+  if (bytes === 0 || !Number.isFinite(bytes)) return false;
+  return !/[1-9]/.test(toFixedPython(bytes, SHIFT[unit], precision));
+}
+
+/** The unit a figure is written in: its table's, unless that would show a figure that is not zero
+ * as zero; then the one `auto` picks for the figure alone (in which it is at least 1). */
+export function shownUnit(bytes: number, unit: Unit, precision: number): Unit {
+  return roundsToZero(bytes, unit, precision) ? chooseUnit('auto', bytes) : unit;
+}
+
+/** `1.5 KiB`: the number in `unit` with `precision` decimals, then the unit (see `shownUnit`). */
 export function formatBytes(bytes: number, unit: Unit, precision: number): string {
-  return `${toFixedPython(bytes, SHIFT[unit], precision)} ${unit}`;
+  const shown = shownUnit(bytes, unit, precision);
+  return `${toFixedPython(bytes, SHIFT[shown], precision)} ${shown}`;
 }
 
 /**
@@ -53,7 +72,8 @@ export function formatBytes(bytes: number, unit: Unit, precision: number): strin
  * that width before the unit is appended, then the template right-aligns the cell.
  */
 export function formatMemCell(bytes: number, unit: Unit, precision: number): string {
-  return `${toFixedPython(bytes, SHIFT[unit], precision).padStart(precision + 4)} ${unit}`;
+  const shown = shownUnit(bytes, unit, precision);
+  return `${toFixedPython(bytes, SHIFT[shown], precision).padStart(precision + 4)} ${shown}`;
 }
 
 /** Formats a figure with the unit `auto` would pick for it alone (summaries, sentences). */

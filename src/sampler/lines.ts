@@ -11,6 +11,8 @@ export type LineStat = Omit<LineReport, 'content'>;
 interface Execution {
   stat: LineStat;
   memBefore: number;
+  /** The memory model's RSS when the execution began (0 without a model). */
+  rssBefore: number;
   allocatedBefore: number;
   freedBefore: number;
   /** The high-water mark of the enclosing execution, restored (maxed) when this one ends. */
@@ -40,9 +42,10 @@ export class LineSampler {
     const heap = this.heap;
     const stat = this.statFor(file, functionName, line);
     stat.occurrences++;
-    const execution = (this.records[depth] ??= { stat, memBefore: 0, allocatedBefore: 0, freedBefore: 0, savedHighWater: 0 });
+    const execution = (this.records[depth] ??= { stat, memBefore: 0, rssBefore: 0, allocatedBefore: 0, freedBefore: 0, savedHighWater: 0 });
     execution.stat = stat;
     execution.memBefore = heap.liveBytes;
+    execution.rssBefore = heap.memory === null ? 0 : heap.memory.rss;
     execution.allocatedBefore = heap.allocatedBytes;
     execution.freedBefore = heap.freedBytes;
     execution.savedHighWater = heap.highWater;
@@ -65,7 +68,11 @@ export class LineSampler {
       stat.peak = Math.max(stat.peak, peak);
       stat.allocated += heap.allocatedBytes - execution.allocatedBefore;
       stat.freed += heap.freedBytes - execution.freedBefore;
-      if (heap.memory !== null) stat.rss = Math.max(stat.rss ?? 0, this.rssBaseline + heap.memory.rss);
+      if (heap.memory !== null) {
+        const rss = heap.memory.rss;
+        stat.rss = Math.max(stat.rss ?? 0, this.rssBaseline + rss);
+        stat.rssIncrement = (stat.rssIncrement ?? 0) + rss - execution.rssBefore;
+      }
       heap.highWater = Math.max(execution.savedHighWater, peak);
     }
     this.open.length = Math.min(this.open.length, depth);

@@ -11,7 +11,9 @@ import { setOwn } from './keys.js';
 import type { SourcedEvent } from './loaded.js';
 import { MAX_REPEAT_DEPTH, type Event, type PlainEvent, type RepeatEvent } from './schema.js';
 
-export type Iteration = { var: string; index: number };
+/** An enclosing repeat's current iteration; `oneExecution` when the repeat is the work of one
+ * execution of its line (its iterations start no new line execution). */
+export type Iteration = { var: string; index: number; oneExecution?: true };
 
 /** Names a top-level event by its position: `events[3]`, or `line 14` of an NDJSON file. */
 export type TopLevelPath = (position: number) => string;
@@ -451,7 +453,7 @@ export class Expander {
     const iterations = known < 0 ? [] : this.frames[known]!.iterations!.slice();
     for (let d = known + 1; d <= depth; d++) {
       const frame = this.frames[d]!;
-      iterations.push({ var: frame.repeat.var, index: frame.iteration });
+      iterations.push(frame.repeat.oneExecution === true ? { var: frame.repeat.var, index: frame.iteration, oneExecution: true } : { var: frame.repeat.var, index: frame.iteration });
     }
     this.frames[depth]!.iterations = iterations;
     return iterations;
@@ -503,5 +505,29 @@ export function* expandEvents(
       continue;
     }
     while ((e = expander.next()) !== null) yield e;
+  }
+}
+
+/**
+ * The number of events `events` expand to, counted without expanding them: a repeat is its count
+ * times its body's. An explicit stack walks nested repeats. Beyond 2^53 − 1 the count is not exact
+ * (it only sizes a progress bar).
+ */
+export function expandedEventCount(events: readonly Event[]): number {
+  // Each level: its events, the next to count, its total so far, and how often it runs.
+  type Level = { events: readonly Event[]; next: number; total: number; times: number };
+  const stack: Level[] = [{ events, next: 0, total: 0, times: 1 }];
+  for (;;) {
+    const level = stack[stack.length - 1]!;
+    if (level.next === level.events.length) {
+      stack.pop();
+      const done = level.total * level.times;
+      if (stack.length === 0) return done;
+      stack[stack.length - 1]!.total += done;
+      continue;
+    }
+    const event = level.events[level.next++]!;
+    if (event.op === 'repeat') stack.push({ events: event.body, next: 0, total: 0, times: event.count });
+    else level.total++;
   }
 }

@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import type { z } from 'zod';
 import { AllocationBudget } from './budget.js';
 import { WorkloadError, WorkloadErrors } from './errors.js';
-import { checkRepeatDepth, checkRepeatVariables, expandEvents, Expander } from './expand.js';
+import { checkRepeatDepth, checkRepeatVariables, expandedEventCount, expandEvents, Expander } from './expand.js';
 import { passesAsIs } from './fastpath.js';
 import { documentKeyIssues, eventKeyIssues, headerKeyIssues, restoreEventKeys, restoreHeaderKeys } from './keys.js';
 import type { LoadedWorkload, SourcedEvent } from './loaded.js';
@@ -417,7 +417,7 @@ export function workloadFromObject(obj: unknown, file = '<inline>'): LoadedWorkl
   const iterable: Iterable<SourcedEvent> = {
     [Symbol.iterator]: () => expandEvents(events, 'events', file, new AllocationBudget(header)),
   };
-  return { file, header, events: iterable };
+  return { file, header, events: iterable, expectedEvents: expandedEventCount(events) };
 }
 
 /** The items of an array, each slot emptied as it is taken. */
@@ -499,7 +499,7 @@ export async function loadWorkload(file: string): Promise<LoadedWorkload> {
     throw readError(file, err);
   }
   const { header, events } = validateDocument(parseWorkloadJson(text, file), file);
-  return { file, header, events: fileEvents(file, header, events) };
+  return { file, header, events: fileEvents(file, header, events), expectedEvents: expandedEventCount(events) };
 }
 
 // ---------------------------------------------------------------------------------------------

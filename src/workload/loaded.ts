@@ -9,7 +9,7 @@ export interface SourcedEvent {
   /** JSON path of the event in the file, e.g. `events[2].body[1]` (NDJSON: `line 14`). */
   path: string;
   /** Iterations of the enclosing repeats, outermost first. Empty outside repeats. */
-  iterations: { var: string; index: number }[];
+  iterations: { var: string; index: number; oneExecution?: true }[];
 }
 
 export interface LoadedWorkload {
@@ -19,4 +19,7 @@ export interface LoadedWorkload {
   /** The events in order; may be iterated once. NDJSON files stream them (read synchronously,
    * a chunk at a time: see lines.ts). */
   events: Iterable<SourcedEvent>;
+  /** The number of events after expansion, when known before the replay (a `.json` document, whose
+   * repeats are counted without expanding them); NDJSON traces are estimated by the progress display. */
+  expectedEvents?: number;
 }

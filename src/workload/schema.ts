@@ -78,6 +78,10 @@ export const sizeSchema = z
       '(units B, KiB, MiB, GiB; KB/MB/GB accepted as the same)',
   );
 
+/** The class of an `alloc` that names no type: a plain class of the workload's own (`class
+ * Instance: pass`). `"object"` is Python's own `object()`. */
+export const DEFAULT_CLASS = 'Instance';
+
 /** An object id (`"n42"`) or `"$name"` (the object a name is bound to). */
 export const refSchema = z
   .string()
@@ -101,7 +105,12 @@ export const finalizerSchema = z
       z.literal('del').describe('a Python __del__ (PEP 442: runs at most once, may resurrect)'),
       z.literal('legacy').describe('a C-level tp_del: runs on every deallocation; blocks cyclic collection'),
       z
-        .strictObject({ resurrect: z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, { error: 'not a "$name" (a $ and a Python name)' }) })
+        .strictObject({
+          resurrect: z
+            .string()
+            .regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/, { error: 'not a "$name" (a $ and a Python name)' })
+            .describe('"$name": the module-level list the finalizer appends self to'),
+        })
         .describe('a __del__ that appends self to the module-level list bound to the name'),
     ],
     { error: 'not a finalizer: write "del", "legacy" or {"resurrect": "$name"}' },
@@ -141,10 +150,16 @@ const lengthSchema = z
   );
 
 const allocEvent = z.strictObject({
-  op: z.literal('alloc'),
+  op: z.literal('alloc').describe('a new object: `x = Node()`, `[a, b]`, `lst.append(Node())`; with neither "as" nor "into" a temporary that dies at once'),
   ...common,
   id: idSchema,
-  type: z.string().min(1).default('object').describe('built-in type or workload class name'),
+  type: z
+    .string()
+    .min(1)
+    .default(DEFAULT_CLASS)
+    .describe(
+      `a built-in type (its size per Python version: the README's table, \`memprof schema\`'s description of "types") or the name of a class of the workload's own ("Node"; declared in "types" or not). Left out: "${DEFAULT_CLASS}", a plain class instance ("object" is Python's object(), 16 bytes, no attributes)`,
+    ),
   size: sizeSchema.optional(),
   fields: z
     .record(z.string(), nullableRefSchema)
@@ -167,7 +182,7 @@ const allocEvent = z.strictObject({
 const indexSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const refEvent = z.strictObject({
-  op: z.literal('ref'),
+  op: z.literal('ref').describe('a reference stored: `a.f = b`, `d[k] = b`, `lst[i] = b`, or without field/key/index `a.append(b)`'),
   ...common,
   from: refSchema,
   to: nullableRefSchema,
@@ -177,7 +192,7 @@ const refEvent = z.strictObject({
 });
 
 const unrefEvent = z.strictObject({
-  op: z.literal('unref'),
+  op: z.literal('unref').describe('a reference removed: `del a.f`, `del d[k]`, `del lst[i]`, `del lst[i:j]`, `lst.remove(b)`'),
   ...common,
   from: refSchema,
   field: z.string().optional().describe('`del a.f` / `del d["f"]`'),
@@ -188,7 +203,7 @@ const unrefEvent = z.strictObject({
 });
 
 const insertEvent = z.strictObject({
-  op: z.literal('insert'),
+  op: z.literal('insert').describe('`lst.insert(i, b)`'),
   ...common,
   from: refSchema.describe('the list'),
   index: indexSchema.describe('the position the new item takes (`lst.insert(i, b)`)'),
@@ -196,7 +211,7 @@ const insertEvent = z.strictObject({
 });
 
 const setItemsEvent = z.strictObject({
-  op: z.literal('setitems'),
+  op: z.literal('setitems').describe('a list\'s items replaced at once: `lst.sort()`, `lst[a:b] = …`, `lst.extend(…)`'),
   ...common,
   from: refSchema.describe('the list'),
   items: z.array(nullableRefSchema).describe('all its items afterwards: `lst.sort()`, `lst.reverse()`, `lst[a:b] = …`, `lst.extend(…)`, `lst *= n`'),
@@ -204,31 +219,31 @@ const setItemsEvent = z.strictObject({
 });
 
 const clearEvent = z.strictObject({
-  op: z.literal('clear'),
+  op: z.literal('clear').describe('`lst.clear()`, `d.clear()`, `s.clear()`'),
   ...common,
   from: refSchema.describe('`lst.clear()`, `d.clear()`, `s.clear()`: the container is emptied and its table given back'),
 });
 
 const bindEvent = z.strictObject({
-  op: z.literal('bind'),
+  op: z.literal('bind').describe('`name = b`: binds a name in the current frame (dropping what it held)'),
   ...common,
-  name: nameSchema,
+  name: nameSchema.describe('the name bound, a Python identifier'),
   to: nullableRefSchema,
-  global: z.boolean().optional(),
+  global: z.boolean().optional().describe('bind in the module frame (a `global` statement)'),
 });
 
 const unbindEvent = z.strictObject({
-  op: z.literal('unbind'),
+  op: z.literal('unbind').describe('`del name`'),
   ...common,
-  name: nameSchema,
-  global: z.boolean().optional(),
+  name: nameSchema.describe('the name unbound'),
+  global: z.boolean().optional().describe('unbind in the module frame (a `global` statement)'),
 });
 
-const increfEvent = z.strictObject({ op: z.literal('incref'), ...common, id: refSchema });
-const decrefEvent = z.strictObject({ op: z.literal('decref'), ...common, id: refSchema });
+const increfEvent = z.strictObject({ op: z.literal('incref').describe('`Py_INCREF` from C code: a reference no object or name holds'), ...common, id: refSchema });
+const decrefEvent = z.strictObject({ op: z.literal('decref').describe('`Py_DECREF` from C code, undoing an incref'), ...common, id: refSchema });
 
 const callEvent = z.strictObject({
-  op: z.literal('call'),
+  op: z.literal('call').describe('entering a function; its events follow, on the callee\'s lines'),
   ...common,
   function: z.string().min(1).describe("the callee's name"),
   args: z
@@ -240,7 +255,7 @@ const callEvent = z.strictObject({
 });
 
 const returnEvent = z.strictObject({
-  op: z.literal('return'),
+  op: z.literal('return').describe('leaving the function: its frame\'s names are unbound'),
   ...common,
   value: nullableRefSchema.optional().describe('the return value, kept alive while the frame is left'),
   as: nameSchema.optional().describe('bind the value to this name in the caller'),
@@ -248,13 +263,13 @@ const returnEvent = z.strictObject({
 });
 
 const holdEvent = z.strictObject({
-  op: z.literal('hold'),
+  op: z.literal('hold').describe('a value the frame\'s evaluation stack holds until the line\'s execution ends'),
   ...common,
   id: refSchema.describe("an object the frame's evaluation stack holds until the line's execution ends (a value in flight: a call's argument, an item just popped)"),
 });
 
 const weakrefEvent = z.strictObject({
-  op: z.literal('weakref'),
+  op: z.literal('weakref').describe('`w = weakref.ref(x, callback)`: a new weakref object'),
   ...common,
   id: idSchema,
   to: refSchema,
@@ -266,14 +281,14 @@ const weakrefEvent = z.strictObject({
     .describe(
       "what the callback does: it takes the weakref out of this container — a set holding it, or a dict holding it as a key or a value — as the callbacks of weakref.WeakSet, WeakKeyDictionary and WeakValueDictionary do (needs a callback)",
     ),
-  as: nameSchema.optional(),
-  into: intoSchema.optional(),
-  global: z.boolean().optional(),
+  as: nameSchema.optional().describe('bind the new weakref to this name'),
+  into: intoSchema.optional().describe('store the new weakref into another object'),
+  global: z.boolean().optional().describe('with as: bind in the module frame'),
   hold: z.boolean().optional().describe("the frame's evaluation stack holds the new weakref until the line's execution ends"),
 });
 
 const resizeEvent = z.strictObject({
-  op: z.literal('resize'),
+  op: z.literal('resize').describe('an object\'s memory changed (`bytearray.extend`, a container\'s table grew)'),
   ...common,
   id: refSchema,
   size: sizeSchema.optional(),
@@ -284,16 +299,16 @@ const resizeEvent = z.strictObject({
     .describe('change of size in bytes, may be negative (whole, at most 2^53−1 either way)'),
 });
 
-const lineEvent = z.strictObject({ op: z.literal('line'), ...common });
-const snapshotEvent = z.strictObject({ op: z.literal('snapshot'), ...common, label: z.string().min(1) });
+const lineEvent = z.strictObject({ op: z.literal('line').describe('a line ran that touched no object (it still counts an execution)'), ...common });
+const snapshotEvent = z.strictObject({ op: z.literal('snapshot').describe('take a named snapshot of the live objects (tracemalloc\'s take_snapshot)'), ...common, label: z.string().min(1).describe('the name the report gives the snapshot') });
 
 const generationCounts = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]);
 const thresholdSchema = z.number().int().min(0).max(MAX_THRESHOLD).describe('a collection threshold, 0 to 2^31−1');
 
 const gcCollectEvent = z.strictObject({
-  op: z.literal('gc.collect'),
+  op: z.literal('gc.collect').describe('`gc.collect(generation)`'),
   ...common,
-  generation: z.number().int().min(0).max(2).default(2),
+  generation: z.number().int().min(0).max(2).default(2).describe('the oldest generation collected, 0 to 2 (default 2, a full collection)'),
   observed: z
     .strictObject({
       result: z.number().int().nonnegative().describe('what gc.collect() returned in the recorded run'),
@@ -304,33 +319,33 @@ const gcCollectEvent = z.strictObject({
 });
 
 const gcAutoEvent = z.strictObject({
-  op: z.literal('gc.auto'),
+  op: z.literal('gc.auto').describe('a recorded trace: an automatic collection started here in the real run'),
   ...common,
   count: generationCounts.describe('gc.get_count() as the collection started: the allocation count, including the allocations the trace cannot see'),
   observed: z
     .strictObject({
-      generation: z.number().int().min(0).max(2),
-      collected: z.number().int().nonnegative(),
-      uncollectable: z.number().int().nonnegative(),
+      generation: z.number().int().min(0).max(2).describe('the generation the real run collected'),
+      collected: z.number().int().nonnegative().describe('objects it collected'),
+      uncollectable: z.number().int().nonnegative().describe('objects it found uncollectable'),
     })
     .optional()
     .describe('what the recorded run collected in this pass'),
 }).describe('a recorded trace: an automatic collection started here in the real run');
-const gcEnableEvent = z.strictObject({ op: z.literal('gc.enable'), ...common });
-const gcDisableEvent = z.strictObject({ op: z.literal('gc.disable'), ...common });
+const gcEnableEvent = z.strictObject({ op: z.literal('gc.enable').describe('`gc.enable()`'), ...common });
+const gcDisableEvent = z.strictObject({ op: z.literal('gc.disable').describe('`gc.disable()`: no automatic collections (gc.collect still runs)'), ...common });
 const gcSetThresholdEvent = z.strictObject({
-  op: z.literal('gc.set_threshold'),
+  op: z.literal('gc.set_threshold').describe('`gc.set_threshold(t0[, t1[, t2]])`'),
   ...common,
-  threshold: z.array(thresholdSchema).min(1).max(3),
+  threshold: z.array(thresholdSchema).min(1).max(3).describe('[t0, t1?, t2?]: the values left out stay as they are'),
 });
 const gcSetDebugEvent = z.strictObject({
-  op: z.literal('gc.set_debug'),
+  op: z.literal('gc.set_debug').describe('`gc.set_debug(gc.DEBUG_SAVEALL)` or `gc.set_debug(0)`'),
   ...common,
-  flags: z.array(z.literal('saveall')),
+  flags: z.array(z.literal('saveall')).describe('["saveall"] for gc.DEBUG_SAVEALL, [] for none'),
 });
-const gcFreezeEvent = z.strictObject({ op: z.literal('gc.freeze'), ...common });
-const gcUnfreezeEvent = z.strictObject({ op: z.literal('gc.unfreeze'), ...common });
-const gcGarbageClearEvent = z.strictObject({ op: z.literal('gc.garbage.clear'), ...common });
+const gcFreezeEvent = z.strictObject({ op: z.literal('gc.freeze').describe('`gc.freeze()`: every tracked object moves to the permanent generation'), ...common });
+const gcUnfreezeEvent = z.strictObject({ op: z.literal('gc.unfreeze').describe('`gc.unfreeze()`: the permanent generation goes back to generation 2'), ...common });
+const gcGarbageClearEvent = z.strictObject({ op: z.literal('gc.garbage.clear').describe('`gc.garbage.clear()`'), ...common });
 
 export interface RepeatEvent {
   op: 'repeat';
@@ -339,6 +354,7 @@ export interface RepeatEvent {
   t?: number;
   count: number;
   var: string;
+  oneExecution?: boolean;
   body: Event[];
 }
 
@@ -373,11 +389,17 @@ const plainEvents = [
 
 export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>
   z.strictObject({
-    op: z.literal('repeat'),
+    op: z.literal('repeat').describe('a loop: "body" runs "count" times'),
     ...common,
     count: z.number().int().min(0).max(MAX_COUNT).describe('iterations, 0 to 2^31−1'),
-    var: nameSchema.default('i'),
-    body: z.array(eventSchema),
+    var: nameSchema.default('i').describe('the loop variable: `{var}` in any string of the body becomes the 0-based iteration index (default "i")'),
+    oneExecution: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: the iterations are the work of one execution of one line, a loop in C inside one statement (`del lst[a:b]`, `d.clear()`, `lst.extend(…)`): the line counts one occurrence, as memory_profiler shows it. Default: each iteration is an execution of its lines, as each pass of a `for` body is',
+      ),
+    body: z.array(eventSchema).describe('the events of one iteration'),
   }),
 ) as unknown as z.ZodType<RepeatEvent>;
 
@@ -412,22 +434,27 @@ export const typeDeclSchema = z.strictObject({
 const countSchema = z.number().int().min(0).describe('a number of objects or cycles, 0 to 2^53−1');
 
 export const limitsSchema = z.strictObject({
-  leakedBytes: sizeSchema.nullable().optional(),
-  leakedObjects: countSchema.nullable().optional(),
-  cycles: countSchema.nullable().optional(),
-  uncollectable: countSchema.nullable().optional(),
-  peakBytes: sizeSchema.nullable().optional(),
-  finalBytes: sizeSchema.nullable().optional(),
+  leakedBytes: sizeSchema.nullable().optional().describe('most bytes of leaked objects (null: no limit)'),
+  leakedObjects: countSchema.nullable().optional().describe('most leaked objects (default 0; null: no limit)'),
+  cycles: countSchema.nullable().optional().describe('most leaked reference cycles (null: no limit)'),
+  uncollectable: countSchema.nullable().optional().describe('most objects left in gc.garbage (null: no limit)'),
+  peakBytes: sizeSchema.nullable().optional().describe('most bytes at the peak (null: no limit)'),
+  finalBytes: sizeSchema.nullable().optional().describe('most bytes at the end (null: no limit)'),
 }).describe('limits memprof check holds the figures to; with none, no object may leak (leakedObjects 0). Each key overrides the default, and a check flag overrides the key; null removes that limit');
 
 export const gcConfigSchema = z.strictObject({
-  enabled: z.boolean().default(true),
+  enabled: z.boolean().default(true).describe('automatic collection at the start (gc.isenabled()); default true'),
   automatic: z
     .enum(['model', 'recorded'])
     .default('model')
     .describe('model: automatic collections run when the modelled allocation count crosses threshold 0; recorded: they run where "gc.auto" events say the real run ran them (a recorded trace cannot see every allocation)'),
-  threshold: z.array(thresholdSchema).min(1).max(3).optional(),
-  debug: z.array(z.literal('saveall')).default([]),
+  threshold: z
+    .array(thresholdSchema)
+    .min(1)
+    .max(3)
+    .optional()
+    .describe("gc.get_threshold() at the start; default the Python version's ((700, 10, 10); 3.13: (2000, 10, 10))"),
+  debug: z.array(z.literal('saveall')).default([]).describe('gc.set_debug flags at the start: ["saveall"] or [] (default)'),
   startupObjects: z
     .number()
     .int()
@@ -437,27 +464,47 @@ export const gcConfigSchema = z.strictObject({
     .describe('long-lived objects in generation 2 at the start, 0 to 1,000,000'),
 });
 
-const typeFigures = z.strictObject({ type: z.string(), objects: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
+const typeFigures = z.strictObject({
+  type: z.string().describe('the type name'),
+  objects: z.number().int().nonnegative().describe('its objects alive'),
+  bytes: z.number().int().nonnegative().describe('their bytes'),
+});
 
 /** What `memprof record` observed of the real run, for the replay to compare itself with. */
 export const recordedSchema = z
   .strictObject({
     interpreter: z.string().describe('"CPython 3.11.7"'),
-    executable: z.string(),
-    script: z.string(),
-    argv: z.array(z.string()),
-    exitCode: z.number().int(),
+    executable: z.string().describe('the interpreter the program ran under'),
+    script: z.string().describe('the program recorded'),
+    argv: z.array(z.string()).describe("the program's arguments"),
+    exitCode: z.number().int().describe("the program's exit code"),
     events: z.number().int().nonnegative().describe('events in the trace'),
     profiled: z
-      .array(z.strictObject({ file: z.string(), function: z.string(), line: z.number().int().positive() }))
+      .array(
+        z.strictObject({
+          file: z.string().describe('its file'),
+          function: z.string().describe('its name'),
+          line: z.number().int().positive().describe('the line of its def'),
+        }),
+      )
       .describe('functions decorated with @profile: the ones tabulated (all traced code when empty)'),
     census: z
-      .strictObject({ objects: z.number().int().nonnegative(), bytes: z.number().int().nonnegative(), byType: z.array(typeFigures) })
+      .strictObject({
+        objects: z.number().int().nonnegative().describe('traced objects alive'),
+        bytes: z.number().int().nonnegative().describe('their sys.getsizeof bytes'),
+        byType: z.array(typeFigures).describe('the same by type'),
+      })
       .optional()
       .describe('the traced objects alive at the end of the real run'),
     count: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional().describe('gc.get_count() at the end'),
     stats: z
-      .array(z.strictObject({ collections: z.number().int().nonnegative(), collected: z.number().int().nonnegative(), uncollectable: z.number().int().nonnegative() }))
+      .array(
+        z.strictObject({
+          collections: z.number().int().nonnegative().describe('collections of the generation'),
+          collected: z.number().int().nonnegative().describe('objects they collected'),
+          uncollectable: z.number().int().nonnegative().describe('objects they found uncollectable'),
+        }),
+      )
       .length(3)
       .optional()
       .describe('gc.get_stats() since the start'),
@@ -466,33 +513,42 @@ export const recordedSchema = z
   .describe('a trace recorded from a real program by memprof record: what the real run observed');
 
 export const headerSchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1, { message: 'unsupported version: memprof reads workload format version 1' }),
-  name: z.string().optional(),
-  description: z.string().optional(),
-  python: pythonVersionSchema.default('3.11'),
-  baseline: sizeSchema.default(0),
+  $schema: z.string().optional().describe('the JSON Schema the file follows (for editors; memprof ignores it)'),
+  version: z.literal(1, { message: 'unsupported version: memprof reads workload format version 1' }).describe('the format version: 1'),
+  name: z.string().optional().describe('the workload\'s name in reports (default: its file name)'),
+  description: z.string().optional().describe('what the workload shows, for people'),
+  python: pythonVersionSchema.default('3.11').describe('the CPython model: "3.11" (default), "3.12" or "3.13"; --python overrides it'),
+  baseline: sizeSchema.default(0).describe('bytes the process holds before the first event (the interpreter itself), added to every memory figure; default 0'),
   source: z
     .strictObject({
-      file: z.string().min(1),
-      lines: z.array(z.string()).default([]),
+      file: z.string().min(1).describe('the traced program\'s file name, shown in tables (the default "file" of every event)'),
+      lines: z
+        .array(z.string())
+        .default([])
+        .describe('its text: lines[k] is line k+1. Given, every event\'s line must be one of them'),
     })
-    .optional(),
+    .optional()
+    .describe('the program the trace follows'),
   sources: z
-    .array(z.strictObject({ file: z.string().min(1), lines: z.array(z.string()) }))
+    .array(
+      z.strictObject({
+        file: z.string().min(1).describe('a file events name with "file"'),
+        lines: z.array(z.string()).describe('its text: lines[k] is line k+1'),
+      }),
+    )
     .optional()
     .describe('the source text of more files than `source` (a recorded program and the modules it imported)'),
-  gc: gcConfigSchema.optional(),
+  gc: gcConfigSchema.optional().describe("the collector's state at the start"),
   types: z
     .record(z.string(), typeDeclSchema)
     .default({})
     .describe('the workload\'s classes by name: any string, "valueOf" and "__proto__" included'),
-  limits: limitsSchema.optional(),
+  limits: limitsSchema.optional().describe('limits memprof check holds the figures to (flags override them key by key)'),
   recorded: recordedSchema.optional(),
 });
 
 export const workloadSchema = headerSchema.extend({
-  events: z.array(eventSchema),
+  events: z.array(eventSchema).describe('what the program did, in order (an NDJSON file has them one per line after the header)'),
 });
 
 export type WorkloadHeader = z.infer<typeof headerSchema>;
