@@ -67,10 +67,22 @@ export function reportRecording(outcome: RecordOutcome, script: string, trace: s
   }
 }
 
+/** One line per second on stderr: `memprof record: 12 s, 3.4 MiB of trace`. */
+export function recordingProgress(traceBytes: number, seconds: number): void {
+  process.stderr.write(`memprof record: ${Math.round(seconds)} s, ${(traceBytes / 2 ** 20).toFixed(1)} MiB of trace\n`);
+}
+
 async function record(args: RecordArgs): Promise<void> {
   const output = args.output ?? `${args.script}.memprof.ndjson`;
   if (output === '') throw new UsageError('-o needs a file name');
-  const outcome = await recordProgram({ script: args.script, args: scriptArguments(args), output, python: args.python, include: args.include ?? [] });
+  const outcome = await recordProgram({
+    script: args.script,
+    args: scriptArguments(args),
+    output,
+    python: args.python,
+    include: args.include ?? [],
+    ...(args.progress === true ? { progress: recordingProgress } : {}),
+  });
   reportRecording(outcome, args.script, output, args.quiet);
   const code = outcome.traced ? outcome.exitCode : Math.max(outcome.exitCode, 1);
   if (code !== 0) throw new ExitStatus(code);
@@ -80,7 +92,7 @@ function recordOptions(y: Argv) {
   return withRecordOptions(withCommonOptions(y))
       .positional('script', { type: 'string', demandOption: true, describe: 'the Python script; everything after it is its own arguments' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'the trace file (default: SCRIPT.memprof.ndjson)' })
-      .option('progress', { type: 'boolean', describe: 'no effect yet: the program\'s own output shows its progress' })
+      .option('progress', { type: 'boolean', describe: 'show on stderr, once a second, how long the program has run and how much trace it wrote' })
       .parserConfiguration({ 'populate--': true })
       .example('$0 record app.py --size 10', 'runs "python3 app.py --size 10", writes app.py.memprof.ndjson')
       .example('$0 record --python 3.12 -o trace.ndjson app.py', 'on CPython 3.12')

@@ -18,6 +18,8 @@ export interface RecordOptions {
   python?: string;
   /** Which source files are traced (globs); default: those under the script's directory. */
   include: string[];
+  /** Called about once a second while the program runs, with the trace written so far. */
+  progress?: (traceBytes: number, seconds: number) => void;
 }
 
 export interface RecordOutcome {
@@ -63,13 +65,29 @@ export async function recordProgram(options: RecordOptions): Promise<RecordOutco
   for (const pattern of options.include) args.push('--include', pattern);
   args.push('--', options.script, ...options.args);
   const child = spawn(interpreter.path, args, { stdio: 'inherit' });
+  const started = Date.now();
+  const ticker =
+    options.progress === undefined
+      ? null
+      : setInterval(() => {
+          let bytes = 0;
+          try {
+            bytes = statSync(`${temp}.events.tmp`).size;
+          } catch {
+            // not made yet, or already renamed
+          }
+          options.progress!(bytes, (Date.now() - started) / 1000);
+        }, 1000);
   // The terminal's Ctrl-C reaches the program too; memprof waits for it to finish its trace.
   const ignore = (): void => undefined;
   process.on('SIGINT', ignore);
   const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (c, s) => resolve({ code: c, signal: s }));
-  }).finally(() => process.off('SIGINT', ignore));
+  }).finally(() => {
+    process.off('SIGINT', ignore);
+    if (ticker !== null) clearInterval(ticker);
+  });
   const traced = existsSync(temp);
   if (traced) renameSync(temp, options.output);
   else if (existsSync(`${temp}.events.tmp`)) unlinkSync(`${temp}.events.tmp`);

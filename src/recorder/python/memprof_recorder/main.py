@@ -222,9 +222,10 @@ def main(argv=None):
         exec(code, namespace)
     except SystemExit as e:
         exit_code = _exit_code(e)
-    except BaseException:
+    except BaseException as e:
         _uninstall(tracer)
-        traceback.print_exc()
+        # As the interpreter prints it: from the program's first frame, not from this exec.
+        traceback.print_exception(type(e), e, e.__traceback__.tb_next)
         exit_code = 1
     finish(exit_code)
     return exit_code
