@@ -2,7 +2,7 @@
 // keeps its name, and a type left out is a plain class instance.
 import { describe, expect, it } from 'vitest';
 import { replayWorkload } from '../src/replay/replay.js';
-import { formatInputProblem } from '../src/workload/format.js';
+import { formatInputProblem } from '../src/cli/problems.js';
 import { workloadFromObject } from '../src/workload/load.js';
 
 async function run(events: unknown[], python = '3.11', header: Record<string, unknown> = {}) {
@@ -62,7 +62,7 @@ describe('"type": "object"', () => {
 
 describe('a type name close to a built-in one', () => {
   it('is matched to the built-in it is probably a typo of; real class names are not', async () => {
-    const { closeBuiltinName } = await import('../src/heap/types.js');
+    const { closeBuiltinName } = await import('../src/heap/registry.js');
     const typos: Record<string, string> = { Lsit: 'list', dcit: 'dict', tupel: 'tuple', byte: 'bytes', List: 'list', Dict: 'dict', bytearay: 'bytearray', Object: 'object', flaot: 'float', weakrf: 'weakref', frozenst: 'frozenset' };
     for (const [typo, builtin] of Object.entries(typos)) expect([typo, closeBuiltinName(typo)]).toEqual([typo, builtin]);
     for (const name of ['Node', 'Row', 'Item', 'Entry', 'Route', 'Report', 'Image', 'Session', 'Record', 'Connection', 'py_object', 'Fin', 'Res', 'Leg', 'Instance', 'list', 'object']) {
