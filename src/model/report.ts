@@ -238,7 +238,7 @@ export const recordedComparisonSchema = z.object({
     })
     .nullable()
     .describe('the traced objects alive at the end, by type'),
-  count: z.object({ real: generationTriple, model: generationTriple, equal: z.boolean() }).nullable().describe('gc.get_count() at the end'),
+  count: z.object({ real: generationTriple, model: generationTriple, equal: z.boolean() }).nullable().describe('gc.get_count() at the end; equal when generations 1 and 2 agree (generation 0 also counts allocations the trace cannot see)'),
   stats: z
     .object({ real: z.array(gcStatsSchema), model: z.array(gcStatsSchema), equal: z.boolean() })
     .nullable()

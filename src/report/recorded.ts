@@ -50,7 +50,7 @@ export function comparisonRows(c: RecordedComparison, options: RenderOptions): C
     for (const t of types) rows.push([`  ${t.type}`, '', figure(t.real), figure(t.model), verdict(t.equal)]);
     if (c.census.byType.length > types.length) notes.push(`… ${c.census.byType.length - types.length} more types`);
   }
-  if (c.count !== null) rows.push(['gc.get_count() at the end', '', `(${c.count.real.join(', ')})`, `(${c.count.model.join(', ')})`, verdict(c.count.equal)]);
+  if (c.count !== null) rows.push(['gc.get_count() at the end (generations 1, 2)', '', `(${c.count.real.join(', ')})`, `(${c.count.model.join(', ')})`, verdict(c.count.equal)]);
   if (c.stats !== null) {
     const stats = (s: { collections: number; collected: number; uncollectable: number }[]): string => s.map((g) => `${g.collections}/${g.collected}/${g.uncollectable}`).join(' ');
     rows.push(['gc.get_stats() (collections/collected/uncollectable)', '', stats(c.stats.real), stats(c.stats.model), verdict(c.stats.equal)]);
