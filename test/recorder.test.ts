@@ -1,0 +1,113 @@
+// `memprof record` on real programs (fixtures/programs, see its README): on every CPython present,
+// each program is recorded with the built CLI and replayed. The replay's gc.collect() results must
+// equal what the program returns untraced (expected/<name>.<version>.untraced.json, started the same
+// way), and the model's census at the end the real run's, by count, type and bytes. The programs the
+// model does not follow yet are listed in DIFFERENCES with what it gives instead and why: a change
+// either way fails, so the list stays exact.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Interpreter } from '../src/recorder/interpreter.js';
+import { corpusInterpreter, interpreter, python3Version, VERSIONS, type Version } from './support/corpus.js';
+import { replayWorkload } from '../src/replay/replay.js';
+import { loadWorkload } from '../src/workload/load.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const PROGRAMS = join(ROOT, 'fixtures', 'programs');
+const CLI = join(ROOT, 'bin', 'memprof.js');
+const run = promisify(execFile);
+
+const NAMES = readdirSync(PROGRAMS)
+  .filter((f) => f.endsWith('.py') && !f.endsWith('_helper.py'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+interface Difference {
+  /** The model's gc.collect() results, where they differ from the untraced run's. */
+  collects?: number[];
+  /** The census differs. */
+  census?: true;
+  why: string;
+}
+
+/** Where the replay of a recording does not yet give the real figures, per `program@version`. */
+const DIFFERENCES: Record<string, Difference> = {
+  ...each(['3.11', '3.12', '3.13'], 'class_factory', {
+    collects: [165, 6, 0],
+    why: 'classes made by type() and deleted: the model collects their 35 objects one pass early (cause not found yet)',
+  }),
+  ...each(['3.11', '3.12', '3.13'], 'error_report', {
+    collects: [0, 0, 0],
+    why: 'exceptions, tracebacks and the frames they hold are not recorded yet',
+  }),
+  ...each(['3.11', '3.12', '3.13'], 'event_bus', {
+    collects: [0, 13, 0],
+    why: 'bound methods and weakref.WeakMethod (a weakref subclass holding its function) are recorded as plain weakrefs',
+  }),
+  ...each(['3.11', '3.12', '3.13'], 'finalizers', {
+    collects: [5, 2, 2],
+    why: 'a __del__ that resurrects its object runs inside the collector, where nothing is traced: the model collects the 2 objects the real run keeps',
+  }),
+  'frozen_config@3.11': { collects: [0, 684, 0], census: true, why: 'frozen dataclasses and mapping proxies: more garbage in the model (cause not found yet)' },
+  'frozen_config@3.12': { collects: [0, 680, 0], census: true, why: 'frozen dataclasses and mapping proxies: more garbage in the model (cause not found yet)' },
+  'frozen_config@3.13': { collects: [0, 152, 0], census: true, why: 'frozen dataclasses and mapping proxies: more garbage in the model (cause not found yet)' },
+  'generators@3.11': { collects: [7, 0], why: 'generators dropped while suspended: the model finds garbage the real run does not have (cause not found yet)' },
+  'generators@3.12': { collects: [7, 0], census: true, why: 'generators dropped while suspended: the model finds garbage the real run does not have (cause not found yet)' },
+  'generators@3.13': { collects: [6, 0], why: 'generators dropped while suspended: the model finds garbage the real run does not have (cause not found yet)' },
+  ...each(['3.11', '3.12', '3.13'], 'job_scheduler', { census: true, why: 'the model keeps 4 objects fewer alive at the end (cause not found yet)' }),
+  ...each(['3.11', '3.12', '3.13'], 'memo_lru', { census: true, why: 'functools.lru_cache keeps its entries in a C structure the recorder cannot see' }),
+  'request_churn@3.11': { collects: [412], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
+  'request_churn@3.12': { collects: [418], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
+  'request_churn@3.13': { collects: [640], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
+  ...each(['3.11', '3.12', '3.13'], 'weakref_images', {
+    collects: [3, 0],
+    why: "a weakref callback of the program's own (del self._handles[name]) runs inside the collector, where the recorder does not trace",
+  }),
+  'dataclass_ast@3.13': { collects: [48, 14], why: 'on 3.13 the model collects 10 objects more in the first pass (cause not found yet)' },
+};
+
+function each(versions: Version[], name: string, difference: Difference): Record<string, Difference> {
+  return Object.fromEntries(versions.map((v) => [`${name}@${v}`, difference]));
+}
+
+
+const dir = mkdtempSync(join(tmpdir(), 'memprof-record-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function record(python: Interpreter, name: string): Promise<string> {
+  const trace = join(dir, `${name}.${python.version}.ndjson`);
+  const { stderr } = await run(process.execPath, [CLI, 'record', '-q', '--python', python.path, '-o', trace, `${name}.py`], {
+    cwd: PROGRAMS,
+    env: { ...process.env, PYTHONHASHSEED: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect(stderr, `memprof record ${name}.py`).toBe('');
+  return trace;
+}
+
+for (const version of VERSIONS) {
+  const { python, skipped } = corpusInterpreter(version);
+  describe.skipIf(skipped !== '')(`memprof record on CPython ${version}${skipped}`, () => {
+    it.concurrent.each(NAMES)('%s.py replays to the real gc.collect() results and census', async (name) => {
+      const untraced = JSON.parse(readFileSync(join(PROGRAMS, 'expected', `${name}.${version}.untraced.json`), 'utf8')) as { collects: number[] };
+      const trace = await record(python!, name);
+      const { report } = await replayWorkload(await loadWorkload(trace));
+      const recorded = report.recorded!;
+      const known = DIFFERENCES[`${name}@${version}`];
+      expect(recorded.exitCode).toBe(0);
+      expect(
+        recorded.collects.map((c) => c.model),
+        known?.collects === undefined ? 'gc.collect() results' : `gc.collect() results (known difference: ${known.why})`,
+      ).toEqual(known?.collects ?? untraced.collects);
+      expect(recorded.census?.equal, known?.census ? `census (known difference: ${known.why})` : 'census').toBe(known?.census !== true);
+    }, 900_000);
+  });
+}
+
+it('finds the interpreters it tests with', () => {
+  // Not vacuous: on a machine with CPython 3.11 as python3 the corpus runs at least there.
+  if (python3Version() === '3.11') expect(interpreter('3.11')).not.toBeNull();
+});
