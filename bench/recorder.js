@@ -1,6 +1,7 @@
-// `npm run bench:recorder` (also the end of `npm run bench`): what recording costs. Three programs —
-// a 100,000-iteration loop, a dict grown to 100,000 entries, a 1,000,000-item list built, sorted and
-// dropped — each run plain, under memory_profiler (`python3 -m memory_profiler`, line by line in the
+// `npm run bench:recorder` (also the end of `npm run bench`): what recording costs. Four programs —
+// a 100,000-iteration loop, a dict grown one entry per line to 2,000 and to 4,000 entries (recording
+// compares the whole dict at each of those lines: the two sizes show the quadratic cost that keeps a
+// 100,000-entry dict out of reach), a 1,000,000-item list built, sorted and dropped — each run plain, under memory_profiler (`python3 -m memory_profiler`, line by line in the
 // @profile function) and under `memprof record`, with the same interpreter where it has
 // memory_profiler. Prints one Markdown table; nothing is asserted.
 //
@@ -16,6 +17,20 @@ const argv = process.argv.slice(2);
 const value = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const repeat = Number(value('--repeat') ?? 1);
 
+/** A dict grown to `n` entries, one per line. */
+function dictProgram(n) {
+  return `
+@profile
+def main():
+    d = {}
+    for i in range(${n}):
+        d[i] = str(i)
+    n = len(d)
+    del d
+    return n
+`;
+}
+
 /** Each program's work sits in one @profile function, which is what memory_profiler tabulates. */
 const PROGRAMS = {
   'loop-100k': `
@@ -27,16 +42,8 @@ def main():
         total += len(s)
     return total
 `,
-  'dict-100k': `
-@profile
-def main():
-    d = {}
-    for i in range(100_000):
-        d[i] = str(i)
-    n = len(d)
-    del d
-    return n
-`,
+  'dict-2k': dictProgram(2_000),
+  'dict-4k': dictProgram(4_000),
   'list-1M': `
 @profile
 def main():
