@@ -47,7 +47,7 @@ describe.skipIf(!recordable)(`memprof record on python3 (${version ?? 'none'})`,
     const run = memprof('run', 'fails.ndjson', '--unit', 'B');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('exit code 1');
-    expect(run.stdout).toMatch(/ {5}1 +1,\d{3}\.0 B +1,\d{3}\.0 B +1 {3}data = \[bytearray\(100\) for _ in range\(10\)\]/);
+    expect(run.stdout).toContain('     1     1754.0 B     1754.0 B           1   data = [bytearray(100) for _ in range(10)]\n');
   });
 
   it('finishes the trace when the program calls os._exit()', () => {
@@ -81,11 +81,11 @@ describe.skipIf(!recordable)(`memprof record on python3 (${version ?? 'none'})`,
   it("tabulates memory_profiler's example with its exact figures", () => {
     const example = readFileSync(join(ROOT, 'fixtures', 'programs', 'memory_profiler_example.py'), 'utf8');
     script('example.py', example);
-    const r = memprof('profile', '-q', '--unit', 'B', 'example.py');
+    const r = memprof('profile', '--unit', 'B', 'example.py');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/ {5}4 +[\d,]+\.0 B +8,000,056\.0 B +1 {7}a = \[1\] \* \(10 \*\* 6\)\n/);
-    expect(r.stdout).toMatch(/ {5}5 +[\d,]+\.0 B +160,000,056\.0 B +1 {7}b = \[2\] \* \(2 \* 10 \*\* 7\)\n/);
-    expect(r.stdout).toMatch(/ {5}6 +[\d,]+\.0 B +-160,000,056\.0 B +1 {7}del b\n/);
+    expect(r.stdout).toMatch(/ {5}4 +\d+\.0 B +8000056\.0 B +1 {7}a = \[1\] \* \(10 \*\* 6\)\n/);
+    expect(r.stdout).toMatch(/ {5}5 +\d+\.0 B +160000056\.0 B +1 {7}b = \[2\] \* \(2 \* 10 \*\* 7\)\n/);
+    expect(r.stdout).toMatch(/ {5}6 +\d+\.0 B +-160000056\.0 B +1 {7}del b\n/);
   });
 });
 
