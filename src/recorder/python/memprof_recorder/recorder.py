@@ -560,7 +560,7 @@ class Recorder:
             entries = []
             for name, rid in zip(stored_names, ids):
                 if kind == O.DICT and name[0] == 'k':
-                    entries.append('["%s",%s]' % (name[1:], self.ref_of(rid)))
+                    entries.append('["%s",%s]' % (_key_label(name), self.ref_of(rid)))
                 else:
                     fields.append('%s:%s' % (quote(name[1:] if kind == O.DICT else name), self.ref_of(rid)))
             if fields:
@@ -574,6 +574,9 @@ class Recorder:
         for rid in ids:
             if rid >= 0:
                 self.rc[rid] += 1
+        if kind == O.DICT:
+            for kid in _key_ids(stored_names):
+                self.rc[kid] += 1  # a dict holds its keys
 
     def _stored(self, kind, names, refs):
         """What the trace stores of a description: (names, shadow ids). Lists and tuples keep a place
@@ -595,7 +598,7 @@ class Recorder:
                     kid = id(name)
                     if kid not in self.label:
                         continue
-                    name = 'k' + self.label[kid]
+                    name = 'k%s\x01%d' % (self.label[kid], kid)
             else:
                 if rid < 0:
                     continue
@@ -646,6 +649,8 @@ class Recorder:
                 continue
             if kind != O.WEAKREF:
                 stack.extend(array('q', self.refs.get(cur, b'')))
+            if kind == O.DICT:
+                stack.extend(_key_ids(self.names.get(cur, '').split('\0')))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
@@ -675,7 +680,7 @@ class Recorder:
             ids = array('q', self.refs.get(container, b'')).tolist()
             names = self.names.get(container, '')
             names = names.split('\0') if names else []
-            key = 'k' + self.label[wr]
+            key = 'k%s\x01%d' % (self.label[wr], wr)
             dropped = []
             for i in range(len(ids)):
                 if ids[i] == wr or (i < len(names) and names[i] == key):
@@ -917,22 +922,25 @@ class Recorder:
         for name, rid in zip(new_names, new_ids):
             before = old.get(name, -2)
             if before != rid:
-                batch.append((self._store(label, kind, name, rid), (rid,), (before,) if before >= 0 else ()))
+                # A new object key is a reference the dict now holds, besides its value.
+                adds = (rid, _key_id(name)) if before == -2 and name[0] == 'k' and kind == O.DICT else (rid,)
+                batch.append((self._store(label, kind, name, rid), adds, (before,) if before >= 0 else ()))
         for name in old_names:
             if name not in new:
-                batch.append((self._delete(label, kind, name), (), (old[name],)))
+                removes = (old[name], _key_id(name)) if name[0] == 'k' and kind == O.DICT else (old[name],)
+                batch.append((self._delete(label, kind, name), (), removes))
         self.names[oid] = '\0'.join(new_names)
         self.refs[oid] = array('q', new_ids).tobytes()
 
     def _store(self, label, kind, name, rid):
         if kind == O.DICT and name[0] == 'k':
-            return '{"op":"ref","from":"%s","key":"%s","to":%s}' % (label, name[1:], self.ref_of(rid))
+            return '{"op":"ref","from":"%s","key":"%s","to":%s}' % (label, _key_label(name), self.ref_of(rid))
         field = name[1:] if kind == O.DICT else name
         return '{"op":"ref","from":"%s","field":%s,"to":%s}' % (label, quote(field), self.ref_of(rid))
 
     def _delete(self, label, kind, name):
         if kind == O.DICT and name[0] == 'k':
-            return '{"op":"unref","from":"%s","key":"%s"}' % (label, name[1:])
+            return '{"op":"unref","from":"%s","key":"%s"}' % (label, _key_label(name))
         field = name[1:] if kind == O.DICT else name
         return '{"op":"unref","from":"%s","field":%s}' % (label, quote(field))
 
@@ -985,6 +993,20 @@ class Recorder:
         for rid in ids:
             if rid >= 0:
                 self.release(rid)
+
+
+def _key_label(token):
+    """The label of a dict's object key, from its token `k<label>\\x01<id>`."""
+    return token[1:token.index('\x01')]
+
+
+def _key_id(token):
+    return int(token[token.index('\x01') + 1:])
+
+
+def _key_ids(tokens):
+    """The ids of the object keys among a dict's key tokens (str keys are `f<text>`)."""
+    return [int(t[t.index('\x01') + 1:]) for t in tokens if t and t[0] == 'k']
 
 
 def _remove_last(ids, needle):
