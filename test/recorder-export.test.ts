@@ -21,9 +21,10 @@ const CLI = join(ROOT, 'bin', 'memprof.js');
 const WORKLOADS = readdirSync(join(ROOT, 'workloads'))
   .filter((f) => f.endsWith('.json'))
   .sort();
-/** records_rss's exported program names a list of 5,000 records in thousands of statements: the
- * recorder compares the whole list with its shadow at each, so it takes minutes. */
-const SLOW = new Set(['records_rss.json']);
+/** Exported programs that keep thousands of objects in one module namespace and in the id maps of
+ * their plumbing (dicts of int keys): after each real collection the recorder forgets those keys as
+ * unreachable and the next line re-keys the dict, so each takes minutes to record. */
+const SLOW = new Set(['gc_freeze_fork.json', 'gc_long_lived_delay.json', 'growing_list.json', 'linked_list.json', 'records_rss.json']);
 /** Where the recording's gc figures differ from the workload's, and why. */
 const DIFFERENCES: Record<string, { figures: Partial<ReturnType<typeof gcFigures>>; why: string }> = {
   'finalizer_resurrect.json': {

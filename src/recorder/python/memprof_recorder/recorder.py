@@ -648,7 +648,9 @@ class Recorder:
                 del self.label[cur], kinds[cur], self.tname[cur], self.size[cur], rc[cur]
                 continue
             if kind != O.WEAKREF:
-                stack.extend(self._held(cur, kind))
+                stack.extend(array('q', self.refs.get(cur, b'')))
+            if kind == O.DICT:
+                stack.extend(_key_ids(self.names.get(cur, '').split('\0')))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
@@ -697,13 +699,6 @@ class Recorder:
             if gone != wr:
                 self.release(wr)  # the weakref was the entry's key
 
-    def _held(self, oid, kind):
-        """The shadow ids an object references: its items, values or slots, and a dict's object keys."""
-        held = array('q', self.refs.get(oid, b'')).tolist()
-        if kind == O.DICT:
-            held.extend(_key_ids(self.names.get(oid, '').split('\0')))
-        return held
-
     def after_collection(self, generation, collected):
         """A real collection ran: whatever no root reaches in the shadow is unreachable for the
         program too. The model frees it with its own collector (now, or when its generation is
@@ -728,14 +723,14 @@ class Recorder:
             if rid in self.label and rid not in reached:
                 reached.add(rid)
                 stack.append(rid)
+        refs = self.refs
         kinds = self.kind
         cls = self.cls
         while stack:
             cur = stack.pop()
-            kind = kinds.get(cur)
-            if kind == O.WEAKREF:
+            if kinds.get(cur) == O.WEAKREF:
                 continue
-            for rid in self._held(cur, kind):
+            for rid in array('q', refs.get(cur, b'')):
                 if rid >= 0 and rid not in reached:
                     reached.add(rid)
                     stack.append(rid)
@@ -755,11 +750,9 @@ class Recorder:
                 if oid in older:
                     self.orphans[oid] = self.tname.get(oid, '')
         for oid in lost:
-            kind = kinds.get(oid)
-            if kind != O.WEAKREF:
-                for rid in self._held(oid, kind):
-                    if rid in reached:
-                        self.rc[rid] -= 1
+            for rid in array('q', refs.get(oid, b'')):
+                if rid in reached and kinds.get(oid) != O.WEAKREF:
+                    self.rc[rid] -= 1
             c = cls.get(oid)
             if c is not None and c in reached:
                 self.rc[c] -= 1
