@@ -193,6 +193,7 @@ def main(argv=None):
     fill_freelists()
     _real_freeze()
     exit_code = 0
+
     def finish(exit_code):
         _uninstall(tracer)
         if tracer.forked_child:
@@ -210,10 +211,13 @@ def main(argv=None):
     real_exit = os._exit
 
     def _exit(status):
-        # os._exit skips every finally block and atexit handler: the trace is finished first.
-        if not tracer.forked_child:
-            finish(status)
-        real_exit(status)
+        # os._exit skips every finally block and atexit handler: the trace is finished first, and
+        # the process ends with the program's status whatever became of the trace.
+        try:
+            if not tracer.forked_child:
+                finish(status)
+        finally:
+            real_exit(status)
 
     os._exit = _exit
     tracer.active = True
