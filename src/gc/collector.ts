@@ -62,6 +62,13 @@ export class Collector implements CollectorHooks {
   /** Entries on the freelist of tuples of each length (index 0 unused: `()` is a singleton). */
   private readonly tupleFreelists: number[];
   private readonly freelistSizes: VersionModel['freelists'];
+  /** Tracked tuples and dicts, in every generation: the passes that look for tuples or dicts to
+   * untrack skip their walk of the whole young generation when there is none. */
+  private trackedTuples = 0;
+  private trackedDicts = 0;
+  /** Objects move_unreachable left in `unreachable` (the young generation's length is what
+   * update_refs counted less these). */
+  private unreachableCount = 0;
   /** tp_traverse's output, reused by every visit. */
   private readonly referents: PyObject[] = [];
   /** Objects freed while delete_garbage breaks cycles: the collector, not refcounting, freed them. */
@@ -149,10 +156,14 @@ export class Collector implements CollectorHooks {
   /** _PyObject_GC_TRACK: appended to generation 0's tail. */
   track(obj: PyObject): void {
     append(obj, this.generations[0]!);
+    if (obj.kind === Kind.Tuple) this.trackedTuples++;
+    else if (obj.kind === Kind.Dict) this.trackedDicts++;
   }
 
   untrack(obj: PyObject): void {
     remove(obj);
+    if (obj.kind === Kind.Tuple) this.trackedTuples--;
+    else if (obj.kind === Kind.Dict) this.trackedDicts--;
     obj.collecting = false;
     obj.unreachable = false;
   }
@@ -244,14 +255,14 @@ export class Collector implements CollectorHooks {
     const unreachable = newList();
     const examined = this.deduceUnreachable(young, unreachable);
 
-    let survivors = this.untrackTuples(young);
+    let survivors = this.untrackTuples(young, examined - this.unreachableCount);
     // Move reachable objects to the next generation.
     if (young !== old) {
       if (generation === NUM_GENERATIONS - 2) this.longLivedPending += survivors;
       merge(young, old);
     } else {
       // Dicts are untracked only in full collections, to avoid quadratic dict build-up.
-      survivors = this.untrackDicts(young);
+      survivors = this.untrackDicts(young, survivors);
       this.longLivedPending = 0;
       this.longLivedTotal = survivors;
     }
@@ -327,6 +338,7 @@ export class Collector implements CollectorHooks {
    * reaches (pulled back from `unreachable` to young's tail, where the pass will get to it);
    * an object without is tentatively unreachable. */
   private moveUnreachable(young: GcNode, unreachable: GcNode): void {
+    this.unreachableCount = 0;
     let prev: GcNode = young;
     let node = young.gcNext!;
     while (node !== young) {
@@ -338,6 +350,7 @@ export class Collector implements CollectorHooks {
       } else {
         move(obj, unreachable);
         obj.unreachable = true;
+        this.unreachableCount++;
       }
       node = prev.gcNext!;
     }
@@ -351,6 +364,7 @@ export class Collector implements CollectorHooks {
       move(r, young);
       r.unreachable = false;
       r.gcRefs = 1;
+      this.unreachableCount--;
     } else if (r.gcRefs === 0) {
       // Not scanned yet: tell the pass that it is reachable.
       r.gcRefs = 1;
@@ -358,15 +372,15 @@ export class Collector implements CollectorHooks {
   }
 
   /** Tuples whose items can never be part of a cycle stop being tracked (_PyTuple_MaybeUntrack).
-   * Returns how many objects stay in `young`. */
-  private untrackTuples(young: GcNode): number {
-    return this.untrackHoldingNothingTracked(young, Kind.Tuple);
+   * `length` is how many objects `young` holds; returns how many stay. */
+  private untrackTuples(young: GcNode, length: number): number {
+    return this.trackedTuples === 0 ? length : this.untrackHoldingNothingTracked(young, Kind.Tuple);
   }
 
   /** Dicts holding nothing that may be tracked stop being tracked (_PyDict_MaybeUntrack).
-   * Returns how many objects stay in `young`. */
-  private untrackDicts(young: GcNode): number {
-    return this.untrackHoldingNothingTracked(young, Kind.Dict);
+   * `length` is how many objects `young` holds; returns how many stay. */
+  private untrackDicts(young: GcNode, length: number): number {
+    return this.trackedDicts === 0 ? length : this.untrackHoldingNothingTracked(young, Kind.Dict);
   }
 
   private untrackHoldingNothingTracked(young: GcNode, kind: Kind.Tuple | Kind.Dict): number {

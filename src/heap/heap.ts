@@ -72,6 +72,10 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   /** Workload ids: a live one names its object's handle; a freed one keeps the event that freed it,
    * to explain later references to it and to refuse its id for a new object. */
   private readonly ids = new IdTable();
+  /** The workload object named last (allocated or looked up): a trace names the object it has just
+   * made several times in a row (`alloc`, then `ref` from it, `bind` to it), and a live id names
+   * one object, so it is found without probing the table. */
+  private lastNamed: PyObject | null = null;
   /** Told of each object freed while the cyclic collector broke cycles, with the index of that
    * collection in the collector's passes. */
   onGcFreed: ((obj: PyObject, pass: number) => void) | null = null;
@@ -135,11 +139,15 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
 
   /** The live workload object with this id, the event that freed it, or undefined for an id never used. */
   lookup(id: string): PyObject | number | undefined {
+    const last = this.lastNamed;
+    if (last !== null && last.id === id && last.alive) return last;
     const value = this.ids.find(id);
     if (value === UNKNOWN) return undefined;
     if (value < UNKNOWN) return freedEvent(value);
     const obj = this.objects[value]!;
-    return obj.id === id ? obj : undefined;
+    if (obj.id !== id) return undefined;
+    this.lastNamed = obj;
+    return obj;
   }
 
   /** The live workload object with this id. */
@@ -170,6 +178,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     this.objects.push(obj);
     if (!implicit) {
       this.ids.setLive(id, obj.handle);
+      this.lastNamed = obj;
       this.objectsAllocated++;
     }
     this.grow(size);
@@ -270,7 +279,9 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
 
   /** An instance's value in its key table (or `__slots__`), a function's own reference. */
   private setSlot(obj: PyObject, ix: number, value: PyObject | null): void {
-    if (ix >= obj.fieldValues.length) obj.fieldValues = withLength(obj.fieldValues, ix + 1);
+    // Room for every key the class has seen so far: its next instances take the same attributes,
+    // so the values are allocated once rather than grown one by one.
+    if (ix >= obj.fieldValues.length) obj.fieldValues = withLength(obj.fieldValues, obj.kind === Kind.Instance ? Math.max(ix + 1, obj.cls.keys.length) : ix + 1);
     const old = obj.fieldValues[ix];
     this.incref(value);
     obj.fieldValues[ix] = value;
