@@ -24,6 +24,9 @@ export class LineSampler {
   private readonly stats = new Map<string, Map<number, LineStat>>();
   /** Open executions, one per frame depth (index = frame depth); null where none is open. */
   private readonly open: (Execution | null)[] = [];
+  /** Depths at or above this have no open execution (the array keeps its length: shrinking and
+   * growing it at every line costs more than the line's own statistics). */
+  private openDepths = 0;
   /** One execution record per depth, reused by every line execution at that depth. */
   private readonly records: Execution[] = [];
 
@@ -50,12 +53,13 @@ export class LineSampler {
     execution.freedBefore = heap.freedBytes;
     execution.savedHighWater = heap.highWater;
     this.open[depth] = execution;
+    if (depth >= this.openDepths) this.openDepths = depth + 1;
     heap.highWater = heap.liveBytes;
   }
 
   /** Ends the open execution of the frame at `depth` (and of any deeper frame). */
   end(depth: number): void {
-    for (let d = this.open.length - 1; d >= depth; d--) {
+    for (let d = this.openDepths - 1; d >= depth; d--) {
       const execution = this.open[d];
       if (execution === undefined || execution === null) continue;
       this.open[d] = null;
@@ -75,7 +79,7 @@ export class LineSampler {
       }
       heap.highWater = Math.max(execution.savedHighWater, peak);
     }
-    this.open.length = Math.min(this.open.length, depth);
+    if (depth < this.openDepths) this.openDepths = depth;
   }
 
   /** Every line that ran, ordered by file then line. */
