@@ -111,3 +111,48 @@ describe('the heap compacts its object table', () => {
     expect((error as Error).message).toContain("duplicate id 'tmp19999' (an object with this id was freed at event 20000)");
   });
 });
+
+describe('the object named last', () => {
+  const replayAll = (events: Event[]) => {
+    const w = workloadFromObject({ version: 1, source: { file: 't.py', lines: [] }, events });
+    const r = new Replay(w, {});
+    for (const se of w.events as Iterable<Parameters<Replay['step']>[0]>) r.step(se);
+    return r;
+  };
+  const failure = (events: Event[]): string => {
+    try {
+      replayAll(events);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+
+  it('is not found once freed, whether it died with the event that made it or later', () => {
+    expect(failure([{ op: 'alloc', id: 'l', type: 'list', as: 'l', line: 1 }, { op: 'alloc', id: 't', type: 'Node', line: 2 }, { op: 'ref', from: '$l', to: 't', line: 3 }])).toContain(
+      "object 't' was freed at event 1",
+    );
+    expect(
+      failure([
+        { op: 'alloc', id: 'l', type: 'list', as: 'l', line: 1 },
+        { op: 'alloc', id: 'x', type: 'Node', as: 'x', line: 2 },
+        { op: 'ref', from: 'x', to: 'x', field: 'me', line: 3 },
+        { op: 'unbind', name: 'x', line: 4 },
+        { op: 'gc.collect', line: 5 },
+        { op: 'ref', from: '$l', to: 'x', line: 6 },
+      ]),
+    ).toContain("object 'x' was freed at event 4");
+  });
+
+  it('is the object its id names, after other objects were named', () => {
+    const r = replayAll([
+      { op: 'alloc', id: 'a', type: 'Node', as: 'a', line: 1 },
+      { op: 'alloc', id: 'b', type: 'Node', as: 'b', line: 2 },
+      { op: 'ref', from: 'a', to: 'b', field: 'next', line: 3 },
+      { op: 'ref', from: 'b', to: 'a', field: 'next', line: 4 },
+    ]);
+    expect(r.heap.object('a')!.refcount).toBe(2);
+    expect(r.heap.object('b')!.refcount).toBe(2);
+    expect(r.heap.object('a')!.id).toBe('a');
+  });
+});
