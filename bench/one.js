@@ -6,9 +6,12 @@
 //    the engine alone (the steps, without loading the events).
 // 3. Memory: at the workload's `snapshot "peak"` the JS heap is collected and measured, so the
 //    bytes per live simulated object are what the replay retains, not garbage awaiting V8's GC.
+// 4. V8's own collections during the replay (PerformanceObserver 'gc' entries, the bench's forced
+//    collection left out), and the load average before and after: the machine may be shared.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 const file = process.argv[2];
 const memoryModel = process.argv.includes('--memory-model') ? process.argv[process.argv.indexOf('--memory-model') + 1] : 'live';
@@ -55,6 +58,14 @@ const idle = memory();
 const { loadWorkload } = await import('../dist/workload/load.js');
 const { Replay } = await import('../dist/replay/replay.js');
 
+// V8's own collections during the replay (not the bench's forced ones): their entries arrive
+// asynchronously, with the time they started, and are summed once the replay is over.
+const v8Collections = [];
+const forcedCollections = [];
+const observer = new PerformanceObserver((list) => v8Collections.push(...list.getEntries().map((e) => [e.startTime, e.duration])));
+observer.observe({ entryTypes: ['gc'] });
+const loadBefore = loadavg()[0];
+
 const start = performance.now();
 const loaded = await loadWorkload(file);
 const replay = new Replay(loaded, { memoryModel });
@@ -78,6 +89,7 @@ const step = (se) => {
     gc();
     const live = heap.objectsAllocated - heap.objectsFreed;
     peak = { live, ...memory() };
+    forcedCollections.push([t0, performance.now()]);
     gcPauseMs += performance.now() - t0;
     replay.step(se);
   } else {
@@ -106,7 +118,12 @@ const replayBatch = () => {
 for (const se of loaded.events) if (batch.push(se) === BATCH) replayBatch();
 replayBatch();
 const outcome = replay.finish();
-const seconds = (performance.now() - start - gcPauseMs) / 1000;
+const end = performance.now();
+const seconds = (end - start - gcPauseMs) / 1000;
+await new Promise((resolve) => setTimeout(resolve, 50));
+observer.disconnect();
+const forced = (t) => forcedCollections.some(([from, to]) => t >= from && t <= to);
+const v8GcSeconds = v8Collections.filter(([t]) => t >= start && t <= end && !forced(t)).reduce((sum, [, ms]) => sum + ms, 0) / 1000;
 const live = heap.objectsAllocated - heap.objectsFreed;
 if (live > maxLive) maxLive = live;
 
@@ -137,6 +154,8 @@ process.stdout.write(
     seconds,
     parseSeconds: parse.seconds,
     engineSeconds: engineMs / 1000,
+    v8GcSeconds,
+    load: [loadBefore, loadavg()[0]],
     parsedEvents: parse.count,
     collections,
     gcPasses: report.gc.passes.length,

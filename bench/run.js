@@ -155,15 +155,15 @@ if (spawnSync('python3', ['--version']).status === 0 && !flag('--no-python')) {
 }
 
 console.log(`\nmemprof bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${mib(totalmem())} MiB RAM, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, memory model ${memoryModel}\n`);
-console.log('| workload | events | file MiB | replay s | events/s | JSON.parse s | replay ÷ parse | engine s | engine events/s | full gc s / 1M tracked | peak RSS MiB | live objects at peak | JS heap B / live object | RSS B / live object |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| workload | load | events | file MiB | replay s | events/s | JSON.parse s | replay ÷ parse | engine s | engine events/s | V8 GC s | full gc s / 1M tracked | peak RSS MiB | live objects at peak | JS heap B / live object | RSS B / live object |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   const fullGc = r.collections.filter((c) => c.tracked > 0).map((c) => `${fmt(c.seconds / (c.tracked / 1e6))} (${int(c.tracked)} obj, ${int(c.references)} refs)`);
   const peak = r.peak;
   const perObject = peak && peak.live > 0 ? int((peak.heapUsed + peak.external - r.idle.heapUsed - r.idle.external) / peak.live) : '–';
   const rssPerObject = peak && peak.live > 0 ? int((peak.rss - r.idle.rss) / peak.live) : '–';
   console.log(
-    `| ${r.kind}-${int(r.size)} | ${int(r.events)} | ${mib(r.fileBytes)} | ${fmt(r.seconds)} | ${int(r.events / r.seconds)} | ${fmt(r.parseSeconds)} | ${fmt(r.seconds / r.parseSeconds, 1)} | ${fmt(r.engineSeconds)} | ${int(r.events / r.engineSeconds)} | ${fullGc.join('; ') || '–'} | ${mib(r.maxRss)} | ${peak ? int(peak.live) : int(r.maxLive)} | ${perObject} | ${rssPerObject} |`,
+    `| ${r.kind}-${int(r.size)} | ${r.load.map((l) => fmt(l, 1)).join('–')} | ${int(r.events)} | ${mib(r.fileBytes)} | ${fmt(r.seconds)} | ${int(r.events / r.seconds)} | ${fmt(r.parseSeconds)} | ${fmt(r.seconds / r.parseSeconds, 1)} | ${fmt(r.engineSeconds)} | ${int(r.events / r.engineSeconds)} | ${fmt(r.v8GcSeconds)} (${fmt((100 * r.v8GcSeconds) / r.seconds, 0)} %) | ${fullGc.join('; ') || '–'} | ${mib(r.maxRss)} | ${peak ? int(peak.live) : int(r.maxLive)} | ${perObject} | ${rssPerObject} |`,
   );
 }
 if (comparisons.length > 0) {
