@@ -29,11 +29,13 @@ import weakref
 from array import array
 
 from . import objects as O
+from . import uses as U
 from .trace import quote
 
 _getsizeof = sys.getsizeof
 _get_referents = gc.get_referents
 _MISSING = object()
+_NONE_ID = id(None)
 _BYTEORDER = sys.byteorder
 _DEBUG = bool(__import__('os').environ.get('MEMPROF_RECORD_DEBUG'))
 _MEMBER_DESCRIPTOR = types.MemberDescriptorType
@@ -46,8 +48,95 @@ _PLAIN_ATOMS = frozenset([int, str, bytes, float])
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200  # generator, coroutine, async generator
 
-# Containers rescanned in full when a line names them; larger ones look at their ends first.
-_FULL_SCAN = 4096
+# A dict of at least this many entries keeps an index of its shadow's keys, so that a line that
+# stores a few keys is compared at those keys only (see uses.py).
+_BIG = 512
+# A list of at least this many items that a line only appends to or pops from is compared at its end.
+_TAIL_MIN = 64
+# How many items before the old end a list compared at its end checks (a pop then an append).
+_TAIL_WINDOW = 16
+# A container of more than this many items is first looked at as a set of distinct objects.
+_MANY = 1024
+_GONE = -3  # an indexed dict's slot whose key was deleted
+_UNBOUND = -4  # a frame's name that went (diff_names)
+_GONE_BYTES = _GONE.to_bytes(8, _BYTEORDER, signed=True)
+_UNTRACED_BYTES = (-1).to_bytes(8, _BYTEORDER, signed=True)  # None, or an object the trace does not follow
+# Pseudo-kinds of queued changes: a dict compared at some keys, a list at its end.
+_KEYS = -1
+_TAIL = -2
+
+
+def _version_reader():
+    """A function giving a dict's version tag, or None where it cannot be read. CPython 3.11–3.13
+    give every dict a new tag at each change (PEP 509): a dict whose tag is the one it had when the
+    shadow was last compared has not changed. It is read from the dict's memory (ma_version_tag,
+    after the object header and ma_used), without making any object."""
+    if sys.implementation.name != 'cpython' or sys.maxsize < 2 ** 63 - 1 or not (3, 11) <= sys.version_info[:2] <= (3, 13):
+        return None
+    try:
+        import ctypes
+        words = memoryview((ctypes.c_uint64 * (1 << 58)).from_address(0)).cast('B').cast('Q')
+    except Exception:
+        return None
+
+    def version(d):
+        return words[(id(d) + 24) >> 3]
+
+    probe = {}
+    before = version(probe)
+    probe['x'] = 1
+    after = version(probe)
+    probe['x'] = 1
+    if before == after or version(probe) != after or words[(id(probe) + 16) >> 3] != 1:
+        return None
+    return version
+
+
+_version = _version_reader()
+
+
+def _vkey(key):
+    """A key's value as text, equal for keys a dict takes as the same (1, 1.0 and True), or None
+    for a key of another type (the recorder does not index dicts that have one)."""
+    tp = type(key)
+    if tp is str:
+        return 's' + key
+    if tp is int or tp is bool:
+        return 'i%d' % key
+    if tp is float:
+        if key.is_integer():
+            return 'i%d' % key
+        return 'f' + repr(key) if key == key else None
+    if tp is bytes:
+        return 'b' + key.hex()
+    return None
+
+
+def _any_new(refs, label, pending, preexisting):
+    """Whether some item of `refs` is an object the shadow does not know yet."""
+    for oid in {*map(id, refs)}:
+        if oid not in label and oid not in pending and oid not in preexisting and oid != _NONE_ID:
+            return True
+    return False
+
+
+def _shadow_ids(refs, label):
+    """The shadow ids of a list's or tuple's items, -1 where the trace does not follow the item."""
+    if len(refs) > _MANY:
+        distinct = {*map(id, refs)}
+        traced = sum(1 for oid in distinct if oid in label)
+        if traced == 0:
+            return [-1] * len(refs)
+        if traced == len(distinct):
+            return [*map(id, refs)]
+    return [i if i in label else -1 for i in map(id, refs)]
+
+
+def _slot_entry(entry):
+    """(value key, token) of an indexed dict's slot entry `<len>:<vkey><token>`."""
+    at = entry.index(':')
+    end = at + 1 + int(entry[:at])
+    return entry[at + 1:end], entry[end:]
 
 
 class Recorder:
@@ -55,6 +144,7 @@ class Recorder:
 
     def __init__(self, trace, classifier, preexisting, main_globals, python_version):
         self.trace = trace
+        self.emit = trace.event  # writes one event, given as its JSON text
         self.classifier = classifier
         self.preexisting = preexisting
         self.main_globals = main_globals
@@ -103,6 +193,16 @@ class Recorder:
         self.finalizer_types = {}
         self.type_bases = {}
         self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
+        # How the line being flushed uses the containers it names: id -> [use, keys...] (uses.py).
+        self.hints = {}
+        self.dict_version = {}  # id(dict) -> its version tag when the shadow was last compared
+        # Indexed dicts (_BIG entries or more): id -> number of slots (entries and deleted ones),
+        # id -> live entries; '<id>\x02<vkey>' -> slot; (id << 32) | slot -> '<len>:<vkey><token>'.
+        # Their refs are a bytearray of values by slot (_GONE where deleted); names is unused.
+        self.big = {}
+        self.big_live = {}
+        self.slot_of = {}
+        self.slot_entry = {}
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -111,9 +211,6 @@ class Recorder:
 
     # ------------------------------------------------------------------------------------------
     # Emitting
-
-    def emit(self, text):
-        self.trace.event(text)
 
     def new_label(self):
         self.next_label += 1
@@ -281,6 +378,8 @@ class Recorder:
         label = self.label
         pending = self._pending_ids
         preexisting = self.preexisting
+        if len(refs) > _MANY and not _any_new(refs, label, pending, preexisting):
+            return  # `[0] * 10**7`: the same few objects, all known
         new_atoms = []
         for ref in refs:
             if ref is None:
@@ -384,7 +483,7 @@ class Recorder:
                 cur, i = work.pop()
                 children = kids.get(cur)
                 if children is None:
-                    children = kids[cur] = self._children(by_id[cur])
+                    children = kids[cur] = self._children(by_id[cur], by_id)
                 while i < len(children):
                     child = children[i]
                     i += 1
@@ -423,10 +522,14 @@ class Recorder:
             self.commit()
             self._batch = queued
 
-    def _children(self, entry):
-        """Ids of what a pending object refers to (its class first for an instance)."""
+    def _children(self, entry, pending):
+        """Ids of what a pending object refers to (its class first for an instance); of a big
+        container's items, only those among `pending` (what the allocation order depends on)."""
         obj, kind, names, refs = entry
-        children = [id(r) for r in refs if r is not None]
+        if len(refs) > _MANY and pending.keys().isdisjoint(map(id, refs)):
+            children = []
+        else:
+            children = [id(r) for r in refs if r is not None]
         if kind == O.INSTANCE:
             children.insert(0, id(type(obj)))
         elif kind == O.DICT:
@@ -569,8 +672,7 @@ class Recorder:
                 parts.append(',"entries":[%s]' % ','.join(entries))
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
-        self.refs[oid] = array('q', ids).tobytes()
-        self.names[oid] = '\0'.join(stored_names)
+        self._keep_mapping(oid, stored_names, ids, obj)
         for rid in ids:
             if rid >= 0:
                 self.rc[rid] += 1
@@ -585,7 +687,7 @@ class Recorder:
         label); instances and generic objects keep the slots that hold traced objects."""
         if kind == O.LIST or kind == O.TUPLE:
             label = self.label
-            return [], [i if i in label else -1 for i in map(id, refs)]
+            return [], _shadow_ids(refs, self.label)
         if kind == O.SET or kind == O.FROZENSET:
             return [], [i for i in (self._idof(r) for r in refs) if i >= 0]
         stored_names = []
@@ -648,9 +750,10 @@ class Recorder:
                 del self.label[cur], kinds[cur], self.tname[cur], self.size[cur], rc[cur]
                 continue
             if kind != O.WEAKREF:
-                stack.extend(array('q', self.refs.get(cur, b'')))
+                # (Ids are addresses, whose top bytes are zero: eight 0xff bytes are always a -1.)
+                stack.extend(array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b'')))
             if kind == O.DICT:
-                stack.extend(_key_ids(self.names.get(cur, '').split('\0')))
+                stack.extend(_key_ids(self._mapping_shadow(cur)[0]))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
@@ -664,6 +767,9 @@ class Recorder:
         self.kind.pop(oid, None)
         self.tname.pop(oid, None)
         self.size.pop(oid, None)
+        if oid in self.big:
+            self._drop_index(oid)
+        self.dict_version.pop(oid, None)
         self.refs.pop(oid, None)
         self.names.pop(oid, None)
         self.rc.pop(oid, None)
@@ -677,9 +783,7 @@ class Recorder:
             container = self.discard_container.pop(wr, None)
             if container is None or wr not in self.label or container not in self.label:
                 continue
-            ids = array('q', self.refs.get(container, b'')).tolist()
-            names = self.names.get(container, '')
-            names = names.split('\0') if names else []
+            names, ids = self._mapping_shadow(container)
             key = 'k%s\x01%d' % (self.label[wr], wr)
             dropped = []
             for i in range(len(ids)):
@@ -692,8 +796,9 @@ class Recorder:
             gone = ids.pop(i)
             if i < len(names):
                 names.pop(i)
-                self.names[container] = '\0'.join(names)
-            self.refs[container] = array('q', ids).tobytes()
+                self._keep_mapping(container, names, ids)
+            else:
+                self.refs[container] = array('q', ids).tobytes()
             if gone >= 0:
                 self.release(gone)
             if gone != wr:
@@ -764,13 +869,82 @@ class Recorder:
 
     def rescan(self, obj):
         """Compares a known object with its shadow and writes what changed. New objects it now
-        refers to are queued first; the changes are written by `emit_changes`."""
+        refers to are queued first; the changes are written by `emit_changes`. A dict whose version
+        tag has not moved is unchanged; a big dict or list the line used in ways uses.py knows is
+        compared where the line could have changed it."""
         oid = id(obj)
         kind = self.kind.get(oid)
         if kind is None or kind == O.WEAKREF or kind == O.ATOMIC:
             if kind == O.ATOMIC:
                 self._check_size(obj, oid)
             return
+        hint = self.hints.get(oid)
+        if kind == O.DICT and _version is not None:
+            version = _version(obj)
+            if self.dict_version.get(oid) == version:
+                return
+            self.dict_version[oid] = version
+            if hint is not None and oid in self.big and self._rescan_keys(obj, hint):
+                return
+        elif kind == O.LIST and hint is not None:
+            # A list the line only read or changed at its end: code outside the trace (a finalizer,
+            # a callback inside a collection) may still have appended to it, so its end is checked.
+            if (hint[0] == U.READ or hint[0] == U.TAIL) and self._rescan_tail(obj, oid):
+                return
+        self._rescan_all(obj, oid, kind)
+
+    def _rescan_keys(self, obj, hint):
+        """`rescan` of an indexed dict at the keys the line stored or read (uses.py)."""
+        keys = hint[2:]
+        unnamed = hint[1]
+        if hint[0] not in (U.STORE, U.READ) or not (keys or unnamed):
+            return False
+        named = len(keys)
+        if unnamed:
+            # Each store at a key the line computed must have added a key, at the dict's end.
+            last = []
+            for key in dict.__reversed__(obj):
+                last.append(key)
+                if len(last) >= unnamed + named:
+                    break
+            last.reverse()
+            keys = [*keys, *last]
+        for key in keys:
+            if _vkey(key) is None:
+                return False
+        stack = []
+        for key in keys:
+            if type(key) is not str and id(key) not in self.label:
+                self.discover(key)
+            value = dict.get(obj, key)
+            if value is not None:
+                self._queue_refs((value,), stack)
+        self._drain(stack)
+        self._changes.append((obj, _KEYS, keys, (named, unnamed)))
+        return True
+
+    def _rescan_tail(self, obj, oid):
+        """`rescan` of a big list the line only read, appended to or popped from: the items past
+        the old end are new, the others unchanged (the last few are checked)."""
+        old = self.refs[oid]
+        n = len(old) >> 3
+        if n < _TAIL_MIN:
+            return False
+        m = len(obj)
+        end = min(n, m)
+        start = max(0, end - _TAIL_WINDOW)
+        label = self.label
+        window = [i if i in label else -1 for i in map(id, obj[start:end])]
+        if window != array('q', old[start * 8:end * 8]).tolist():
+            return False
+        if m > n:
+            stack = []
+            self._queue_refs(obj[n:], stack)
+            self._drain(stack)
+        self._changes.append((obj, _TAIL, None, None))
+        return True
+
+    def _rescan_all(self, obj, oid, kind):
         names, refs = self.describe(obj, kind)
         stack = []
         self._queue_refs(refs, stack)
@@ -795,10 +969,108 @@ class Recorder:
         self._changes = []
         for obj, kind, names, refs in changes:
             oid = id(obj)
-            if oid in self.label:
+            if oid not in self.label:
+                continue
+            if kind == _KEYS:
+                if not self._change_keys(obj, oid, names, *refs):
+                    self._change_all(obj, oid)
+            elif kind == _TAIL:
+                self._change_tail(obj, oid)
+            else:
                 self._change(obj, kind, names, refs)
-                self._check_size(obj, oid)
+            self._check_size(obj, oid)
         self.commit()
+
+    def _change_all(self, obj, oid):
+        """A change found by comparing at a few keys that did not account for all of it: the whole
+        object is compared (its new objects allocated first)."""
+        kind = self.kind[oid]
+        names, refs = self.describe(obj, kind)
+        stack = []
+        self._queue_refs(refs, stack)
+        self._drain(stack)
+        if kind == O.DICT:
+            for key in names:
+                if type(key) is not str and id(key) not in self.label:
+                    self.discover(key)
+        self.emit_pending()
+        self._change(obj, kind, names, refs)
+
+    def _change_keys(self, obj, oid, keys, named, unnamed):
+        """Queues how an indexed dict differs from its shadow at `keys` (the first `named` the
+        line's own, then its last keys); False when its length says that other keys changed too,
+        or when fewer than `unnamed` of its last keys are new (a store at a computed key replaced
+        a value: which one is not known). The caller then compares all of it."""
+        label = self.label[oid]
+        refs = self.refs[oid]
+        slot_of = self.slot_of
+        entries = self.slot_entry
+        batch = self._batch
+        done = {}
+        found = 0
+        for position, key in enumerate(keys):
+            vkey = _vkey(key)
+            if vkey in done:
+                continue
+            done[vkey] = 1
+            where = '%d\x02%s' % (oid, vkey)
+            slot = slot_of.get(where)
+            value = dict.get(obj, key, _MISSING)
+            if slot is None:
+                if value is _MISSING:
+                    continue
+                token = self._token(key)
+                if token is None:
+                    return False
+                rid = self._idof(value)
+                batch.append((self._store(label, O.DICT, token, rid), (rid, id(key)) if token[0] == 'k' else (rid,), ()))
+                slot = self.big[oid]
+                slot_of[where] = slot
+                entries[(oid << 32) | slot] = '%d:%s%s' % (len(vkey), vkey, token)
+                refs.extend(rid.to_bytes(8, _BYTEORDER, signed=True))
+                self.big[oid] = slot + 1
+                self.big_live[oid] += 1
+                if position >= named:
+                    found += 1
+                continue
+            offset = slot * 8
+            old = int.from_bytes(refs[offset:offset + 8], _BYTEORDER, signed=True)
+            token = _slot_entry(entries[(oid << 32) | slot])[1]
+            if value is _MISSING:
+                removes = (old, _key_id(token)) if token[0] == 'k' else (old,)
+                batch.append((self._delete(label, O.DICT, token), (), removes))
+                refs[offset:offset + 8] = _GONE_BYTES
+                del slot_of[where], entries[(oid << 32) | slot]
+                self.big_live[oid] -= 1
+                continue
+            rid = self._idof(value)
+            if rid != old:
+                batch.append((self._store(label, O.DICT, token, rid), (rid,), (old,) if old >= 0 else ()))
+                refs[offset:offset + 8] = rid.to_bytes(8, _BYTEORDER, signed=True)
+        if self.big_live[oid] != len(obj) or found < unnamed:
+            return False
+        if self.big[oid] > 2 * self.big_live[oid] + _BIG:
+            self._index_dict(obj, oid)  # mostly deleted slots: the shadow is laid out again
+        return True
+
+    def _change_tail(self, obj, oid):
+        """Queues the items appended past a list's old end, or the end it lost."""
+        refs = self.refs[oid]
+        if type(refs) is not bytearray:
+            refs = self.refs[oid] = bytearray(refs)
+        n = len(refs) >> 3
+        m = len(obj)
+        label = self.label[oid]
+        batch = self._batch
+        if m > n:
+            known = self.label
+            ids = [i if i in known else -1 for i in map(id, obj[n:])]
+            for rid in ids:
+                batch.append(('{"op":"ref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (rid,), ()))
+            refs.extend(array('q', ids).tobytes())
+        elif m < n:
+            batch.append(('{"op":"unref","from":"%s","index":%d,"stop":%d}' % (label, m, n), (), array('q', refs[m * 8:]).tolist()))
+            del refs[m * 8:]
 
     def commit(self):
         batch = self._batch
@@ -838,15 +1110,25 @@ class Recorder:
         elif kind == O.SET or kind == O.FROZENSET:
             self._diff_set(oid, refs)
         elif kind == O.DICT or kind == O.INSTANCE or kind == O.FUNCTION:
-            self._diff_mapping(oid, kind, names, refs)
+            self._diff_mapping(oid, kind, names, refs, obj)
         elif kind == O.GENERIC:
-            self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs)
+            self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs, None)
 
     def _check_size(self, obj, oid):
         size = _getsizeof(obj)
         if size != self.size.get(oid):
             self.size[oid] = size
             self._batch.append(('{"op":"resize","id":"%s","size":%d}' % (self.label[oid], size), (), ()))
+
+    def _token(self, key):
+        """A dict key as the shadow names it (see _stored), or None for an object key the trace
+        does not follow."""
+        if type(key) is str:
+            return 'f' + key
+        if self.classifier.kind(key, self.preexisting) == O.EXTERNAL:
+            return 'f' + repr(key)
+        kid = id(key)
+        return 'k%s\x01%d' % (self.label[kid], kid) if kid in self.label else None
 
     def _idof(self, ref):
         if ref is None:
@@ -859,6 +1141,8 @@ class Recorder:
         (the values after are None, ints, strs: nothing the trace follows)."""
         n = len(ids)
         end = n
+        if n > _MANY and max(ids) < 0:
+            end = 0
         while end and ids[end - 1] < 0:
             end -= 1
         label = self.label
@@ -867,7 +1151,7 @@ class Recorder:
 
     def _diff_list(self, oid, refs):
         label = self.label
-        new = [i if i in label else -1 for i in map(id, refs)]
+        new = _shadow_ids(refs, label)
         old = array('q', self.refs[oid]).tolist()
         if new == old:
             return
@@ -889,7 +1173,10 @@ class Recorder:
                 for i in diffs:
                     batch.append(('{"op":"ref","from":"%s","index":%d,"to":%s}' % (label, i, self.ref_of(new[i])), (new[i],), (old[i],)))
                 return
-        batch.append(('{"op":"setitems","from":"%s"%s}' % (label, self._items_text(new, True)), new, old))
+        adds, removes = new, old
+        if m == n and sorted(new) == sorted(old):
+            adds = removes = ()  # a permutation (sort, reverse): no item's count changes
+        batch.append(('{"op":"setitems","from":"%s"%s}' % (label, self._items_text(new, True)), adds, removes))
 
     def _diff_set(self, oid, refs):
         new = [i for i in (self._idof(r) for r in refs) if i >= 0]
@@ -908,11 +1195,10 @@ class Recorder:
                 batch.append(('{"op":"unref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (), (rid,)))
         self.refs[oid] = array('q', [i for i in old if i in newset] + [i for i in new if i not in oldset]).tobytes()
 
-    def _diff_mapping(self, oid, kind, names, refs):
+    def _diff_mapping(self, oid, kind, names, refs, obj):
         """Dicts (key tokens), instances (attribute names) and generic objects (slot numbers)."""
         label = self.label[oid]
-        old_names = self.names[oid].split('\0') if self.names[oid] else []
-        old_ids = array('q', self.refs[oid]).tolist()
+        old_names, old_ids = self._mapping_shadow(oid)
         new_names, new_ids = self._stored(kind, names, refs)
         if new_names == old_names and new_ids == old_ids:
             return
@@ -929,8 +1215,73 @@ class Recorder:
             if name not in new:
                 removes = (old[name], _key_id(name)) if name[0] == 'k' and kind == O.DICT else (old[name],)
                 batch.append((self._delete(label, kind, name), (), removes))
-        self.names[oid] = '\0'.join(new_names)
-        self.refs[oid] = array('q', new_ids).tobytes()
+        self._keep_mapping(oid, new_names, new_ids, obj)
+
+    def _mapping_shadow(self, oid):
+        """(names, ids) of a dict's, instance's or generic object's shadow, in order."""
+        if oid in self.big:
+            names = []
+            ids = []
+            refs = array('q', self.refs[oid])
+            entries = self.slot_entry
+            base = oid << 32
+            for slot in range(self.big[oid]):
+                rid = refs[slot]
+                if rid != _GONE:
+                    names.append(_slot_entry(entries[base | slot])[1])
+                    ids.append(rid)
+            return names, ids
+        names = self.names.get(oid, '')
+        return (names.split('\0') if names else []), array('q', self.refs.get(oid, b'')).tolist()
+
+    def _keep_mapping(self, oid, names, ids, obj=None):
+        """Sets a mapping's shadow; a dict of _BIG entries or more is indexed by key (given the
+        dict itself)."""
+        if oid in self.big:
+            self._drop_index(oid)
+        self.names[oid] = '\0'.join(names)
+        self.refs[oid] = array('q', ids).tobytes()
+        if obj is not None and len(names) >= _BIG and self.kind.get(oid) == O.DICT:
+            self._index_dict(obj, oid)
+
+    def _index_dict(self, obj, oid):
+        """Lays a dict's shadow out by slot with an index by key value (the shadow is equal to the
+        dict at this moment). A dict with a key _vkey cannot name is left unindexed."""
+        names, ids = self._mapping_shadow(oid)
+        if oid in self.big:
+            self._drop_index(oid)
+        vkeys = []
+        for key in dict.keys(obj):
+            vkey = _vkey(key)
+            if vkey is None:
+                return
+            if type(key) is str or self._token(key) is not None:
+                vkeys.append(vkey)
+        if len(vkeys) != len(names):
+            return
+        slot_of = self.slot_of
+        entries = self.slot_entry
+        base = oid << 32
+        for slot, (vkey, token) in enumerate(zip(vkeys, names)):
+            slot_of['%d\x02%s' % (oid, vkey)] = slot
+            entries[base | slot] = '%d:%s%s' % (len(vkey), vkey, token)
+        self.big[oid] = self.big_live[oid] = len(names)
+        self.refs[oid] = bytearray(array('q', ids).tobytes())
+        self.names[oid] = ''
+
+    def _drop_index(self, oid):
+        """An indexed dict's shadow goes back to names and refs."""
+        names, ids = self._mapping_shadow(oid)
+        slot_of = self.slot_of
+        entries = self.slot_entry
+        base = oid << 32
+        for slot in range(self.big.pop(oid)):
+            entry = entries.pop(base | slot, None)
+            if entry is not None:
+                del slot_of['%d\x02%s' % (oid, _slot_entry(entry)[0])]
+        del self.big_live[oid]
+        self.names[oid] = '\0'.join(names)
+        self.refs[oid] = array('q', ids).tobytes()
 
     def _store(self, label, kind, name, rid):
         if kind == O.DICT and name[0] == 'k':
@@ -950,41 +1301,70 @@ class Recorder:
     def diff_names(self, key, values, only=None):
         """Compares a frame's names (a mapping name -> object) with its shadow and queues bind and
         unbind events; `only`: the names to look at (the others are unchanged). The model has a
-        name once it held a traced object (then None stands for anything outside the trace)."""
-        old_names = self.frame_names.get(key, '')
-        old_names = old_names.split('\0') if old_names else []
-        old_ids = array('q', self.frame_values.get(key, b'')).tolist()
-        old = {n: i for n, i in zip(old_names, old_ids)}
-        new = {**old}
+        name once it held a traced object (then None stands for anything outside the trace).
+        Names rebound are written in the order they were first bound, then new names, then the
+        names that went."""
+        old_text = self.frame_names.get(key, '')
+        names = old_text.split('\0') if old_text else []
+        ids = array('q', self.frame_values.get(key, b''))
+        where = {name: i for i, name in enumerate(names)} if only is None or len(names) > 16 else None
+        rebound = []
+        unbound = []
+        added = 0
         for name in (values.keys() if only is None else only):
             value = values.get(name, _MISSING)
+            if where is not None:
+                i = where.get(name, -1)
+            else:
+                i = names.index(name) if name in names else -1
             if value is _MISSING:
-                new.pop(name, None)
+                if i >= 0 and ids[i] != _UNBOUND:
+                    unbound.append((i, ids[i]))
+                    ids[i] = _UNBOUND
                 continue
             rid = -1 if value is None else self.discover(value)
-            if rid < 0 and name not in old:
+            if i < 0:
+                if rid >= 0:
+                    if where is not None:
+                        where[name] = len(names)
+                    names.append(name)
+                    ids.append(rid)
+                    added += 1
                 continue
-            new[name] = rid
+            before = ids[i]
+            if before != rid and before != _UNBOUND:
+                if i < len(names) - added:
+                    rebound.append((i, before))
+                ids[i] = rid
         if only is None:
-            for name in old_names:
-                if name not in values:
-                    new.pop(name, None)
+            for i, name in enumerate(names):
+                if name not in values and ids[i] != _UNBOUND:
+                    unbound.append((i, ids[i]))
+                    ids[i] = _UNBOUND
         self.emit_pending()
+        if not rebound and not unbound and not added:
+            return
         batch = self._batch
-        order = [n for n in old_names if n in new] + [n for n in new if n not in old]
-        ids = []
-        for name in order:
-            rid = new[name]
-            ids.append(rid)
-            before = old.get(name, -2)
-            if before != rid:
-                batch.append(('{"op":"bind","name":%s,"to":%s}' % (quote(name), self.ref_of(rid)), (rid,), (before,) if before >= 0 else ()))
-        for name in old_names:
-            if name not in new:
-                before = old[name]
-                batch.append(('{"op":"unbind","name":%s}' % quote(name), (), (before,) if before >= 0 else ()))
-        self.frame_names[key] = '\0'.join(order)
-        self.frame_values[key] = array('q', ids).tobytes()
+        rebound.sort()
+        for i, before in rebound:
+            if ids[i] != _UNBOUND:
+                rid = ids[i]
+                batch.append(('{"op":"bind","name":%s,"to":%s}' % (quote(names[i]), self.ref_of(rid)), (rid,), (before,) if before >= 0 else ()))
+        for i in range(len(names) - added, len(names)):
+            rid = ids[i]
+            if rid != _UNBOUND:
+                batch.append(('{"op":"bind","name":%s,"to":%s}' % (quote(names[i]), self.ref_of(rid)), (rid,), ()))
+        unbound.sort()
+        for i, before in unbound:
+            if i < len(names) - added:
+                batch.append(('{"op":"unbind","name":%s}' % quote(names[i]), (), (before,) if before >= 0 else ()))
+        if unbound:
+            kept = [i for i in range(len(names)) if ids[i] != _UNBOUND]
+            names = [names[i] for i in kept]
+            ids = array('q', [ids[i] for i in kept])
+        if unbound or added:
+            self.frame_names[key] = '\0'.join(names)
+        self.frame_values[key] = ids.tobytes()
 
     def drop_frame_names(self, key):
         """The frame returned: the model unbinds its names; so does the shadow."""

@@ -8,6 +8,7 @@ it. Memory stays one buffer, whatever the length of the trace.
 """
 import json
 import os
+import shutil
 
 try:
     from _json import encode_basestring_ascii as _c_quote
@@ -78,15 +79,11 @@ class TraceFile:
             return
         self.flush()
         self._file.close()
-        with open(self.path, 'w', encoding='utf-8', newline='\n') as out:
-            out.write(json.dumps(header, ensure_ascii=True, separators=(',', ':')))
-            out.write('\n')
-            with open(self.events_path, 'r', encoding='utf-8', newline='\n') as events:
-                while True:
-                    chunk = events.read(1 << 20)
-                    if not chunk:
-                        break
-                    out.write(chunk)
+        with open(self.path, 'wb') as out:
+            out.write(json.dumps(header, ensure_ascii=True, separators=(',', ':')).encode('ascii'))
+            out.write(b'\n')
+            with open(self.events_path, 'rb') as events:
+                shutil.copyfileobj(events, out, 1 << 20)
         os.remove(self.events_path)
 
     def abandon(self):

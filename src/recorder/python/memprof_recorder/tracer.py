@@ -18,6 +18,8 @@ import os
 import sys
 
 from . import objects as O
+from . import uses as U
+from .uses import line_uses
 
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200
@@ -49,15 +51,20 @@ _INLINE_NAMES = frozenset(['<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>']
 
 
 def analyse(code, attr_names, into):
-    """Per line of `code`, into `into[line_key(code, line)]`: the names it reads or writes, then after
-    a \x01 the globals it stores, each list '\0'-joined (strs: nothing the collector counts, kept for
-    the run). Attribute names stored go to attr_names."""
+    """Per line of `code`, into `into[line_key(code, line)]`: the names it reads or writes (and the
+    cells, which another function, nested or enclosing, may rebind meanwhile), then after a \x01 the
+    globals it stores, then after another what it does to the containers it names (see uses.py),
+    each a string (nothing the collector counts, kept for the run). Attribute names stored go to
+    attr_names."""
+    cells = code.co_cellvars + code.co_freevars
     names = {}
     stores = {}
+    by_line = {}
     for ins in dis.get_instructions(code):
         line = ins.positions.lineno if ins.positions is not None else None
         if line is None:
             continue
+        by_line.setdefault(line, []).append(ins)
         op = ins.opname
         if op in _NAME_OPS:
             value = ins.argval
@@ -71,7 +78,9 @@ def analyse(code, attr_names, into):
         elif line not in names:
             names[line] = {}
     for line, used in names.items():
-        into[line_key(code, line)] = '\0'.join(used) + '\x01' + '\0'.join(stores.get(line, ()))
+        for name in cells:
+            used[name] = 1
+        into[line_key(code, line)] = '\x01'.join(['\0'.join(used), '\0'.join(stores.get(line, ())), line_uses(by_line[line])])
 
 
 def line_key(code, line):
@@ -79,9 +88,9 @@ def line_key(code, line):
 
 
 def split_names(info):
-    """(names, global stores) of an `analyse` entry."""
-    used, _, stores = info.partition('\x01')
-    return (used.split('\0') if used else ()), (stores.split('\0') if stores else ())
+    """(names, global stores, uses) of an `analyse` entry."""
+    used, stores, uses = info.split('\x01')
+    return (used.split('\0') if used else ()), (stores.split('\0') if stores else ()), uses
 
 
 class Tracer:
@@ -143,7 +152,7 @@ class Tracer:
             self.codes_seen[id(code)] = code
             analyse(code, self.rec.attr_names, self.lines)
         info = self.lines.get(line_key(code, line))
-        return split_names(info) if info is not None else ((), ())
+        return split_names(info) if info is not None else ((), (), '')
 
     def frame_sort(self, frame):
         code = frame.f_code
@@ -290,6 +299,8 @@ class Tracer:
             self.sort.pop(fid, None)
             self.line.pop(fid, None)
             rid = self.class_namespaces.pop(fid, None)
+            if rid is not None:
+                rec.namespace_dicts.pop(rid, None)  # its address may be a new namespace's later
             if rid is not None and rid in rec.label:
                 # The body ran: its namespace lives until the class is made and stored.
                 label = rec.label[rid]
@@ -310,10 +321,10 @@ class Tracer:
         if sort is None:
             return
         line = self.line.get(fid)
-        names, global_stores = self.line_info(frame.f_code, line) if line is not None else ((), ())
+        names, global_stores, uses = self.line_info(frame.f_code, line) if line is not None else ((), (), '')
         if sort == FUNCTION:
             values = frame.f_locals
-            rec.diff_names(fid, values)
+            rec.diff_names(fid, values, names if line is not None else None)
             scope = values
         elif sort == MAIN:
             scope = self.main_globals
@@ -327,14 +338,77 @@ class Tracer:
                 rec.diff_names('main', globals_, global_stores)
             else:
                 rec.rescan(globals_)
+        if uses:
+            self.note_uses(uses, scope, globals_)
         for name in names:
-            value = scope.get(name, None) if hasattr(scope, 'get') else None
-            if value is None and globals_ is not scope:
-                value = globals_.get(name)
+            value = _lookup(name, scope, globals_)
             if value is None:
                 continue
             self.rescan_deep(value)
         rec.emit_changes()
+        rec.hints.clear()
+
+    def note_uses(self, text, scope, globals_):
+        """Sets the recorder's hints: how the line used each big container it names (uses.py), as
+        [use, how many stores at keys it cannot name, the keys it can...]. A
+        container or instance handed to code the recorder does not know (a call, a method) could
+        have had anything below it changed: then no hint is given at all."""
+        rec = self.rec
+        kinds = rec.kind
+        hints = rec.hints
+        for use, path, key in U.parse(text):
+            if use == U.INNER:
+                hints[_INNER_CODE] = 1
+                continue
+            obj = self.resolve(path, scope, globals_)
+            if obj is None:
+                continue
+            oid = id(obj)
+            kind = kinds.get(oid)
+            if use == U.OTHER:
+                if kind in _HANDED_KINDS and not isinstance(obj, type) and (kind != O.INSTANCE or self.is_foreign(obj)):
+                    hints.clear()
+                    return
+                continue
+            if kind != O.DICT and kind != O.LIST:
+                continue
+            if use == U.WHOLE:
+                hints[oid] = [U.OTHER, 0]
+                continue
+            hint = hints.get(oid)
+            if use == U.NEW:
+                use = U.STORE
+                if hint is None:
+                    hint = hints[oid] = [use, 0]
+                hint[1] += 1
+            if hint is None:
+                hint = hints[oid] = [use, 0]
+            elif hint[0] != use:
+                if hint[0] == U.READ:
+                    hint[0] = use
+                elif use != U.READ:
+                    hint[0] = U.OTHER
+            if key:
+                value = _key_value(key, scope, globals_)
+                if value is _NO_KEY:
+                    hint[0] = U.OTHER
+                else:
+                    hint.append(value)
+
+    def resolve(self, path, scope, globals_):
+        """The object a use's path names (`self.cache`), read without running the program's code:
+        attributes only of traced instances, and not where the class has a descriptor."""
+        rec = self.rec
+        parts = path.split('.')
+        obj = _lookup(parts[0], scope, globals_)
+        for attr in parts[1:]:
+            if obj is None or rec.kind.get(id(obj)) != O.INSTANCE or attr in rec._class_names(type(obj)):
+                return None
+            try:
+                obj = object.__getattribute__(obj, attr)
+            except Exception:
+                return None
+        return obj
 
     def rescan_deep(self, obj):
         """A named object and what it holds, two levels down: a line can change an attribute's
@@ -350,8 +424,18 @@ class Tracer:
         if kind not in _DEEP_KINDS:
             return
         foreign = [obj] if kind == O.INSTANCE and self.is_foreign(obj) else []
-        _, refs = rec.describe(obj, kind)
-        if len(refs) <= 4096:
+        hint = rec.hints.get(oid)
+        if kind in _SIZED_KINDS and hint is not None and hint[0] != U.OTHER and _INNER_CODE not in rec.hints:
+            # The line read, stored or appended at places it names and ran no code inside it that
+            # could reach the other entries: those places are what may have changed.
+            refs = _entries_at(obj, kind, hint)
+        elif kind in _SIZED_KINDS and len(obj) > _DEEP_LIMIT:
+            refs = ()
+        elif kind == O.DICT:
+            refs = [*dict.values(obj)]
+        else:
+            _, refs = rec.describe(obj, kind)
+        if len(refs) <= _DEEP_LIMIT:
             for child in refs:
                 if child is not None and id(child) in rec.label and id(child) != oid:
                     ckind = rec.kind.get(id(child))
@@ -472,6 +556,49 @@ class Tracer:
             return result
         finally:
             self.busy = False
+
+
+# What a use of the OTHER kind can hand to unknown code, which may change anything below it (an
+# instance of a traced class is handed to its methods, and a class called runs its __init__: their
+# lines are traced).
+_HANDED_KINDS = frozenset([O.DICT, O.LIST, O.SET, O.INSTANCE, O.GENERIC])
+_SIZED_KINDS = frozenset([O.DICT, O.LIST, O.SET])
+_NO_KEY = object()
+_INNER_CODE = -1  # a key of Recorder.hints (never an id): the line runs code of its own
+
+
+def _lookup(name, scope, globals_):
+    """A name's value as the line saw it: the frame's scope, then its globals (None if neither)."""
+    value = scope.get(name, None) if hasattr(scope, 'get') else None
+    if value is None and globals_ is not scope:
+        value = globals_.get(name)
+    return value
+
+
+def _key_value(key, scope, globals_):
+    """The object a use's key text stands for (uses.py), or _NO_KEY."""
+    if key[0] == 's':
+        return key[1:]
+    if key[0] == 'i':
+        return int(key[1:])
+    value = scope.get(key[1:], _NO_KEY) if hasattr(scope, 'get') else _NO_KEY
+    if value is _NO_KEY and globals_ is not scope:
+        value = globals_.get(key[1:], _NO_KEY)
+    return value
+
+
+def _entries_at(container, kind, hint):
+    """What a dict or list holds at the keys of a hint (what the line read or stored there)."""
+    found = []
+    for key in hint[2:]:
+        if kind == O.DICT:
+            if type(key) in (str, int):
+                value = dict.get(container, key)
+                if value is not None:
+                    found.append(value)
+        elif type(key) is int and -len(container) <= key < len(container):
+            found.append(container[key])
+    return found
 
 
 def _q(text):
