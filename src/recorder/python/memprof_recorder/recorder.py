@@ -103,6 +103,8 @@ class Recorder:
         self.finalizer_types = {}
         self.type_bases = {}
         self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
+        # Generators and coroutines: id -> 1 once seen suspended (started), 0 before.
+        self.generators = {}
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -458,6 +460,8 @@ class Recorder:
         self.refs[oid] = b''
         self.names[oid] = ''
         self._held_bytes(self.current).extend(oid.to_bytes(8, sys.byteorder, signed=True))
+        if type(obj) in _SUSPENDED_FLAG:
+            self._note_generator(obj, oid)
         return oid, label, tname, size
 
     def _held_bytes(self, frame):
@@ -669,6 +673,7 @@ class Recorder:
         self.rc.pop(oid, None)
         self.cls.pop(oid, None)
         self.suspects.discard(oid)
+        self.generators.pop(oid, None)
 
     def _callbacks_discard(self, target):
         """`target` died: the callbacks of the library weakrefs to it have taken them out of their
@@ -699,15 +704,9 @@ class Recorder:
             if gone != wr:
                 self.release(wr)  # the weakref was the entry's key
 
-    def after_collection(self, generation, collected):
-        """A real collection ran: whatever no root reaches in the shadow is unreachable for the
-        program too. The model frees it with its own collector (now, or when its generation is
-        collected): the shadow forgets it, so that a new object at its address is seen as new."""
-        if generation == 2:
-            self.orphans.clear()  # a full collection freed all the garbage there was
-        if not self.suspects:
-            return
-        self.suspects.clear()
+    def _reached(self):
+        """The ids of the shadow objects a root reaches: the frames' names, references from
+        outside the trace, what the interpreter holds for the program."""
         reached = set()
         stack = []
         for values in self.frame_values.values():
@@ -723,6 +722,11 @@ class Recorder:
             if rid in self.label and rid not in reached:
                 reached.add(rid)
                 stack.append(rid)
+        self._reach_from(stack, reached)
+        return reached
+
+    def _reach_from(self, stack, reached):
+        """Adds to `reached` everything the ids on `stack` (already in it) refer to, transitively."""
         refs = self.refs
         kinds = self.kind
         cls = self.cls
@@ -738,6 +742,91 @@ class Recorder:
             if c is not None and c not in reached:
                 reached.add(c)
                 stack.append(c)
+
+    # ------------------------------------------------------------------------------------------
+    # Generators closed by the collector
+
+    def _note_generator(self, gen, oid):
+        """Remembers whether a generator (or coroutine) has started: on 3.12+ the collector's
+        close leaves a never-started one's frame as it is. 2 is added on 3.13 when its close clears
+        the frame's locals only (see _close_generator)."""
+        if not self.generators.get(oid):
+            started = 1 if getattr(gen, _SUSPENDED_FLAG[type(gen)]) else 0
+            if started and self.python == '3.13' and _yields_outside_try(gen):
+                started = 3
+            self.generators[oid] = started
+
+    def before_collection(self, generation):
+        """A collection is about to run. Each suspended generator it finds unreachable is closed by
+        its finalizer inside the collection (PEP 442, `_PyGen_Finalize`): GeneratorExit goes into
+        its frame, which lets go of its locals, so a generator in a cycle (an object holding the
+        generator whose frame holds the object) usually frees the whole cycle by reference counting,
+        and the collection counts none of it. Nothing is traced inside the collector, so the model
+        is told beforehand: the generator's frame lets go while C code holds the generator."""
+        gens = self.generators
+        if not gens:
+            return
+        refs = self.refs
+        closable = [g for g, started in gens.items() if refs.get(g) and (started or self.python == '3.11')]
+        if not closable:
+            return
+        reached = self._reached()
+        doomed = [g for g in closable if g not in reached]
+        if doomed and generation < 2:
+            # A generator an older generation's object holds (or one in an older generation) is
+            # not part of this collection.
+            older = set()
+            for g in range(generation + 1, 3):
+                older.update(map(id, gc.get_objects(g)))
+            outside = [oid for oid in self.label if oid in older and oid not in reached]
+            held = set(outside)
+            self._reach_from(outside, held)
+            doomed = [g for g in doomed if g not in held]
+        for g in doomed:
+            if refs.get(g):
+                self._close_generator(g)
+
+    def _close_generator(self, oid):
+        """The model's side of gen_close: the generator's frame drops its references. On 3.13 a
+        frame suspended outside any try or with block only clears its locals: the generator keeps
+        its function (and the frame object tracing made)."""
+        label = self.label[oid]
+        names = self.names[oid].split('\0')
+        ids = array('q', self.refs[oid]).tolist()
+        keep = _KEPT_BY_CLEARED_LOCALS if self.generators.get(oid) == 3 else ()
+        kept_names = []
+        kept_ids = []
+        dropped = []
+        self.emit('{"op":"incref","id":"%s"}' % label)
+        self.rc[oid] += 1
+        for name, rid in zip(names, ids):
+            if rid >= 0 and self.tname.get(rid) in keep:
+                kept_names.append(name)
+                kept_ids.append(rid)
+                continue
+            self.emit('{"op":"unref","from":"%s","field":%s}' % (label, quote(name)))
+            dropped.append(rid)
+        self.names[oid] = '\0'.join(kept_names)
+        self.refs[oid] = array('q', kept_ids).tobytes()
+        for rid in dropped:
+            if rid >= 0:
+                self.release(rid)
+        self.emit('{"op":"decref","id":"%s"}' % label)
+        self.release(oid)
+
+    def after_collection(self, generation, collected):
+        """A real collection ran: whatever no root reaches in the shadow is unreachable for the
+        program too. The model frees it with its own collector (now, or when its generation is
+        collected): the shadow forgets it, so that a new object at its address is seen as new."""
+        if generation == 2:
+            self.orphans.clear()  # a full collection freed all the garbage there was
+        if not self.suspects:
+            return
+        self.suspects.clear()
+        reached = self._reached()
+        refs = self.refs
+        kinds = self.kind
+        cls = self.cls
         lost = [oid for oid in self.label if oid not in reached]
         # What the collection did not free (it lies in an older generation) is garbage still
         # alive: the census at the end counts it if no later collection frees it.
@@ -841,6 +930,8 @@ class Recorder:
             self._diff_mapping(oid, kind, names, refs)
         elif kind == O.GENERIC:
             self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs)
+            if oid in self.generators:
+                self._note_generator(obj, oid)
 
     def _check_size(self, obj, oid):
         size = _getsizeof(obj)
@@ -1018,6 +1109,31 @@ def _remove_last(ids, needle):
         return False
     del ids[at:at + 8]
     return True
+
+
+# A generator's and a coroutine's attribute that says its frame is suspended (not created, not
+# running, not finished).
+_SUSPENDED_FLAG = {types.GeneratorType: 'gi_suspended', types.CoroutineType: 'cr_suspended'}
+
+_KEPT_BY_CLEARED_LOCALS = ('function', 'frame')
+_RESUME = dis.opmap.get('RESUME', -1)
+
+
+def _yields_outside_try(gen):
+    """3.13: whether every point where the generator's code suspends lies outside any try or
+    with block (its RESUME's oparg has RESUME_OPARG_DEPTH1_MASK), so that gen_close only clears
+    the frame's locals instead of throwing GeneratorExit into it."""
+    code = getattr(gen, 'gi_code', None) or getattr(gen, 'cr_code', None)
+    if code is None:
+        return False
+    raw = code.co_code
+    points = 0
+    for i in range(0, len(raw) - 1, 2):
+        if raw[i] == _RESUME and raw[i + 1] & 3:
+            if not raw[i + 1] & 4:
+                return False
+            points += 1
+    return points > 0
 
 
 _CONTAINER_NAMES = {O.LIST: 'list', O.DICT: 'dict', O.TUPLE: 'tuple', O.SET: 'set', O.FROZENSET: 'frozenset',

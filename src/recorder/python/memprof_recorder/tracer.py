@@ -441,6 +441,7 @@ class Tracer:
             self.busy = True
             try:
                 self.flush_all()
+                self.rec.before_collection(info['generation'])
             finally:
                 self.busy = was_busy
         elif self._auto_count is not None:
@@ -458,6 +459,7 @@ class Tracer:
         try:
             try:
                 self.flush_all()
+                self.rec.before_collection(generation)
             except Exception:
                 self.fail()
                 return self._collect(generation)
