@@ -86,7 +86,9 @@ class Recorder:
         self.line_info = {}
         # Attribute names stored anywhere in traced code (candidates for an instance's names).
         self.attr_names = {}
-        self.learned_types = {}  # id -> type whose modules' stored attribute names were learned
+        # ids of types whose modules' stored attribute names were learned (never the type itself: a
+        # reference from the recorder would keep a class the program dropped alive)
+        self.learned_types = {}
         # Weakrefs whose callback takes them out of a container (see _discarded_from): the
         # container's id by weakref, the weakrefs by referent.
         self.discard_container = {}
@@ -190,7 +192,7 @@ class Recorder:
         if seen < wanted and id(tp) not in self.learned_types:
             # Attributes set by code the trace does not follow (a library's class): the names
             # its modules' code stores are candidates too.
-            self.learned_types[id(tp)] = tp
+            self.learned_types[id(tp)] = 1
             for cls in tp.__mro__:
                 O.learn_stored_attributes(sys.modules.get(getattr(cls, '__module__', None) or ''), self.attr_names)
         if seen < wanted:
