@@ -36,11 +36,6 @@ interface Difference {
 
 /** Where the replay of a recording does not yet give the real figures, per `program@version`. */
 const DIFFERENCES: Record<string, Difference> = {
-  ...each(['3.11', '3.12', '3.13'], 'class_factory', {
-    collects: [165, 6, 0],
-    census: 'varies',
-    why: 'classes made by type() and deleted: the model collects their 35 objects one pass early (cause not found yet); the census depends on address reuse',
-  }),
   ...each(['3.11', '3.12', '3.13'], 'error_report', {
     collects: [0, 0, 0],
     why: 'exceptions, tracebacks and the frames they hold are not recorded yet',

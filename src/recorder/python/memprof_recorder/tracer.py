@@ -346,6 +346,14 @@ class Tracer:
         if oid not in rec.label:
             return
         rec.rescan(obj)
+        if isinstance(obj, type):
+            # A class's attributes are one level further, in its __dict__ (`Plugin.registry[k] = v`
+            # changes the registry as `self.items.append(x)` changes an instance's list).
+            obj = _class_dict(obj)
+            oid = id(obj)
+            if oid not in rec.label:
+                return
+            rec.rescan(obj)
         kind = rec.kind.get(oid)
         if kind not in _DEEP_KINDS:
             return
@@ -474,6 +482,13 @@ class Tracer:
             return result
         finally:
             self.busy = False
+
+
+def _class_dict(cls):
+    """The dict a class keeps its attributes in (type_traverse visits it first), read without
+    making a mappingproxy."""
+    refs = gc.get_referents(cls)
+    return refs[0] if refs and type(refs[0]) is dict else None
 
 
 def _q(text):
