@@ -60,7 +60,6 @@ const DIFFERENCES: Record<string, Difference> = {
     collects: [3, 0],
     why: "a weakref callback of the program's own (del self._handles[name]) runs inside the collector, where the recorder does not trace",
   }),
-  'dataclass_ast@3.13': { collects: [56, 14], why: 'on 3.13 the model collects 18 objects more in the first pass (cause not found yet)' },
 };
 
 function each(versions: Version[], name: string, difference: Difference): Record<string, Difference> {

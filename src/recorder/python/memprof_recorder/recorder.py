@@ -707,8 +707,8 @@ class Recorder:
                 self.release(wr)  # the weakref was the entry's key
 
     def _reached(self):
-        """The ids of the shadow objects a root reaches: the frames' names, references from
-        outside the trace, what the interpreter holds for the program."""
+        """The ids of the shadow objects a root reaches: the frames' names and evaluation stacks,
+        references from outside the trace, what the interpreter holds for the program."""
         reached = set()
         stack = []
         for values in self.frame_values.values():
@@ -724,6 +724,13 @@ class Recorder:
             if rid in self.label and rid not in reached:
                 reached.add(rid)
                 stack.append(rid)
+        for held in self.frame_held.values():
+            # What a frame's evaluation stack holds (an untraced caller's arguments, a new object
+            # not stored yet) is as reachable for the collector as what its names hold.
+            for rid in array('q', held):
+                if rid in self.label and rid not in reached:
+                    reached.add(rid)
+                    stack.append(rid)
         self._reach_from(stack, reached)
         return reached
 
