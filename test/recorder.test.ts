@@ -51,7 +51,6 @@ const DIFFERENCES: Record<string, Difference> = {
   'frozen_config@3.11': { collects: [0, 684, 0], census: true, why: 'frozen dataclasses and mapping proxies: more garbage in the model (cause not found yet)' },
   'frozen_config@3.12': { collects: [0, 680, 0], census: true, why: 'frozen dataclasses and mapping proxies: more garbage in the model (cause not found yet)' },
   'frozen_config@3.13': { collects: [0, 152, 0], census: true, why: 'frozen dataclasses and mapping proxies: more garbage in the model (cause not found yet)' },
-  ...each(['3.11', '3.12', '3.13'], 'job_scheduler', { census: true, why: 'the model keeps 4 objects fewer alive at the end (cause not found yet)' }),
   ...each(['3.11', '3.12', '3.13'], 'memo_lru', { census: true, why: 'functools.lru_cache keeps its entries in a C structure the recorder cannot see' }),
   'request_churn@3.11': { collects: [412], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
   'request_churn@3.12': { collects: [418], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },

@@ -125,7 +125,9 @@ class Classifier:
             if issubclass(tp, base):
                 return kind
         if issubclass(tp, _ATOMIC_BASES):
-            return ATOMIC
+            # An int or str subclass whose instances have a __dict__ (IntEnum and StrEnum members)
+            # holds that dict, as a tracked object: the collector sees it.
+            return GENERIC if tp.__dictoffset__ else ATOMIC
         # A class a Python program defined: its instances keep attributes in a managed dict (or
         # in __slots__). A heap type of a C module (re.Pattern, functools.partial) is not one.
         if tp.__flags__ & _MANAGED_DICT or any('__slots__' in c.__dict__ for c in tp.__mro__):
