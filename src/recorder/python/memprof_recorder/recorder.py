@@ -739,14 +739,21 @@ class Recorder:
         refs = self.refs
         kinds = self.kind
         cls = self.cls
+        names = self.names
         while stack:
             cur = stack.pop()
-            if kinds.get(cur) == O.WEAKREF:
+            kind = kinds.get(cur)
+            if kind == O.WEAKREF:
                 continue
             for rid in array('q', refs.get(cur, b'')):
                 if rid >= 0 and rid not in reached:
                     reached.add(rid)
                     stack.append(rid)
+            if kind == O.DICT:
+                for rid in _key_ids(names.get(cur, '').split('\0')):
+                    if rid not in reached:
+                        reached.add(rid)
+                        stack.append(rid)
             c = cls.get(cur)
             if c is not None and c not in reached:
                 reached.add(c)
@@ -851,6 +858,10 @@ class Recorder:
             for rid in array('q', refs.get(oid, b'')):
                 if rid in reached and kinds.get(oid) != O.WEAKREF:
                     self.rc[rid] -= 1
+            if kinds.get(oid) == O.DICT:
+                for rid in _key_ids(self.names.get(oid, '').split('\0')):
+                    if rid in reached:
+                        self.rc[rid] -= 1
             c = cls.get(oid)
             if c is not None and c in reached:
                 self.rc[c] -= 1
