@@ -327,18 +327,22 @@ class Tracer:
                 rec.diff_names('main', globals_, global_stores)
             else:
                 rec.rescan(globals_)
+        values = []
         for name in names:
             value = scope.get(name, None) if hasattr(scope, 'get') else None
             if value is None and globals_ is not scope:
                 value = globals_.get(name)
-            if value is None:
-                continue
-            self.rescan_deep(value)
+            if value is not None:
+                values.append(value)
+        keys = [v for v in values if type(v) is str or type(v) is int]
+        for value in values:
+            self.rescan_deep(value, keys)
         rec.emit_changes()
 
-    def rescan_deep(self, obj):
+    def rescan_deep(self, obj, keys=()):
         """A named object and what it holds, two levels down: a line can change an attribute's
-        list (`self.items.append(x)`) as easily as the object itself. Below an instance of a
+        list (`self.items.append(x)`) as easily as the object itself, and one level further under
+        a dict at the keys the line names (`self.handlers[topic].remove(h)`). Below an instance of a
         library's class (a WeakValueDictionary, a logging handler) the line may have run that
         library's code, which changes what the instance holds at any depth: all of it is rescanned."""
         rec = self.rec
@@ -367,6 +371,11 @@ class Tracer:
                         rec.rescan(child)
                         if ckind == O.INSTANCE and self.is_foreign(child):
                             foreign.append(child)
+                        elif ckind == O.DICT and keys:
+                            for key in keys:
+                                value = dict.get(child, key)
+                                if value is not None and rec.kind.get(id(value)) in _DEEP_KINDS:
+                                    rec.rescan(value)
         if foreign:
             self.rescan_below(foreign)
 
