@@ -716,8 +716,10 @@ class Recorder:
                 if rid >= 0 and rid not in reached:
                     reached.add(rid)
                     stack.append(rid)
-        for rid in self.external:
-            if rid in self.label and rid not in reached:
+        for rid, count in self.external.items():
+            # A class body's namespace keeps its entry at 0 once the class is made: its address
+            # may hold another object by now.
+            if count > 0 and rid in self.label and rid not in reached:
                 reached.add(rid)
                 stack.append(rid)
         for rid in self.holders:
