@@ -40,10 +40,6 @@ const DIFFERENCES: Record<string, Difference> = {
     collects: [0, 0, 0],
     why: 'exceptions, tracebacks and the frames they hold are not recorded yet',
   }),
-  ...each(['3.11', '3.12', '3.13'], 'event_bus', {
-    collects: [0, 13, 0],
-    why: 'bound methods and weakref.WeakMethod (a weakref subclass holding its function) are recorded as plain weakrefs',
-  }),
   ...each(['3.11', '3.12', '3.13'], 'finalizers', {
     collects: [5, 2, 2],
     why: 'a __del__ that resurrects its object runs inside the collector, where nothing is traced: the model collects the 2 objects the real run keeps',
