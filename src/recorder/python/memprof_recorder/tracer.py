@@ -46,14 +46,18 @@ NAMESPACE = 3
 # and dict comprehensions): its work belongs to the line that runs it, as in memory_profiler.
 INLINE = 4
 _INLINE_NAMES = frozenset(['<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>'])
+# Constants a line loads that may be a subscript (bools are ints too: `type(...) in` leaves them out).
+_CONST_KEYS = (int, str)
 
 
 def analyse(code, attr_names, into):
     """Per line of `code`, into `into[line_key(code, line)]`: the names it reads or writes, then after
-    a \x01 the globals it stores, each list '\0'-joined (strs: nothing the collector counts, kept for
-    the run). Attribute names stored go to attr_names."""
+    a \x01 the globals it stores, then after another the int and str constants it loads (`i3`,
+    `skey`: subscripts such as `config[3]`), each list '\0'-joined (strs: nothing the collector
+    counts, kept for the run). Attribute names stored go to attr_names."""
     names = {}
     stores = {}
+    consts = {}
     for ins in dis.get_instructions(code):
         line = ins.positions.lineno if ins.positions is not None else None
         if line is None:
@@ -68,10 +72,15 @@ def analyse(code, attr_names, into):
                 stores.setdefault(line, {})[value] = 1
         elif op in _ATTR_STORES:
             attr_names[ins.argval] = 1
-        elif line not in names:
+        elif op == 'LOAD_CONST' and type(ins.argval) in _CONST_KEYS:
+            value = ins.argval
+            token = 'i%d' % value if type(value) is int else 's' + value
+            if '\0' not in token and '\x01' not in token:
+                consts.setdefault(line, {})[token] = 1
+        if line not in names:
             names[line] = {}
     for line, used in names.items():
-        into[line_key(code, line)] = '\0'.join(used) + '\x01' + '\0'.join(stores.get(line, ()))
+        into[line_key(code, line)] = '\0'.join(used) + '\x01' + '\0'.join(stores.get(line, ())) + '\x01' + '\0'.join(consts.get(line, ()))
 
 
 def line_key(code, line):
@@ -79,9 +88,10 @@ def line_key(code, line):
 
 
 def split_names(info):
-    """(names, global stores) of an `analyse` entry."""
-    used, _, stores = info.partition('\x01')
-    return (used.split('\0') if used else ()), (stores.split('\0') if stores else ())
+    """(names, global stores, constants) of an `analyse` entry."""
+    used, stores, consts = info.split('\x01')
+    return ((used.split('\0') if used else ()), (stores.split('\0') if stores else ()),
+            [int(c[1:]) if c[0] == 'i' else c[1:] for c in consts.split('\0')] if consts else [])
 
 
 class Tracer:
@@ -143,7 +153,7 @@ class Tracer:
             self.codes_seen[id(code)] = code
             analyse(code, self.rec.attr_names, self.lines)
         info = self.lines.get(line_key(code, line))
-        return split_names(info) if info is not None else ((), ())
+        return split_names(info) if info is not None else ((), (), [])
 
     def frame_sort(self, frame):
         code = frame.f_code
@@ -310,7 +320,7 @@ class Tracer:
         if sort is None:
             return
         line = self.line.get(fid)
-        names, global_stores = self.line_info(frame.f_code, line) if line is not None else ((), ())
+        names, global_stores, keys = self.line_info(frame.f_code, line) if line is not None else ((), (), [])
         if sort == FUNCTION:
             values = frame.f_locals
             rec.diff_names(fid, values)
@@ -334,7 +344,7 @@ class Tracer:
                 value = globals_.get(name)
             if value is not None:
                 values.append(value)
-        keys = [v for v in values if type(v) is str or type(v) is int]
+        keys.extend(v for v in values if type(v) is str or type(v) is int)
         for value in values:
             self.rescan_deep(value, keys)
         rec.emit_changes()
@@ -376,6 +386,14 @@ class Tracer:
                                 value = dict.get(child, key)
                                 if value is not None and rec.kind.get(id(value)) in _DEEP_KINDS:
                                     rec.rescan(value)
+        if keys and (kind == O.LIST or kind == O.DICT):
+            # `config[3].settings.clear()`: what the entry holds, one level further.
+            for key in keys:
+                entry = _entry(obj, key)
+                if entry is not None and rec.kind.get(id(entry)) in _DEEP_KINDS:
+                    for child in rec.describe(entry, rec.kind[id(entry)])[1]:
+                        if child is not None and rec.kind.get(id(child)) in _DEEP_KINDS:
+                            rec.rescan(child)
         if foreign:
             self.rescan_below(foreign)
 
@@ -491,6 +509,15 @@ class Tracer:
             return result
         finally:
             self.busy = False
+
+
+def _entry(container, key):
+    """container[key] for a list or dict, or None, without running any code of the program's."""
+    if isinstance(container, dict):
+        return dict.get(container, key)
+    if type(key) is int and -len(container) <= key < len(container):
+        return list.__getitem__(container, key)
+    return None
 
 
 def _class_dict(cls):
