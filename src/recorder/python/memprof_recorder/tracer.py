@@ -37,6 +37,8 @@ _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # What rescan_deep looks into, and how much of a library object's contents it rescans.
 _DEEP_KINDS = frozenset([O.INSTANCE, O.GENERIC, O.FUNCTION, O.DICT, O.LIST, O.SET])
 _DEEP_LIMIT = 4096
+# How many references an entry a line indexes (`config[3]`) may hold for them to be rescanned.
+_KEYED_LIMIT = 64
 
 # Frame sorts.
 FUNCTION = 1
@@ -391,7 +393,10 @@ class Tracer:
             for key in keys:
                 entry = _entry(obj, key)
                 if entry is not None and rec.kind.get(id(entry)) in _DEEP_KINDS:
-                    for child in rec.describe(entry, rec.kind[id(entry)])[1]:
+                    children = rec.describe(entry, rec.kind[id(entry)])[1]
+                    if len(children) > _KEYED_LIMIT:
+                        continue  # a row of a big table: its own line names it when it changes
+                    for child in children:
                         if child is not None and rec.kind.get(id(child)) in _DEEP_KINDS:
                             rec.rescan(child)
         if foreign:
