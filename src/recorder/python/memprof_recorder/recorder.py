@@ -145,6 +145,8 @@ class Recorder:
         if kind == O.FUNCTION:
             return O.function_fields(obj)
         if kind == O.GENERIC:
+            if type(obj) is _FRAME and self.python != '3.13':
+                return None, _without_locals_dict(obj, _get_referents(obj))
             return None, [r for r in _get_referents(obj)]
         if kind == O.WEAKREF:
             target = obj()
@@ -1099,6 +1101,23 @@ class Recorder:
         self.frame_names[key] = '\0'.join(order)
         self.frame_values[key] = array('q', ids).tobytes()
 
+    def take_over_locals(self, frame):
+        """A returning call whose frame object outlives it (a traceback holds it): when the frame is
+        cleared the frame object takes over its locals (take_ownership), so it holds them before
+        the model unbinds the frame's names (a local bound to the exception whose traceback holds
+        the frame is then a cycle). Where exactly is settled when the frame object is rescanned
+        after the return."""
+        oid = id(frame)
+        _, refs = self.describe(frame, O.GENERIC)
+        names = ['r%d' % i for i in range(len(refs))]
+        base = len(refs) + 2  # then the frame's function and code
+        for i, value in enumerate(frame.f_locals.values()):
+            if value is not None and id(value) in self.label:
+                names.append('r%d' % (base + i))
+                refs.append(value)
+        self._diff_mapping(oid, O.GENERIC, names, refs)
+        self.commit()
+
     def drop_frame_names(self, key):
         """The frame returned: the model unbinds its names; so does the shadow."""
         ids = array('q', self.frame_values.pop(key, b''))
@@ -1179,6 +1198,23 @@ def _discarded_from(callback):
         return object.__getattribute__(owner, 'data') if owner is not None else None
     except AttributeError:
         return None
+
+
+_FRAME = types.FrameType
+
+
+def _without_locals_dict(frame, refs):
+    """A function frame's references without its f_locals dict (3.11, 3.12): tracing makes that
+    dict (a frame's f_locals snapshot), the untraced program has none. It comes just before the
+    frame's function and code (_PyFrame_Traverse)."""
+    if not frame.f_code.co_flags & _CO_NEWLOCALS:
+        return refs
+    for i in range(2, len(refs)):
+        if type(refs[i]) is types.CodeType:
+            if type(refs[i - 1]) is types.FunctionType and type(refs[i - 2]) is dict:
+                del refs[i - 2]
+            break
+    return refs
 
 
 def _held_by(referents, value):

@@ -128,6 +128,9 @@ class Tracer:
         self.early = {}
         # The recorder met something it could not follow: it stops, the program runs on.
         self.failed = False
+        # Frame objects of calls that just returned, to rescan at the next callback (a list made
+        # before the program runs: appending to it allocates no object the collector counts).
+        self.returned_frames = []
 
     def note_once(self, note):
         if note not in self.notes:
@@ -258,8 +261,22 @@ class Tracer:
         self.model_files.append(filename)
         rec.current = fid
 
+    def rescan_returned(self):
+        """The frame objects of calls that returned since the last callback: each took over its
+        frame's locals when the frame was cleared (a traceback keeps it alive), so what it holds
+        is known only now."""
+        frames = self.returned_frames
+        rec = self.rec
+        while frames:
+            frame = frames.pop()
+            if id(frame) in rec.label:
+                rec.rescan(frame)
+        rec.emit_changes()
+
     def on_line(self, frame, line):
         fid = id(frame)
+        if self.returned_frames:
+            self.rescan_returned()
         self.flush(frame)
         self.line[fid] = line
         # A new execution of a line of the model frame: its stack lets go of what the last held.
@@ -268,10 +285,15 @@ class Tracer:
 
     def on_return(self, frame, value):
         fid = id(frame)
+        if self.returned_frames:
+            self.rescan_returned()
         self.flush(frame)
         sort = self.sort.get(fid)
         rec = self.rec
         if sort == FUNCTION and self.model_frames and self.model_frames[-1] == fid:
+            if fid in rec.label and not frame.f_code.co_flags & _CO_GENERATOR_LIKE:
+                rec.take_over_locals(frame)
+                self.returned_frames.append(frame)
             text = '{"op":"return"'
             rid = rec.discover(value) if value is not None else -1
             rec.emit_pending()
@@ -434,6 +456,8 @@ class Tracer:
         frame (on 3.11 tracing makes a frame object for each call), before the trace hears of the
         call. What they hold already exists: a traced frame is started here, the arguments of an
         untraced one are allocated, so that the collection finds them where the real one did."""
+        if self.returned_frames:
+            self.rescan_returned()
         frame = sys._getframe(1)
         known = []
         starting = []
