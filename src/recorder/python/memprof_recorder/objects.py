@@ -8,11 +8,14 @@ ever making CPython create an instance's `__dict__` (reading `obj.__dict__`, `va
 `dir(obj)` would create one, a real dict the collector would then count).
 """
 import gc
+import os
 import sys
 import types
 import weakref
 
 get_referents = gc.get_referents
+# The recorder's own files: its closures are never the program's.
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 getsizeof = sys.getsizeof
 
 EXTERNAL = 0
@@ -95,7 +98,13 @@ class Classifier:
                 return GENERIC
             return GENERIC if filename is not None and self.is_traced_file(filename) else EXTERNAL
         if tp is types.FunctionType:
-            return FUNCTION if self.is_traced_file(obj.__code__.co_filename) else EXTERNAL
+            # A library's nested function (a closure it makes at run time, such as WeakMethod's
+            # callback) is the program's as much as the objects that hold it; its module-level
+            # functions live as long as the module.
+            filename = obj.__code__.co_filename
+            if self.is_traced_file(filename) or ('<locals>' in obj.__qualname__ and not filename.startswith(_OWN_DIR)):
+                return FUNCTION
+            return EXTERNAL
         if tp.__flags__ & _HEAPTYPE:
             return self._heap_instance_kind(tp)
         kind = self._static_kinds.get(id(tp))
@@ -117,6 +126,11 @@ class Classifier:
         return GENERIC
 
     def _heap_instance_kind(self, tp):
+        if issubclass(tp, weakref.WeakMethod):
+            # A WeakMethod holds a closure of its own (its callback, which refers to the function's
+            # weakref and to a weakref to the WeakMethod): the trace follows it as an object holding
+            # those, as the collector sees it, not as a weakref (the model's hold no references).
+            return GENERIC
         if issubclass(tp, weakref.ref):
             return WEAKREF
         if issubclass(tp, BaseException):
@@ -125,7 +139,9 @@ class Classifier:
             if issubclass(tp, base):
                 return kind
         if issubclass(tp, _ATOMIC_BASES):
-            return ATOMIC
+            # An int or str subclass whose instances have a __dict__ (IntEnum and StrEnum members)
+            # holds that dict, as a tracked object: the collector sees it.
+            return GENERIC if tp.__dictoffset__ else ATOMIC
         # A class a Python program defined: its instances keep attributes in a managed dict (or
         # in __slots__). A heap type of a C module (re.Pattern, functools.partial) is not one.
         if tp.__flags__ & _MANAGED_DICT or any('__slots__' in c.__dict__ for c in tp.__mro__):

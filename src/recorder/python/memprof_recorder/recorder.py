@@ -176,7 +176,9 @@ class Recorder:
         self.line_info = {}
         # Attribute names stored anywhere in traced code (candidates for an instance's names).
         self.attr_names = {}
-        self.learned_types = {}  # id -> type whose modules' stored attribute names were learned
+        # ids of types whose modules' stored attribute names were learned (never the type itself: a
+        # reference from the recorder would keep a class the program dropped alive)
+        self.learned_types = {}
         # Weakrefs whose callback takes them out of a container (see _discarded_from): the
         # container's id by weakref, the weakrefs by referent.
         self.discard_container = {}
@@ -203,6 +205,8 @@ class Recorder:
         self.big_live = {}
         self.slot_of = {}
         self.slot_entry = {}
+        # Generators and coroutines: id -> 1 once seen suspended (started), 0 before.
+        self.generators = {}
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -238,6 +242,8 @@ class Recorder:
         if kind == O.FUNCTION:
             return O.function_fields(obj)
         if kind == O.GENERIC:
+            if type(obj) is _FRAME and self.python != '3.13':
+                return None, _without_locals_dict(obj, _get_referents(obj))
             return None, [r for r in _get_referents(obj)]
         if kind == O.WEAKREF:
             target = obj()
@@ -285,7 +291,7 @@ class Recorder:
         if seen < wanted and id(tp) not in self.learned_types:
             # Attributes set by code the trace does not follow (a library's class): the names
             # its modules' code stores are candidates too.
-            self.learned_types[id(tp)] = tp
+            self.learned_types[id(tp)] = 1
             for cls in tp.__mro__:
                 O.learn_stored_attributes(sys.modules.get(getattr(cls, '__module__', None) or ''), self.attr_names)
         if seen < wanted:
@@ -561,6 +567,8 @@ class Recorder:
         self.refs[oid] = b''
         self.names[oid] = ''
         self._held_bytes(self.current).extend(oid.to_bytes(8, sys.byteorder, signed=True))
+        if type(obj) in _SUSPENDED_FLAG:
+            self._note_generator(obj, oid)
         return oid, label, tname, size
 
     def _held_bytes(self, frame):
@@ -775,6 +783,7 @@ class Recorder:
         self.rc.pop(oid, None)
         self.cls.pop(oid, None)
         self.suspects.discard(oid)
+        self.generators.pop(oid, None)
 
     def _callbacks_discard(self, target):
         """`target` died: the callbacks of the library weakrefs to it have taken them out of their
@@ -804,6 +813,132 @@ class Recorder:
             if gone != wr:
                 self.release(wr)  # the weakref was the entry's key
 
+    def _reached(self):
+        """The ids of the shadow objects a root reaches: the frames' names and evaluation stacks,
+        references from outside the trace, what the interpreter holds for the program."""
+        reached = set()
+        stack = []
+        for values in self.frame_values.values():
+            for rid in array('q', values):
+                if rid >= 0 and rid not in reached:
+                    reached.add(rid)
+                    stack.append(rid)
+        for rid, count in self.external.items():
+            # A class body's namespace keeps its entry at 0 once the class is made: its address
+            # may hold another object by now.
+            if count > 0 and rid in self.label and rid not in reached:
+                reached.add(rid)
+                stack.append(rid)
+        for rid in self.holders:
+            if rid in self.label and rid not in reached:
+                reached.add(rid)
+                stack.append(rid)
+        for held in self.frame_held.values():
+            # What a frame's evaluation stack holds (an untraced caller's arguments, a new object
+            # not stored yet) is as reachable for the collector as what its names hold.
+            for rid in array('q', held):
+                if rid in self.label and rid not in reached:
+                    reached.add(rid)
+                    stack.append(rid)
+        self._reach_from(stack, reached)
+        return reached
+
+    def _reach_from(self, stack, reached):
+        """Adds to `reached` everything the ids on `stack` (already in it) refer to, transitively."""
+        refs = self.refs
+        kinds = self.kind
+        cls = self.cls
+        names = self.names
+        while stack:
+            cur = stack.pop()
+            kind = kinds.get(cur)
+            if kind == O.WEAKREF:
+                continue
+            for rid in array('q', refs.get(cur, b'')):
+                if rid >= 0 and rid not in reached:
+                    reached.add(rid)
+                    stack.append(rid)
+            if kind == O.DICT:
+                for rid in _key_ids(names.get(cur, '').split('\0')):
+                    if rid not in reached:
+                        reached.add(rid)
+                        stack.append(rid)
+            c = cls.get(cur)
+            if c is not None and c not in reached:
+                reached.add(c)
+                stack.append(c)
+
+    # ------------------------------------------------------------------------------------------
+    # Generators closed by the collector
+
+    def _note_generator(self, gen, oid):
+        """Remembers whether a generator (or coroutine) has started: on 3.12+ the collector's
+        close leaves a never-started one's frame as it is. 2 is added on 3.13 when its close clears
+        the frame's locals only (see _close_generator)."""
+        if not self.generators.get(oid):
+            started = 1 if getattr(gen, _SUSPENDED_FLAG[type(gen)]) else 0
+            if started and self.python == '3.13' and _yields_outside_try(gen):
+                started = 3
+            self.generators[oid] = started
+
+    def before_collection(self, generation):
+        """A collection is about to run. Each suspended generator it finds unreachable is closed by
+        its finalizer inside the collection (PEP 442, `_PyGen_Finalize`): GeneratorExit goes into
+        its frame, which lets go of its locals, so a generator in a cycle (an object holding the
+        generator whose frame holds the object) usually frees the whole cycle by reference counting,
+        and the collection counts none of it. Nothing is traced inside the collector, so the model
+        is told beforehand: the generator's frame lets go while C code holds the generator."""
+        gens = self.generators
+        if not gens:
+            return
+        refs = self.refs
+        closable = [g for g, started in gens.items() if refs.get(g) and (started or self.python == '3.11')]
+        if not closable:
+            return
+        reached = self._reached()
+        doomed = [g for g in closable if g not in reached]
+        if doomed and generation < 2:
+            # A generator an older generation's object holds (or one in an older generation) is
+            # not part of this collection.
+            older = set()
+            for g in range(generation + 1, 3):
+                older.update(map(id, gc.get_objects(g)))
+            outside = [oid for oid in self.label if oid in older and oid not in reached]
+            held = set(outside)
+            self._reach_from(outside, held)
+            doomed = [g for g in doomed if g not in held]
+        for g in doomed:
+            if refs.get(g):
+                self._close_generator(g)
+
+    def _close_generator(self, oid):
+        """The model's side of gen_close: the generator's frame drops its references. On 3.13 a
+        frame suspended outside any try or with block only clears its locals: the generator keeps
+        its function (and the frame object tracing made)."""
+        label = self.label[oid]
+        names = self.names[oid].split('\0')
+        ids = array('q', self.refs[oid]).tolist()
+        keep = _KEPT_BY_CLEARED_LOCALS if self.generators.get(oid) == 3 else ()
+        kept_names = []
+        kept_ids = []
+        dropped = []
+        self.emit('{"op":"incref","id":"%s"}' % label)
+        self.rc[oid] += 1
+        for name, rid in zip(names, ids):
+            if rid >= 0 and self.tname.get(rid) in keep:
+                kept_names.append(name)
+                kept_ids.append(rid)
+                continue
+            self.emit('{"op":"unref","from":"%s","field":%s}' % (label, quote(name)))
+            dropped.append(rid)
+        self.names[oid] = '\0'.join(kept_names)
+        self.refs[oid] = array('q', kept_ids).tobytes()
+        for rid in dropped:
+            if rid >= 0:
+                self.release(rid)
+        self.emit('{"op":"decref","id":"%s"}' % label)
+        self.release(oid)
+
     def after_collection(self, generation, collected):
         """A real collection ran: whatever no root reaches in the shadow is unreachable for the
         program too. The model frees it with its own collector (now, or when its generation is
@@ -813,36 +948,10 @@ class Recorder:
         if not self.suspects:
             return
         self.suspects.clear()
-        reached = set()
-        stack = []
-        for values in self.frame_values.values():
-            for rid in array('q', values):
-                if rid >= 0 and rid not in reached:
-                    reached.add(rid)
-                    stack.append(rid)
-        for rid in self.external:
-            if rid in self.label and rid not in reached:
-                reached.add(rid)
-                stack.append(rid)
-        for rid in self.holders:
-            if rid in self.label and rid not in reached:
-                reached.add(rid)
-                stack.append(rid)
+        reached = self._reached()
         refs = self.refs
         kinds = self.kind
         cls = self.cls
-        while stack:
-            cur = stack.pop()
-            if kinds.get(cur) == O.WEAKREF:
-                continue
-            for rid in array('q', refs.get(cur, b'')):
-                if rid >= 0 and rid not in reached:
-                    reached.add(rid)
-                    stack.append(rid)
-            c = cls.get(cur)
-            if c is not None and c not in reached:
-                reached.add(c)
-                stack.append(c)
         lost = [oid for oid in self.label if oid not in reached]
         # What the collection did not free (it lies in an older generation) is garbage still
         # alive: the census at the end counts it if no later collection frees it.
@@ -858,6 +967,10 @@ class Recorder:
             for rid in array('q', refs.get(oid, b'')):
                 if rid in reached and kinds.get(oid) != O.WEAKREF:
                     self.rc[rid] -= 1
+            if kinds.get(oid) == O.DICT:
+                for rid in _key_ids(self.names.get(oid, '').split('\0')):
+                    if rid in reached:
+                        self.rc[rid] -= 1
             c = cls.get(oid)
             if c is not None and c in reached:
                 self.rc[c] -= 1
@@ -1113,6 +1226,8 @@ class Recorder:
             self._diff_mapping(oid, kind, names, refs, obj)
         elif kind == O.GENERIC:
             self._diff_mapping(oid, kind, ['r%d' % i for i in range(len(refs))], refs, None)
+            if oid in self.generators:
+                self._note_generator(obj, oid)
 
     def _check_size(self, obj, oid):
         size = _getsizeof(obj)
@@ -1366,6 +1481,23 @@ class Recorder:
             self.frame_names[key] = '\0'.join(names)
         self.frame_values[key] = ids.tobytes()
 
+    def take_over_locals(self, frame):
+        """A returning call whose frame object outlives it (a traceback holds it): when the frame is
+        cleared the frame object takes over its locals (take_ownership), so it holds them before
+        the model unbinds the frame's names (a local bound to the exception whose traceback holds
+        the frame is then a cycle). Where exactly is settled when the frame object is rescanned
+        after the return."""
+        oid = id(frame)
+        _, refs = self.describe(frame, O.GENERIC)
+        names = ['r%d' % i for i in range(len(refs))]
+        base = len(refs) + 2  # then the frame's function and code
+        for i, value in enumerate(frame.f_locals.values()):
+            if value is not None and id(value) in self.label:
+                names.append('r%d' % (base + i))
+                refs.append(value)
+        self._diff_mapping(oid, O.GENERIC, names, refs, None)
+        self.commit()
+
     def drop_frame_names(self, key):
         """The frame returned: the model unbinds its names; so does the shadow."""
         ids = array('q', self.frame_values.pop(key, b''))
@@ -1400,6 +1532,31 @@ def _remove_last(ids, needle):
     return True
 
 
+# A generator's and a coroutine's attribute that says its frame is suspended (not created, not
+# running, not finished).
+_SUSPENDED_FLAG = {types.GeneratorType: 'gi_suspended', types.CoroutineType: 'cr_suspended'}
+
+_KEPT_BY_CLEARED_LOCALS = ('function', 'frame')
+_RESUME = dis.opmap.get('RESUME', -1)
+
+
+def _yields_outside_try(gen):
+    """3.13: whether every point where the generator's code suspends lies outside any try or
+    with block (its RESUME's oparg has RESUME_OPARG_DEPTH1_MASK), so that gen_close only clears
+    the frame's locals instead of throwing GeneratorExit into it."""
+    code = getattr(gen, 'gi_code', None) or getattr(gen, 'cr_code', None)
+    if code is None:
+        return False
+    raw = code.co_code
+    points = 0
+    for i in range(0, len(raw) - 1, 2):
+        if raw[i] == _RESUME and raw[i + 1] & 3:
+            if not raw[i + 1] & 4:
+                return False
+            points += 1
+    return points > 0
+
+
 _CONTAINER_NAMES = {O.LIST: 'list', O.DICT: 'dict', O.TUPLE: 'tuple', O.SET: 'set', O.FROZENSET: 'frozenset',
                     O.WEAKREF: 'weakref'}
 
@@ -1421,6 +1578,23 @@ def _discarded_from(callback):
         return object.__getattribute__(owner, 'data') if owner is not None else None
     except AttributeError:
         return None
+
+
+_FRAME = types.FrameType
+
+
+def _without_locals_dict(frame, refs):
+    """A function frame's references without its f_locals dict (3.11, 3.12): tracing makes that
+    dict (a frame's f_locals snapshot), the untraced program has none. It comes just before the
+    frame's function and code (_PyFrame_Traverse)."""
+    if not frame.f_code.co_flags & _CO_NEWLOCALS:
+        return refs
+    for i in range(2, len(refs)):
+        if type(refs[i]) is types.CodeType:
+            if type(refs[i - 1]) is types.FunctionType and type(refs[i - 2]) is dict:
+                del refs[i - 2]
+            break
+    return refs
 
 
 def _held_by(referents, value):

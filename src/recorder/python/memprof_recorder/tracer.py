@@ -39,6 +39,8 @@ _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # What rescan_deep looks into, and how much of a library object's contents it rescans.
 _DEEP_KINDS = frozenset([O.INSTANCE, O.GENERIC, O.FUNCTION, O.DICT, O.LIST, O.SET])
 _DEEP_LIMIT = 4096
+# How many references an entry a line indexes (`config[3]`) may hold for them to be rescanned.
+_KEYED_LIMIT = 64
 
 # Frame sorts.
 FUNCTION = 1
@@ -48,17 +50,20 @@ NAMESPACE = 3
 # and dict comprehensions): its work belongs to the line that runs it, as in memory_profiler.
 INLINE = 4
 _INLINE_NAMES = frozenset(['<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>'])
+# Constants a line loads that may be a subscript (bools are ints too: `type(...) in` leaves them out).
+_CONST_KEYS = (int, str)
 
 
 def analyse(code, attr_names, into):
-    """Per line of `code`, into `into[line_key(code, line)]`: the names it reads or writes (and the
-    cells, which another function, nested or enclosing, may rebind meanwhile), then after a \x01 the
-    globals it stores, then after another what it does to the containers it names (see uses.py),
-    each a string (nothing the collector counts, kept for the run). Attribute names stored go to
-    attr_names."""
+    """Per line of `code`, into `into[line_key(code, line)]`, \x01-separated: the names it reads or
+    writes (and the cells, which another function, nested or enclosing, may rebind meanwhile); the
+    globals it stores; the int and str constants it loads (`i3`, `skey`: subscripts such as
+    `config[3]`); what it does to the containers it names (see uses.py). Each a string, nothing the
+    collector counts, kept for the run. Attribute names stored go to attr_names."""
     cells = code.co_cellvars + code.co_freevars
     names = {}
     stores = {}
+    consts = {}
     by_line = {}
     for ins in dis.get_instructions(code):
         line = ins.positions.lineno if ins.positions is not None else None
@@ -75,12 +80,18 @@ def analyse(code, attr_names, into):
                 stores.setdefault(line, {})[value] = 1
         elif op in _ATTR_STORES:
             attr_names[ins.argval] = 1
-        elif line not in names:
+        elif op == 'LOAD_CONST' and type(ins.argval) in _CONST_KEYS:
+            value = ins.argval
+            token = 'i%d' % value if type(value) is int else 's' + value
+            if '\0' not in token and '\x01' not in token:
+                consts.setdefault(line, {})[token] = 1
+        if line not in names:
             names[line] = {}
     for line, used in names.items():
         for name in cells:
             used[name] = 1
-        into[line_key(code, line)] = '\x01'.join(['\0'.join(used), '\0'.join(stores.get(line, ())), line_uses(by_line[line])])
+        into[line_key(code, line)] = '\x01'.join(['\0'.join(used), '\0'.join(stores.get(line, ())), '\0'.join(consts.get(line, ())),
+                                                  line_uses(by_line[line])])
 
 
 def line_key(code, line):
@@ -88,9 +99,10 @@ def line_key(code, line):
 
 
 def split_names(info):
-    """(names, global stores, uses) of an `analyse` entry."""
-    used, stores, uses = info.split('\x01')
-    return (used.split('\0') if used else ()), (stores.split('\0') if stores else ()), uses
+    """(names, global stores, constants, uses) of an `analyse` entry."""
+    used, stores, consts, uses = info.split('\x01')
+    return ((used.split('\0') if used else ()), (stores.split('\0') if stores else ()),
+            [int(c[1:]) if c[0] == 'i' else c[1:] for c in consts.split('\0')] if consts else [], uses)
 
 
 class Tracer:
@@ -125,6 +137,9 @@ class Tracer:
         self.early = {}
         # The recorder met something it could not follow: it stops, the program runs on.
         self.failed = False
+        # Frame objects of calls that just returned, to rescan at the next callback (a list made
+        # before the program runs: appending to it allocates no object the collector counts).
+        self.returned_frames = []
 
     def note_once(self, note):
         if note not in self.notes:
@@ -152,7 +167,7 @@ class Tracer:
             self.codes_seen[id(code)] = code
             analyse(code, self.rec.attr_names, self.lines)
         info = self.lines.get(line_key(code, line))
-        return split_names(info) if info is not None else ((), (), '')
+        return split_names(info) if info is not None else ((), (), [], '')
 
     def frame_sort(self, frame):
         code = frame.f_code
@@ -255,8 +270,22 @@ class Tracer:
         self.model_files.append(filename)
         rec.current = fid
 
+    def rescan_returned(self):
+        """The frame objects of calls that returned since the last callback: each took over its
+        frame's locals when the frame was cleared (a traceback keeps it alive), so what it holds
+        is known only now."""
+        frames = self.returned_frames
+        rec = self.rec
+        while frames:
+            frame = frames.pop()
+            if id(frame) in rec.label:
+                rec.rescan(frame)
+        rec.emit_changes()
+
     def on_line(self, frame, line):
         fid = id(frame)
+        if self.returned_frames:
+            self.rescan_returned()
         self.flush(frame)
         self.line[fid] = line
         # A new execution of a line of the model frame: its stack lets go of what the last held.
@@ -265,10 +294,15 @@ class Tracer:
 
     def on_return(self, frame, value):
         fid = id(frame)
+        if self.returned_frames:
+            self.rescan_returned()
         self.flush(frame)
         sort = self.sort.get(fid)
         rec = self.rec
         if sort == FUNCTION and self.model_frames and self.model_frames[-1] == fid:
+            if fid in rec.label and not frame.f_code.co_flags & _CO_GENERATOR_LIKE:
+                rec.take_over_locals(frame)
+                self.returned_frames.append(frame)
             text = '{"op":"return"'
             rid = rec.discover(value) if value is not None else -1
             rec.emit_pending()
@@ -321,7 +355,7 @@ class Tracer:
         if sort is None:
             return
         line = self.line.get(fid)
-        names, global_stores, uses = self.line_info(frame.f_code, line) if line is not None else ((), (), '')
+        names, global_stores, keys, uses = self.line_info(frame.f_code, line) if line is not None else ((), (), [], '')
         if sort == FUNCTION:
             values = frame.f_locals
             rec.diff_names(fid, values, names if line is not None else None)
@@ -340,11 +374,14 @@ class Tracer:
                 rec.rescan(globals_)
         if uses:
             self.note_uses(uses, scope, globals_)
+        values = []
         for name in names:
             value = _lookup(name, scope, globals_)
-            if value is None:
-                continue
-            self.rescan_deep(value)
+            if value is not None:
+                values.append(value)
+        keys.extend(v for v in values if type(v) is str or type(v) is int)
+        for value in values:
+            self.rescan_deep(value, keys)
         rec.emit_changes()
         rec.hints.clear()
 
@@ -410,9 +447,10 @@ class Tracer:
                 return None
         return obj
 
-    def rescan_deep(self, obj):
+    def rescan_deep(self, obj, keys=()):
         """A named object and what it holds, two levels down: a line can change an attribute's
-        list (`self.items.append(x)`) as easily as the object itself. Below an instance of a
+        list (`self.items.append(x)`) as easily as the object itself, and one level further under
+        a dict at the keys the line names (`self.handlers[topic].remove(h)`). Below an instance of a
         library's class (a WeakValueDictionary, a logging handler) the line may have run that
         library's code, which changes what the instance holds at any depth: all of it is rescanned."""
         rec = self.rec
@@ -420,6 +458,14 @@ class Tracer:
         if oid not in rec.label:
             return
         rec.rescan(obj)
+        if isinstance(obj, type):
+            # A class's attributes are one level further, in its __dict__ (`Plugin.registry[k] = v`
+            # changes the registry as `self.items.append(x)` changes an instance's list).
+            obj = _class_dict(obj)
+            oid = id(obj)
+            if oid not in rec.label:
+                return
+            rec.rescan(obj)
         kind = rec.kind.get(oid)
         if kind not in _DEEP_KINDS:
             return
@@ -443,6 +489,22 @@ class Tracer:
                         rec.rescan(child)
                         if ckind == O.INSTANCE and self.is_foreign(child):
                             foreign.append(child)
+                        elif ckind == O.DICT and keys:
+                            for key in keys:
+                                value = dict.get(child, key)
+                                if value is not None and rec.kind.get(id(value)) in _DEEP_KINDS:
+                                    rec.rescan(value)
+        if keys and (kind == O.LIST or kind == O.DICT):
+            # `config[3].settings.clear()`: what the entry holds, one level further.
+            for key in keys:
+                entry = _entry(obj, key)
+                if entry is not None and rec.kind.get(id(entry)) in _DEEP_KINDS:
+                    children = rec.describe(entry, rec.kind[id(entry)])[1]
+                    if len(children) > _KEYED_LIMIT:
+                        continue  # a row of a big table: its own line names it when it changes
+                    for child in children:
+                        if child is not None and rec.kind.get(id(child)) in _DEEP_KINDS:
+                            rec.rescan(child)
         if foreign:
             self.rescan_below(foreign)
 
@@ -478,6 +540,8 @@ class Tracer:
         frame (on 3.11 tracing makes a frame object for each call), before the trace hears of the
         call. What they hold already exists: a traced frame is started here, the arguments of an
         untraced one are allocated, so that the collection finds them where the real one did."""
+        if self.returned_frames:
+            self.rescan_returned()
         frame = sys._getframe(1)
         known = []
         starting = []
@@ -525,6 +589,7 @@ class Tracer:
             self.busy = True
             try:
                 self.flush_all()
+                self.rec.before_collection(info['generation'])
             finally:
                 self.busy = was_busy
         elif self._auto_count is not None:
@@ -542,6 +607,7 @@ class Tracer:
         try:
             try:
                 self.flush_all()
+                self.rec.before_collection(generation)
             except Exception:
                 self.fail()
                 return self._collect(generation)
@@ -599,6 +665,22 @@ def _entries_at(container, kind, hint):
         elif type(key) is int and -len(container) <= key < len(container):
             found.append(container[key])
     return found
+
+
+def _entry(container, key):
+    """container[key] for a list or dict, or None, without running any code of the program's."""
+    if isinstance(container, dict):
+        return dict.get(container, key)
+    if type(key) is int and -len(container) <= key < len(container):
+        return list.__getitem__(container, key)
+    return None
+
+
+def _class_dict(cls):
+    """The dict a class keeps its attributes in (type_traverse visits it first), read without
+    making a mappingproxy."""
+    refs = gc.get_referents(cls)
+    return refs[0] if refs and type(refs[0]) is dict else None
 
 
 def _q(text):
