@@ -257,8 +257,12 @@ class Observer:
         while frame is not None:
             if self.is_program(frame.f_code):
                 f_locals = frame.f_locals
-                if f_locals is not frame.f_globals:
-                    stack.extend(f_locals.values())
+                if f_locals is frame.f_globals:
+                    pass
+                elif frame.f_code.co_flags & CO_OPTIMIZED:
+                    stack.extend(f_locals.values())  # a function's: a snapshot of its locals
+                else:
+                    stack.append(f_locals)  # a class body's namespace: a dict the program made
             frame = frame.f_back
         total = self.walk(stack, seen, pre, module_dict_ids)
         prev = self.prev_live
