@@ -135,6 +135,9 @@ class Tracer:
         self.class_namespaces = {}
         # Frames a collection started before their call event (flush_all).
         self.early = {}
+        # Generator frames that returned at a yield (or for good): id(frame) -> line_key of the
+        # line they stopped at.
+        self.suspended = {}
         # The recorder met something it could not follow: it stops, the program runs on.
         self.failed = False
         # Frame objects of calls that just returned, to rescan at the next callback (a list made
@@ -249,6 +252,13 @@ class Tracer:
         self.push_model_frame(frame, args)
         rec.diff_names(fid, locals_)
         rec.commit()
+        suspended = self.suspended.pop(fid, None)
+        if suspended is not None and suspended == line_key(frame.f_code, frame.f_lineno):
+            # A generator resumed: a new execution of the line it yielded at (what it does until
+            # its next line is that line's, as memory_profiler counts it).
+            self.line[fid] = frame.f_lineno
+            rec.release_held(fid)  # as at any line: the model's frame lets go of what its stack held
+            self.emit_line(frame, frame.f_lineno)
         return True
 
     def push_model_frame(self, frame, args):
@@ -322,7 +332,9 @@ class Tracer:
             rec.commit()
             # A generator's frame that yields is a new frame of the model when it resumes.
             self.sort.pop(fid, None)
-            self.line.pop(fid, None)
+            line = self.line.pop(fid, None)
+            if line is not None and frame.f_code.co_flags & _CO_GENERATOR_LIKE:
+                self.suspended[fid] = line_key(frame.f_code, line)
         elif sort == NAMESPACE and self.model_frames and self.model_frames[-1] == fid:
             rec.emit('{"op":"return"}')
             self.model_frames.pop()
