@@ -15,11 +15,13 @@ path below a name, `self.cache`) in a line is classified:
   OTHER  anything else (passed to a call, a method the recorder does not know): anything reachable
          from c may change, so nothing the line names is taken at its use.
 
-A value being stored (`c[k] = v`, `c.x = v`) is a READ of v.
+A value being stored (`c[k] = v`, `c.x = v`) is a READ of v. A line that runs code of its own (a
+comprehension, a lambda) also gets the use INNER: that code may change any entry of what it
+iterates.
 
-The key must be a name not rebound in the line, a str constant or a small int constant. A line's uses are kept as
-one string (nothing the collector counts): uses joined by \\0, each `op \\3 path \\3 key`, the path
-`.`-joined, the key `n<name>`, `s<str>`, `i<int>` or empty.
+The key must be a name not rebound in the line, a str constant or a small int constant. A line's
+uses are kept as one string (nothing the collector counts): uses joined by \\0, each
+`op \\3 path \\3 key`, the path `.`-joined, the key `n<name>`, `s<str>`, `i<int>` or empty.
 """
 import dis
 import sys
