@@ -28,9 +28,8 @@ const NAMES = readdirSync(PROGRAMS)
 interface Difference {
   /** The model's gc.collect() results, where they differ from the untraced run's. */
   collects?: number[];
-  /** The census differs (true), or differs in some runs and not in others ('varies': it depends on
-   * which addresses the interpreter reuses, which moves with the process's memory layout). */
-  census?: true | 'varies';
+  /** The census at the end differs. */
+  census?: true;
   why: string;
 }
 
@@ -118,9 +117,7 @@ for (const version of VERSIONS) {
         recorded.collects.map((c) => c.model),
         known?.collects === undefined ? 'gc.collect() results' : `gc.collect() results (known difference: ${known.why})`,
       ).toEqual(known?.collects ?? untraced.collects);
-      if (known?.census !== 'varies') {
-        expect(recorded.census?.equal, known?.census ? `census (known difference: ${known.why})` : 'census').toBe(known?.census !== true);
-      }
+      expect(recorded.census?.equal, known?.census ? `census (known difference: ${known.why})` : 'census').toBe(known?.census !== true);
       if (version === '3.11' && LINES_EQUAL.has(name)) {
         expect(linesDiffering(name, report.lines), 'lines whose increment or occurrences differ from the sys.getsizeof observer').toEqual([]);
       }

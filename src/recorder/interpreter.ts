@@ -31,8 +31,8 @@ function probe(path: string): { version: string; executable: string } | null {
   return { version, executable: executable ?? path };
 }
 
-/** pyenv's builds of `minor` (3.12 → 3.12.1, …), newest first. */
-function pyenvBuilds(minor: string): string[] {
+/** pyenv's builds of `minor` (3.12 → 3.12.1, …; not free-threaded or -dev ones), newest first. */
+export function pyenvBuilds(minor: string): string[] {
   const root = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
   const versions = join(root, 'versions');
   let names: string[];

@@ -1,11 +1,12 @@
 // The oracle: runs `memprof export --python` scripts on real interpreters and reads the observables
 // back; and the same observables from memprof's own replay, in the same shape.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { exportPython } from '../../src/export/python.js';
+import { pyenvBuilds } from '../../src/recorder/interpreter.js';
 import type { LoadedWorkload } from '../../src/workload/loaded.js';
 import type { PythonVersion } from '../../src/workload/schema.js';
 
@@ -47,22 +48,6 @@ function versionOf(path: string): string {
   } catch {
     return '';
   }
-}
-
-/** pyenv's builds of 3.M (`3.M.P`, not free-threaded `3.13.0t` or `-dev` ones), newest first. */
-function pyenvBuilds(python: PythonVersion): string[] {
-  const root = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return [];
-  }
-  const patch = (name: string): number => Number(name.slice(python.length + 1));
-  return names
-    .filter((name) => name.startsWith(`${python}.`) && /^\d+$/.test(name.slice(python.length + 1)))
-    .sort((a, b) => patch(b) - patch(a))
-    .map((name) => join(root, name, 'bin', `python${python}`));
 }
 
 /** `name` on the PATH, or null. */
