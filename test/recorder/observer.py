@@ -479,7 +479,9 @@ class Observer:
         """A comprehension or generator expression: its work belongs to the execution of the
         line that runs it; it only passes on opcode events after a traced callee returned."""
         if event == 'opcode':
-            return self.trace_local(frame, event, arg)
+            self.trace_local(frame, event, arg)
+        # Stays this frame's tracer: its line events after a callee returned (the comprehension's
+        # next item) are not executions of its own, nor a second copy of the running line's.
         return self.trace_folded
 
     def finish(self):
