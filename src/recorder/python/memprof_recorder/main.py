@@ -20,7 +20,7 @@ import traceback
 import types
 
 from . import objects as O
-from .recorder import Recorder
+from .recorder import Recorder, generator_referents
 from .trace import TraceFile
 from .tracer import Tracer
 
@@ -493,6 +493,10 @@ def _uninstall(tracer):
 # The end: what the real run observed
 
 
+# Generators and coroutines: their frame object and f_locals dict are tracing's, not the program's.
+_GENERATOR_TYPES = (types.GeneratorType, types.CoroutineType)
+
+
 def census(recorder, tracer, keep_ids):
     """The traced objects alive at the end of the real run, by type: what the program's names and
     namespaces reach, and the garbage no collection freed yet, among the objects the trace follows."""
@@ -535,7 +539,7 @@ def census(recorder, tracer, keep_ids):
         total += size
         if kind == O.WEAKREF:
             continue
-        for r in gc.get_referents(obj):
+        for r in (generator_referents(obj) if type(obj) in _GENERATOR_TYPES else gc.get_referents(obj)):
             if id(r) not in seen:
                 stack.append(r)
                 if debug is not None and id(r) not in parents:

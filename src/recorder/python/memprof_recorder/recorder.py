@@ -244,6 +244,8 @@ class Recorder:
         if kind == O.GENERIC:
             if type(obj) is _FRAME and self.python != '3.13':
                 return None, _without_locals_dict(obj, _get_referents(obj))
+            if type(obj) in _SUSPENDED_FLAG:
+                return None, generator_referents(obj)
             return None, [r for r in _get_referents(obj)]
         if kind == O.WEAKREF:
             target = obj()
@@ -1593,6 +1595,23 @@ def _without_locals_dict(frame, refs):
         if type(refs[i]) is types.CodeType:
             if type(refs[i - 1]) is types.FunctionType and type(refs[i - 2]) is dict:
                 del refs[i - 2]
+            break
+    return refs
+
+
+def generator_referents(gen):
+    """A generator's (or coroutine's) references without what tracing gives its frame: the frame
+    object (settrace makes one for every call, sys.monitoring's callbacks when they ask for the
+    frame) and the frame's f_locals dict (made when a tracer reads f_locals, 3.11 and 3.12). The
+    untraced program's suspended generator has neither, and neither is the program's memory. Both
+    come just before the frame's function and code (_PyFrame_Traverse)."""
+    refs = _get_referents(gen)
+    for i in range(1, len(refs) - 1):
+        if type(refs[i]) is types.FunctionType and type(refs[i + 1]) is types.CodeType:
+            start = i
+            while start > 0 and type(refs[start - 1]) in (_FRAME, dict):
+                start -= 1
+            del refs[start:i]
             break
     return refs
 

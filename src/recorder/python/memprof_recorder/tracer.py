@@ -23,6 +23,7 @@ from .uses import line_uses
 
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200
+_RESUME = dis.opmap.get('RESUME', -1)
 
 # Opcodes that name a local, global or module name, and those that name an attribute.
 _NAME_OPS = frozenset(
@@ -253,9 +254,11 @@ class Tracer:
         rec.diff_names(fid, locals_)
         rec.commit()
         suspended = self.suspended.pop(fid, None)
-        if suspended is not None and suspended == line_key(frame.f_code, frame.f_lineno):
+        if suspended is not None and suspended == line_key(frame.f_code, frame.f_lineno) and _resumed(frame):
             # A generator resumed: a new execution of the line it yielded at (what it does until
-            # its next line is that line's, as memory_profiler counts it).
+            # its next line is that line's, as memory_profiler counts it). An exception thrown in
+            # (close(), throw()) is not a resumption: it unwinds from the yield, as the frame's
+            # return with no line of its own (sys.monitoring gives it no PY_RESUME either).
             self.line[fid] = frame.f_lineno
             rec.release_held(fid)  # as at any line: the model's frame lets go of what its stack held
             self.emit_line(frame, frame.f_lineno)
@@ -643,6 +646,15 @@ _HANDED_KINDS = frozenset([O.DICT, O.LIST, O.SET, O.INSTANCE, O.GENERIC])
 _SIZED_KINDS = frozenset([O.DICT, O.LIST, O.SET])
 _NO_KEY = object()
 _INNER_CODE = -1  # a key of Recorder.hints (never an id): the line runs code of its own
+
+
+def _resumed(frame):
+    """Whether a generator's frame starts again at the RESUME after its yield (next(), send()),
+    not at the yield itself with an exception thrown in (3.11; on 3.12+ only a resumption calls
+    on_call for a started generator)."""
+    code = frame.f_code.co_code
+    lasti = frame.f_lasti
+    return 0 <= lasti < len(code) - 1 and code[lasti] == _RESUME and code[lasti + 1] != 0
 
 
 def _lookup(name, scope, globals_):
