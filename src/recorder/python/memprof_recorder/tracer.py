@@ -24,6 +24,8 @@ from .uses import line_uses
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200
 _RESUME = dis.opmap.get('RESUME', -1)
+_CO_VARARGS = 0x4
+_CO_VARKEYWORDS = 0x8
 
 # Opcodes that name a local, global or module name, and those that name an attribute.
 _NAME_OPS = frozenset(
@@ -245,8 +247,13 @@ class Tracer:
         # A function's frame: its arguments are the caller's until the caller's line ends.
         locals_ = frame.f_locals
         args = []
-        for value in locals_.values():
-            rid = rec.discover(value) if value is not None else -1
+        made = _made_by_call(frame.f_code)
+        for name, value in locals_.items():
+            if value is None or (name in made and id(value) not in rec.label):
+                # The *args tuple and **kwargs dict the call made: the callee's frame alone owns
+                # them (they go when it returns), so they are made inside its frame, below.
+                continue
+            rid = rec.discover(value)
             if rid >= 0:
                 args.append(rid)
         rec.emit_pending()
@@ -395,6 +402,14 @@ class Tracer:
             if value is not None:
                 values.append(value)
         keys.extend(v for v in values if type(v) is str or type(v) is int)
+        if 'setattr' in names:
+            # setattr(obj, name, value): an attribute whose name no code of the line spells out.
+            # The names the line holds are candidates for what instances hold (copies: the
+            # recorder keeps none of the program's objects alive).
+            attr_names = rec.attr_names
+            for key in keys:
+                if type(key) is str and key not in attr_names and key.isidentifier():
+                    attr_names[(key + '.')[:-1]] = 1
         for value in values:
             self.rescan_deep(value, keys)
         rec.emit_changes()
@@ -646,6 +661,16 @@ _HANDED_KINDS = frozenset([O.DICT, O.LIST, O.SET, O.INSTANCE, O.GENERIC])
 _SIZED_KINDS = frozenset([O.DICT, O.LIST, O.SET])
 _NO_KEY = object()
 _INNER_CODE = -1  # a key of Recorder.hints (never an id): the line runs code of its own
+
+
+def _made_by_call(code):
+    """The names of a function's *args and **kwargs: containers each call makes for its frame."""
+    flags = code.co_flags
+    if not flags & (_CO_VARARGS | _CO_VARKEYWORDS):
+        return ()
+    at = code.co_argcount + code.co_kwonlyargcount
+    names = code.co_varnames[at:at + (1 if flags & _CO_VARARGS else 0) + (1 if flags & _CO_VARKEYWORDS else 0)]
+    return names
 
 
 def _resumed(frame):
