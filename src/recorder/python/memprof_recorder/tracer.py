@@ -394,8 +394,9 @@ class Tracer:
                 rec.diff_names('main', globals_, global_stores)
             else:
                 rec.rescan(globals_)
+        deep = []
         if uses:
-            self.note_uses(uses, scope, globals_)
+            self.note_uses(uses, scope, globals_, deep)
         values = []
         for name in names:
             value = _lookup(name, scope, globals_)
@@ -412,14 +413,19 @@ class Tracer:
                     attr_names[(key + '.')[:-1]] = 1
         for value in values:
             self.rescan_deep(value, keys)
+        for value in deep:
+            # `self.holder.inbox.append(x)`: a container further down than rescan_deep looks
+            # from the names, changed through an attribute path the line spells out.
+            self.rescan_deep(value, keys)
         rec.emit_changes()
         rec.hints.clear()
 
-    def note_uses(self, text, scope, globals_):
+    def note_uses(self, text, scope, globals_, deep):
         """Sets the recorder's hints: how the line used each big container it names (uses.py), as
         [use, how many stores at keys it cannot name, the keys it can...]. A
         container or instance handed to code the recorder does not know (a call, a method) could
-        have had anything below it changed: then no hint is given at all."""
+        have had anything below it changed: then no hint is given at all. What the line may have
+        changed at the end of an attribute path of three names or more goes to `deep`."""
         rec = self.rec
         kinds = rec.kind
         hints = rec.hints
@@ -431,6 +437,8 @@ class Tracer:
             if obj is None:
                 continue
             oid = id(obj)
+            if use != U.READ and path.count('.') >= 2 and oid in rec.label:
+                deep.append(obj)
             kind = kinds.get(oid)
             if use == U.OTHER:
                 if kind in _HANDED_KINDS and not isinstance(obj, type) and (kind != O.INSTANCE or self.is_foreign(obj)):
