@@ -25,6 +25,7 @@ _CO_NEWLOCALS = 0x2
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200
 _RESUME = dis.opmap.get('RESUME', -1)
 _CO_VARARGS = 0x4
+_getrefcount = sys.getrefcount
 _CO_VARKEYWORDS = 0x8
 
 # Opcodes that name a local, global or module name, and those that name an attribute.
@@ -244,15 +245,33 @@ class Tracer:
             return True
         if sort == MAIN:
             return True
-        # A function's frame: its arguments are the caller's until the caller's line ends.
+        # A function's frame: its arguments are the caller's until the caller's line ends, but
+        # for new objects that nothing else holds (below).
         locals_ = frame.f_locals
         args = []
-        made = _made_by_call(frame.f_code)
+        code = frame.f_code
+        made = _made_by_call(code)
+        owned_base = -1 if code.co_flags & _CO_GENERATOR_LIKE else (2 if type(locals_) is dict else 1)
+        # A class's __init__: the instance it initialises is the class call's, and so is its result.
+        init = code.co_varnames[0] if code.co_name == '__init__' and code.co_argcount else None
         for name, value in locals_.items():
-            if value is None or (name in made and id(value) not in rec.label):
-                # The *args tuple and **kwargs dict the call made: the callee's frame alone owns
-                # them (they go when it returns), so they are made inside its frame, below.
+            if value is None:
                 continue
+            if id(value) not in rec.label:
+                if name in made:
+                    # The *args tuple and **kwargs dict the call made: the callee's frame alone
+                    # owns them (they go when it returns), so they are made inside its frame, below.
+                    continue
+                if owned_base > 0 and name != init:
+                    # A new argument the call moved from the caller's evaluation stack into the
+                    # frame (`f([1, 2])`, `f(a + b)`): it goes when the frame returns, so it too
+                    # is made inside the frame. Its references: the frame's locals (and their
+                    # f_locals snapshot), `value`, the pair `items()` made, getrefcount's own;
+                    # a class's __init__ also sees the caller's stack and the call's argument
+                    # tuple hold the others, which go as soon as the class call returns.
+                    extra = _getrefcount(value) - 3 - owned_base * sum(1 for v in locals_.values() if v is value)
+                    if extra == 0 or (extra == 2 and init is not None):
+                        continue
             rid = rec.discover(value)
             if rid >= 0:
                 args.append(rid)
