@@ -23,10 +23,10 @@ from .uses import line_uses
 
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x200
-_RESUME = dis.opmap.get('RESUME', -1)
 _CO_VARARGS = 0x4
-_getrefcount = sys.getrefcount
 _CO_VARKEYWORDS = 0x8
+_RESUME = dis.opmap.get('RESUME', -1)
+_getrefcount = sys.getrefcount
 
 # Opcodes that name a local, global or module name, and those that name an attribute.
 _NAME_OPS = frozenset(
@@ -696,8 +696,7 @@ def _made_by_call(code):
     if not flags & (_CO_VARARGS | _CO_VARKEYWORDS):
         return ()
     at = code.co_argcount + code.co_kwonlyargcount
-    names = code.co_varnames[at:at + (1 if flags & _CO_VARARGS else 0) + (1 if flags & _CO_VARKEYWORDS else 0)]
-    return names
+    return code.co_varnames[at:at + (1 if flags & _CO_VARARGS else 0) + (1 if flags & _CO_VARKEYWORDS else 0)]
 
 
 def _resumed(frame):
