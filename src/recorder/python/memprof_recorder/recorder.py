@@ -26,7 +26,10 @@ import gc
 import sys
 import types
 import weakref
+from _collections import _count_elements, deque
 from array import array
+from itertools import compress, count, filterfalse, islice, repeat
+from operator import add, attrgetter, eq, gt, ne, sub
 
 from . import objects as O
 from . import uses as U
@@ -43,6 +46,9 @@ _MEMBER_DESCRIPTOR = types.MemberDescriptorType
 # in the header as not tracked.
 _ATOM_TYPES = frozenset(['int', 'str', 'bytes', 'float', 'bytearray'])
 _PLAIN_ATOMS = frozenset([int, str, bytes, float])
+_ALLOC_HELD = '{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}'
+_ALLOC_RUN = '{"op":"repeat","count":%d,"var":"i","oneExecution":true,"body":[{"op":"alloc","id":"o%d_{i}","type":"%s","size":%d,"hold":true}]}'
+_name_of = attrgetter('__name__')
 
 # CO_NEWLOCALS: a function's frame has locals of its own; a class body or a module's does not.
 _CO_NEWLOCALS = 0x2
@@ -60,6 +66,7 @@ _MANY = 1024
 _GONE = -3  # an indexed dict's slot whose key was deleted
 _UNBOUND = -4  # a frame's name that went (diff_names)
 _GONE_BYTES = _GONE.to_bytes(8, _BYTEORDER, signed=True)
+_UNTRACED = (-1,)
 _UNTRACED_BYTES = (-1).to_bytes(8, _BYTEORDER, signed=True)  # None, or an object the trace does not follow
 # Pseudo-kinds of queued changes: a dict compared at some keys, a list at its end.
 _KEYS = -1
@@ -112,24 +119,17 @@ def _vkey(key):
     return None
 
 
-def _any_new(refs, label, pending, preexisting):
-    """Whether some item of `refs` is an object the shadow does not know yet."""
-    for oid in {*map(id, refs)}:
-        if oid not in label and oid not in pending and oid not in preexisting and oid != _NONE_ID:
-            return True
-    return False
-
-
 def _shadow_ids(refs, label):
-    """The shadow ids of a list's or tuple's items, -1 where the trace does not follow the item."""
-    if len(refs) > _MANY:
-        distinct = {*map(id, refs)}
-        traced = sum(1 for oid in distinct if oid in label)
-        if traced == 0:
-            return [-1] * len(refs)
-        if traced == len(distinct):
-            return [*map(id, refs)]
-    return [i if i in label else -1 for i in map(id, refs)]
+    """The shadow ids of a list's or tuple's items (an array of int64), -1 where the trace does not
+    follow the item. A big list is first checked whole: all of it traced, or none of it."""
+    ids = array('q', map(id, refs))
+    known = label.__contains__
+    if len(ids) > _MANY:
+        if all(map(known, ids)):
+            return ids
+        if not any(map(known, ids)):
+            return array('q', _UNTRACED) * len(ids)
+    return array('q', [i if i in label else -1 for i in ids])
 
 
 def _slot_entry(entry):
@@ -384,8 +384,9 @@ class Recorder:
         label = self.label
         pending = self._pending_ids
         preexisting = self.preexisting
-        if len(refs) > _MANY and not _any_new(refs, label, pending, preexisting):
-            return  # `[0] * 10**7`: the same few objects, all known
+        if len(refs) > _MANY:
+            self._queue_many(refs, stack)
+            return
         new_atoms = []
         for ref in refs:
             if ref is None:
@@ -400,37 +401,67 @@ class Recorder:
         if new_atoms:
             self._alloc_plain_atoms(new_atoms)
 
-    def _alloc_plain_atoms(self, atoms):
-        """`_alloc_atom` for many objects of the built-in atomic types, none known yet (the same
-        object may come twice)."""
-        label = self.label
-        kinds = self.kind
-        tnames = self.tname
-        sizes = self.size
-        rc = self.rc
-        lines = []
-        event = lines.append
+    def _queue_many(self, refs, stack):
+        """`_queue_refs` of a big container, by whole-container operations: which of its distinct
+        objects are new, in the order they first appear; new ints, strs, floats and bytes are
+        allocated together (`list(range(10**6))`), anything else is queued one by one."""
+        ids = array('q', map(id, refs))
+        if all(map(self.label.__contains__, ids)):
+            return  # a big list compared again
+        by_id = {}
+        by_id.update(zip(ids, refs))
+        # (set.difference looks the smaller side up in the other: never a walk of the shadow.)
+        fresh = set(by_id).difference(self.label).difference(self._pending_ids).difference(self.preexisting)
+        fresh.discard(_NONE_ID)
+        if not fresh:
+            return  # `[0] * 10**7`: the same few objects, all known
+        oids = [*by_id] if len(fresh) == len(by_id) else [oid for oid in by_id if oid in fresh]
+        objs = [*map(by_id.__getitem__, oids)]
+        if {*map(type, objs)} <= _PLAIN_ATOMS:
+            self._alloc_plain_atoms(objs, oids)
+            return
+        atoms = []
+        for obj in objs:
+            if type(obj) in _PLAIN_ATOMS:
+                atoms.append(obj)
+            else:
+                self._queue(obj, stack)
+        if atoms:
+            self._alloc_plain_atoms(atoms)
+
+    def _alloc_plain_atoms(self, atoms, oids=None):
+        """`_alloc_atom` for many objects of the built-in atomic types, none known yet. Without
+        `oids` the same object may come twice; with them (their ids, distinct) it is allocated by
+        whole-list operations."""
+        if oids is None:
+            seen = {}
+            seen.update(zip(map(id, atoms), atoms))
+            label = self.label
+            oids = [oid for oid in seen if oid not in label]
+            atoms = [*map(seen.__getitem__, oids)]
+        k = len(oids)
         n = self.next_label
-        held = []
-        atomic = O.ATOMIC
-        for obj in atoms:
-            oid = id(obj)
-            if oid in label:
-                continue
-            n += 1
-            name = 'o%d' % n
-            tname = type(obj).__name__
-            size = _getsizeof(obj)
-            label[oid] = name
-            kinds[oid] = atomic
-            tnames[oid] = tname
-            sizes[oid] = size
-            rc[oid] = 1
-            held.append(oid)
-            event('{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}' % (name, tname, size))
-        self.next_label = n
-        self.trace.events(lines)
-        self._held_bytes(self.current).extend(array('q', held).tobytes())
+        sizes = [*map(_getsizeof, atoms)]
+        types = {*map(type, atoms)}
+        if k > _MANY and len(types) == 1 and len({*sizes}) == 1:
+            # One type, one size (`list(range(10**6))`): a repeat allocates them all.
+            self.next_label = n + 1
+            names = [*map(('o%d_%%d' % self.next_label).__mod__, range(k))]
+            tname = types.pop().__name__
+            tnames = repeat(tname, k)
+            events = [_ALLOC_RUN % (k, self.next_label, tname, sizes[0])]
+        else:
+            self.next_label = n + k
+            names = [*map('o%d'.__mod__, range(n + 1, n + k + 1))]
+            tnames = [*map(_name_of, map(type, atoms))]
+            events = [*map(_ALLOC_HELD.__mod__, zip(names, tnames, sizes))]
+        self.label.update(zip(oids, names))
+        self.kind.update(zip(oids, repeat(O.ATOMIC)))
+        self.tname.update(zip(oids, tnames))
+        self.size.update(zip(oids, sizes))
+        self.rc.update(zip(oids, repeat(1)))
+        self.trace.events(events)
+        self._held_bytes(self.current).extend(array('q', oids).tobytes())
 
     def _queue(self, obj, stack):
         if obj is None:
@@ -608,6 +639,8 @@ class Recorder:
         held = self.frame_held.pop(frame, None)
         if held:
             ids = array('q', held)
+            if len(ids) > _MANY:
+                ids = self._drop_atoms(ids)
             ids.reverse()
             rc = self.rc
             kinds = self.kind
@@ -681,12 +714,23 @@ class Recorder:
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
         self._keep_mapping(oid, stored_names, ids, obj)
-        for rid in ids:
-            if rid >= 0:
-                self.rc[rid] += 1
+        self._incref_all(ids)
         if kind == O.DICT:
             for kid in _key_ids(stored_names):
                 self.rc[kid] += 1  # a dict holds its keys
+
+    def _incref_all(self, ids):
+        """One more shadow reference to each of `ids` (-1: none)."""
+        rc = self.rc
+        if len(ids) > _MANY:
+            counts = {}
+            _count_elements(counts, ids)
+            counts.pop(-1, None)
+            rc.update(zip(counts, map(add, map(rc.__getitem__, counts), counts.values())))
+            return
+        for rid in ids:
+            if rid >= 0:
+                rc[rid] += 1
 
     def _stored(self, kind, names, refs):
         """What the trace stores of a description: (names, shadow ids). Lists and tuples keep a place
@@ -759,13 +803,63 @@ class Recorder:
                 continue
             if kind != O.WEAKREF:
                 # (Ids are addresses, whose top bytes are zero: eight 0xff bytes are always a -1.)
-                stack.extend(array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b'')))
+                held = array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b''))
+                if len(held) > _MANY:
+                    self._release_atoms(held, stack)
+                else:
+                    stack.extend(held)
             if kind == O.DICT:
                 stack.extend(_key_ids(self._mapping_shadow(cur)[0]))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
             self.forget(cur)
+
+    def _drop_atoms(self, ids):
+        """Takes one shadow reference per occurrence in `ids` from the ints and strs among them that
+        keep others, all at once; returns the other ids, in order."""
+        counts = {}
+        _count_elements(counts, ids)
+        rc = self.rc
+        atoms = [*compress(counts, map(eq, map(self.kind.get, counts), repeat(O.ATOMIC)))]
+        left = [*map(sub, map(rc.__getitem__, atoms), map(counts.__getitem__, atoms))]
+        keeps = [*map(gt, left, repeat(0))]
+        rc.update(compress(zip(atoms, left), keeps))
+        dropped = {*compress(atoms, keeps)}
+        return array('q', filterfalse(dropped.__contains__, ids))
+
+    def _release_atoms(self, ids, stack):
+        """`release` of the many items of a dead list or tuple: each int or str among them loses
+        as many references as it held there, at once; the other objects go on `stack`."""
+        counts = {}
+        _count_elements(counts, ids)
+        rc = self.rc
+        kinds = self.kind
+        external = self.external
+        atomic = O.ATOMIC
+        if all(map(eq, map(kinds.get, counts), repeat(atomic))):
+            left = [*map(sub, map(rc.__getitem__, counts), counts.values())]
+            if not any(left) and not (external and any(map(external.get, counts))):
+                # The common end of a list of numbers: every item was held by it alone.
+                for table in (self.label, kinds, self.tname, self.size, rc):
+                    deque(map(table.__delitem__, counts), 0)
+                return
+            if min(left) > 0:
+                rc.update(zip(counts, left))
+                return
+        dead = []
+        for cur, k in counts.items():
+            n = rc.get(cur)
+            if n is None:
+                continue
+            if kinds.get(cur) != atomic:
+                stack.extend(repeat(cur, k))
+            elif n > k or (external and external.get(cur, 0) > 0):
+                rc[cur] = n - k
+            else:
+                dead.append(cur)
+        for table in (self.label, kinds, self.tname, self.size, rc):
+            deque(map(table.__delitem__, dead), 0)
 
     def forget(self, oid):
         if oid in self.discard_by_target:
@@ -1261,19 +1355,22 @@ class Recorder:
         while end and ids[end - 1] < 0:
             end -= 1
         label = self.label
-        text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
+        if end > _MANY and -1 not in ids:
+            text = ',"items":["%s"]' % '","'.join(map(label.__getitem__, ids))
+        else:
+            text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
         return text + (',"length":%d' % n if end < n else '')
 
     def _diff_list(self, oid, refs):
-        label = self.label
-        new = _shadow_ids(refs, label)
-        old = array('q', self.refs[oid]).tolist()
-        if new == old:
+        new = _shadow_ids(refs, self.label)
+        new_bytes = new.tobytes()
+        if new_bytes == self.refs[oid]:
             return
+        old = array('q', self.refs[oid])
+        self.refs[oid] = new_bytes
         label = self.label[oid]
         batch = self._batch
         n, m = len(old), len(new)
-        self.refs[oid] = array('q', new).tobytes()
         # Appends and pops at the end are the common case: say them as such.
         if m > n and m - n <= 16 and new[:n] == old:
             for rid in new[n:]:
@@ -1283,7 +1380,7 @@ class Recorder:
             batch.append(('{"op":"unref","from":"%s","index":%d,"stop":%d}' % (label, m, n), (), old[m:]))
             return
         if m == n:
-            diffs = [i for i in range(n) if old[i] != new[i]]
+            diffs = [*islice(compress(count(), map(ne, old, new)), 5)]
             if len(diffs) <= 4:
                 for i in diffs:
                     batch.append(('{"op":"ref","from":"%s","index":%d,"to":%s}' % (label, i, self.ref_of(new[i])), (new[i],), (old[i],)))
