@@ -35,10 +35,6 @@ interface Difference {
 
 /** Where the replay of a recording does not yet give the real figures, per `program@version`. */
 const DIFFERENCES: Record<string, Difference> = {
-  ...each(['3.11', '3.12', '3.13'], 'error_report', {
-    collects: [10, 24, 34],
-    why: 'the second and third collects find one frame object more than the real run (a traceback frame taken for a new object after its first was freed?): cause not found yet',
-  }),
   ...each(['3.11', '3.12', '3.13'], 'finalizers', {
     collects: [5, 2, 2],
     why: 'a __del__ that resurrects its object runs inside the collector, where nothing is traced: the model collects the 2 objects the real run keeps',

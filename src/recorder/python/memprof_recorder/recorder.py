@@ -159,6 +159,9 @@ class Recorder:
         self.cls = {}  # instance -> id of its traced class
         self.rc = {}  # shadow refcount
         self.external = {}  # references from outside the trace (module namespaces), by id
+        # Whether a frame is executing (the tracer says): its interpreter frame owns its frame object.
+        self.running = None
+        self.running_frames = {}  # frame objects the trace holds for their executing frame, by id
         self.suspects = set()  # ids whose count fell but not to zero since the last collection
         self.orphans = {}  # ids forgotten as unreachable (perhaps still alive until collected) -> type name
         self.holders = {}  # ids the interpreter holds for the program (gc.garbage) -> 1
@@ -660,7 +663,25 @@ class Recorder:
         self._class_ref(obj, kind, oid, parts)
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
+        self._own_running_frame(obj, oid, label)
         return entry
+
+    def _own_running_frame(self, obj, oid, label):
+        """A frame object whose frame is still executing (a traceback's frame caught in the
+        function, a returning call's caller as its `f_back`) is owned by that frame until it
+        finishes, a reference from outside the heap (`frame_finished` lets it go)."""
+        if type(obj) is _FRAME and self.running is not None and self.running(obj):
+            self.emit('{"op":"incref","id":"%s"}' % label)
+            self.external[oid] = self.external.get(oid, 0) + 1
+            self.rc[oid] += 1
+            self.running_frames[oid] = 1
+
+    def frame_finished(self, oid):
+        """The frame finished (its frame object took over what it needs): it lets its frame object go."""
+        if self.running_frames.pop(oid, None) is not None and oid in self.label:
+            self.emit('{"op":"decref","id":"%s"}' % self.label[oid])
+            self.external[oid] -= 1
+            self.release(oid)
 
     def _class_ref(self, obj, kind, oid, parts):
         if kind != O.INSTANCE:
@@ -713,6 +734,7 @@ class Recorder:
                 parts.append(',"entries":[%s]' % ','.join(entries))
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
+        self._own_running_frame(obj, oid, label)
         self._keep_mapping(oid, stored_names, ids, obj)
         self._incref_all(ids)
         if kind == O.DICT:
