@@ -197,6 +197,7 @@ class Recorder:
         self.type_slots = {}
         self.finalizer_types = {}
         self.type_bases = {}
+        self.generic_types = {}  # type names of objects described by their referents
         self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
         # How the line being flushed uses the containers it names: id -> [use, keys...] (uses.py).
         self.hints = {}
@@ -795,6 +796,10 @@ class Recorder:
                 self.finalizer_types[tname] = 'del'
         elif kind in _CONTAINER_NAMES and tname != _CONTAINER_NAMES[kind] and tname not in self.type_bases:
             self.type_bases[tname] = _CONTAINER_NAMES[kind]
+        elif kind == O.GENERIC:
+            # Described by what it refers to (r0, r1, … in traversal order): fixed slots, never a
+            # __dict__ however many (an lru_cache wrapper refers to every key and result it keeps).
+            self.generic_types[tname] = 1
         return tname
 
     # ------------------------------------------------------------------------------------------
