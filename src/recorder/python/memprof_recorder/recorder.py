@@ -422,33 +422,59 @@ class Recorder:
         oids = [*by_id] if len(fresh) == len(by_id) else [oid for oid in by_id if oid in fresh]
         objs = [*map(by_id.__getitem__, oids)]
         if {*map(type, objs)} <= _PLAIN_ATOMS:
-            self._alloc_plain_atoms(objs, oids)
+            self._alloc_many_atoms(objs, oids)
             return
         atoms = []
-        for obj in objs:
+        atom_ids = []
+        for oid, obj in zip(oids, objs):
             if type(obj) in _PLAIN_ATOMS:
                 atoms.append(obj)
+                atom_ids.append(oid)
             else:
                 self._queue(obj, stack)
         if atoms:
-            self._alloc_plain_atoms(atoms)
+            self._alloc_many_atoms(atoms, atom_ids)
 
-    def _alloc_plain_atoms(self, atoms, oids=None):
-        """`_alloc_atom` for many objects of the built-in atomic types, none known yet. Without
-        `oids` the same object may come twice; with them (their ids, distinct) it is allocated by
-        whole-list operations."""
-        if oids is None:
-            seen = {}
-            seen.update(zip(map(id, atoms), atoms))
-            label = self.label
-            oids = [oid for oid in seen if oid not in label]
-            atoms = [*map(seen.__getitem__, oids)]
+    def _alloc_plain_atoms(self, atoms):
+        """`_alloc_atom` for a few objects of the built-in atomic types, none known yet (the same
+        object may come twice)."""
+        label = self.label
+        kinds = self.kind
+        tnames = self.tname
+        sizes = self.size
+        rc = self.rc
+        lines = []
+        event = lines.append
+        n = self.next_label
+        held = []
+        atomic = O.ATOMIC
+        for obj in atoms:
+            oid = id(obj)
+            if oid in label:
+                continue
+            n += 1
+            name = 'o%d' % n
+            tname = type(obj).__name__
+            size = _getsizeof(obj)
+            label[oid] = name
+            kinds[oid] = atomic
+            tnames[oid] = tname
+            sizes[oid] = size
+            rc[oid] = 1
+            held.append(oid)
+            event(_ALLOC_HELD % (name, tname, size))
+        self.next_label = n
+        self.trace.events(lines)
+        self._held_bytes(self.current).extend(array('q', held).tobytes())
+
+    def _alloc_many_atoms(self, atoms, oids):
+        """`_alloc_plain_atoms` for many distinct new objects (`oids`: their ids), by whole-list
+        operations; a run of one type and one size (`list(range(10**6))`) is one repeat event."""
         k = len(oids)
         n = self.next_label
         sizes = [*map(_getsizeof, atoms)]
         types = {*map(type, atoms)}
         if k > _MANY and len(types) == 1 and len({*sizes}) == 1:
-            # One type, one size (`list(range(10**6))`): a repeat allocates them all.
             self.next_label = n + 1
             names = [*map(('o%d_%%d' % self.next_label).__mod__, range(k))]
             tname = types.pop().__name__
