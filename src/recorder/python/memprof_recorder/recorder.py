@@ -29,7 +29,7 @@ import weakref
 from _collections import _count_elements, deque
 from array import array
 from itertools import compress, count, filterfalse, islice, repeat
-from operator import add, attrgetter, eq, gt, ne, sub
+from operator import add, attrgetter, eq, mul, ne, not_, or_, sub
 
 from . import objects as O
 from . import uses as U
@@ -129,6 +129,8 @@ def _shadow_ids(refs, label):
             return ids
         if not any(map(known, ids)):
             return array('q', _UNTRACED) * len(ids)
+        # (id + 1) * known - 1: the id where the shadow knows it, else -1, without a Python loop.
+        return array('q', map(sub, map(mul, map(add, ids, repeat(1)), map(known, ids)), repeat(1)))
     return array('q', [i if i in label else -1 for i in ids])
 
 
@@ -406,21 +408,16 @@ class Recorder:
             self._alloc_plain_atoms(new_atoms)
 
     def _queue_many(self, refs, stack):
-        """`_queue_refs` of a big container, by whole-container operations: which of its distinct
-        objects are new, in the order they first appear; new ints, strs, floats and bytes are
-        allocated together (`list(range(10**6))`), anything else is queued one by one."""
+        """`_queue_refs` of a big container, by whole-container operations: which of its objects are
+        new, in the order they first appear; new ints, strs, floats and bytes are allocated together
+        (`list(range(10**6))`), anything else is queued one by one."""
         ids = array('q', map(id, refs))
-        if all(map(self.label.__contains__, ids)):
-            return  # a big list compared again
-        by_id = {}
-        by_id.update(zip(ids, refs))
-        # (set.difference looks the smaller side up in the other: never a walk of the shadow.)
-        fresh = set(by_id).difference(self.label).difference(self._pending_ids).difference(self.preexisting)
-        fresh.discard(_NONE_ID)
-        if not fresh:
-            return  # `[0] * 10**7`: the same few objects, all known
-        oids = [*by_id] if len(fresh) == len(by_id) else [oid for oid in by_id if oid in fresh]
-        objs = [*map(by_id.__getitem__, oids)]
+        known = [*map(or_, map(or_, map(self.label.__contains__, ids), map(self.preexisting.__contains__, ids)),
+                      map(self._pending_ids.__contains__, ids))]
+        if all(known):
+            return  # a big list compared again, or `[0] * 10**7`: every item known, or the interpreter's own
+        oids = array('q', compress(ids, map(not_, known)))
+        objs = [*compress(refs, map(not_, known))]
         if {*map(type, objs)} <= _PLAIN_ATOMS:
             self._alloc_many_atoms(objs, oids)
             return
@@ -468,24 +465,33 @@ class Recorder:
         self._held_bytes(self.current).extend(array('q', held).tobytes())
 
     def _alloc_many_atoms(self, atoms, oids):
-        """`_alloc_plain_atoms` for many distinct new objects (`oids`: their ids), by whole-list
-        operations; a run of one type and one size (`list(range(10**6))`) is one repeat event."""
+        """`_alloc_plain_atoms` for many new objects (`oids`: their ids), by whole-list operations;
+        a run of one type and one size (`list(range(10**6))`) is one repeat event."""
+        label = self.label
         k = len(oids)
         n = self.next_label
         sizes = [*map(_getsizeof, atoms)]
         types = {*map(type, atoms)}
-        if k > _MANY and len(types) == 1 and len({*sizes}) == 1:
+        run = k > _MANY and len(types) == 1 and len({*sizes}) == 1
+        names = [*map(('o%d_%%d' % (n + 1)).__mod__, range(k))] if run else [*map('o%d'.__mod__, range(n + 1, n + k + 1))]
+        before = len(label)
+        label.update(zip(oids, names))
+        if len(label) - before != k:
+            # The same object more than once (`[s, s]`): allocated once, where it first comes.
+            deque(map(label.pop, oids, repeat(None)), 0)
+            first = {}
+            first.update(zip(oids, atoms))
+            self._alloc_many_atoms([*first.values()], [*first])
+            return
+        if run:
             self.next_label = n + 1
-            names = [*map(('o%d_%%d' % self.next_label).__mod__, range(k))]
             tname = types.pop().__name__
             tnames = repeat(tname, k)
-            events = [_ALLOC_RUN % (k, self.next_label, tname, sizes[0])]
+            events = [_ALLOC_RUN % (k, n + 1, tname, sizes[0])]
         else:
             self.next_label = n + k
-            names = [*map('o%d'.__mod__, range(n + 1, n + k + 1))]
             tnames = [*map(_name_of, map(type, atoms))]
             events = [*map(_ALLOC_HELD.__mod__, zip(names, tnames, sizes))]
-        self.label.update(zip(oids, names))
         self.kind.update(zip(oids, repeat(O.ATOMIC)))
         self.tname.update(zip(oids, tnames))
         self.size.update(zip(oids, sizes))
@@ -772,10 +778,9 @@ class Recorder:
         """One more shadow reference to each of `ids` (-1: none)."""
         rc = self.rc
         if len(ids) > _MANY:
-            counts = {}
-            _count_elements(counts, ids)
-            counts.pop(-1, None)
-            rc.update(zip(counts, map(add, map(rc.__getitem__, counts), counts.values())))
+            ids = array('q', compress(ids, map(ne, ids, repeat(-1))))
+            # (dict.update takes the pairs one by one: an id held twice gains two references.)
+            rc.update(zip(ids, map(add, map(rc.__getitem__, ids), repeat(1))))
             return
         for rid in ids:
             if rid >= 0:
@@ -869,42 +874,41 @@ class Recorder:
             self.forget(cur)
 
     def _drop_atoms(self, ids):
-        """Takes one shadow reference per occurrence in `ids` from the ints and strs among them that
-        keep others, all at once; returns the other ids, in order."""
-        counts = {}
-        _count_elements(counts, ids)
+        """Takes one shadow reference per occurrence in `ids` from the ints and strs among them, all
+        at once; returns the other ids in order, then the atoms whose last reference that was
+        (given it back, for `release` to take)."""
         rc = self.rc
-        atoms = [*compress(counts, map(eq, map(self.kind.get, counts), repeat(O.ATOMIC)))]
-        left = [*map(sub, map(rc.__getitem__, atoms), map(counts.__getitem__, atoms))]
-        keeps = [*map(gt, left, repeat(0))]
-        rc.update(compress(zip(atoms, left), keeps))
-        dropped = {*compress(atoms, keeps)}
-        return array('q', filterfalse(dropped.__contains__, ids))
+        is_atom = [*map(eq, map(self.kind.get, ids), repeat(O.ATOMIC))]
+        atoms = array('q', compress(ids, is_atom))
+        # (dict.update takes the pairs one by one: an id held twice loses two references.)
+        rc.update(zip(atoms, map(sub, map(rc.__getitem__, atoms), repeat(1))))
+        rest = array('q', compress(ids, map(not_, is_atom)))
+        dead = {}
+        dead.update(zip(compress(atoms, map(not_, map(rc.__getitem__, atoms))), repeat(1)))
+        if dead:
+            rc.update(dead)
+            rest.extend(dead)
+        return rest
 
     def _release_atoms(self, ids, stack):
         """`release` of the many items of a dead list or tuple: each int or str among them loses
         as many references as it held there, at once; the other objects go on `stack`."""
-        counts = {}
-        _count_elements(counts, ids)
         rc = self.rc
         kinds = self.kind
         external = self.external
         atomic = O.ATOMIC
-        if all(map(eq, map(kinds.get, counts), repeat(atomic))):
-            left = [*map(sub, map(rc.__getitem__, counts), counts.values())]
-            if not any(left) and not (external and any(map(external.get, counts))):
-                # The common end of a list of numbers: every item was held by it alone.
-                for table in (self.label, kinds, self.tname, self.size, rc):
-                    deque(map(table.__delitem__, counts), 0)
-                return
-            if min(left) > 0:
-                rc.update(zip(counts, left))
-                return
+        ids = array('q', compress(ids, map(rc.__contains__, ids)))  # the items the shadow counts
+        if (all(map(eq, map(kinds.get, ids), repeat(atomic))) and all(map(eq, map(rc.__getitem__, ids), repeat(1)))
+                and not (external and any(map(external.get, ids)))):
+            # The common end of a list of numbers: each item held by it alone (so there once).
+            for table in (self.label, kinds, self.tname, self.size, rc):
+                deque(map(table.__delitem__, ids), 0)
+            return
+        counts = {}
+        _count_elements(counts, ids)
         dead = []
         for cur, k in counts.items():
-            n = rc.get(cur)
-            if n is None:
-                continue
+            n = rc[cur]
             if kinds.get(cur) != atomic:
                 stack.extend(repeat(cur, k))
             elif n > k or (external and external.get(cur, 0) > 0):
@@ -1408,8 +1412,9 @@ class Recorder:
         while end and ids[end - 1] < 0:
             end -= 1
         label = self.label
-        if end > _MANY and -1 not in ids:
-            text = ',"items":["%s"]' % '","'.join(map(label.__getitem__, ids))
+        if end > _MANY:
+            # (A label never holds a NUL: it marks the items the trace does not follow.)
+            text = (',"items":["%s"]' % '","'.join(map(label.get, ids[:end], repeat('\0')))).replace('"\0"', 'null')
         else:
             text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
         return text + (',"length":%d' % n if end < n else '')
