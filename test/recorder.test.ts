@@ -28,17 +28,11 @@ const NAMES = readdirSync(PROGRAMS)
 interface Difference {
   /** The model's gc.collect() results, where they differ from the untraced run's. */
   collects?: number[];
-  /** The census at the end differs. */
-  census?: true;
   why: string;
 }
 
 /** Where the replay of a recording does not yet give the real figures, per `program@version`. */
 const DIFFERENCES: Record<string, Difference> = {
-  ...each(['3.11', '3.12', '3.13'], 'error_report', {
-    collects: [10, 24, 34],
-    why: 'the second and third collects find one frame object more than the real run (a traceback frame taken for a new object after its first was freed?): cause not found yet',
-  }),
   ...each(['3.11', '3.12', '3.13'], 'finalizers', {
     collects: [5, 2, 2],
     why: 'a __del__ that resurrects its object runs inside the collector, where nothing is traced: the model collects the 2 objects the real run keeps',
@@ -46,7 +40,6 @@ const DIFFERENCES: Record<string, Difference> = {
   'frozen_config@3.11': { collects: [0, 688, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'frozen_config@3.12': { collects: [0, 684, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'frozen_config@3.13': { collects: [0, 180, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
-  ...each(['3.11', '3.12', '3.13'], 'memo_lru', { census: true, why: 'functools.lru_cache keeps its entries in a C structure the recorder cannot see' }),
   'request_churn@3.11': { collects: [410], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
   'request_churn@3.12': { collects: [418], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
   'request_churn@3.13': { collects: [640], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
@@ -118,7 +111,7 @@ for (const version of VERSIONS) {
         recorded.collects.map((c) => c.model),
         known?.collects === undefined ? 'gc.collect() results' : `gc.collect() results (known difference: ${known.why})`,
       ).toEqual(known?.collects ?? untraced.collects);
-      expect(recorded.census?.equal, known?.census ? `census (known difference: ${known.why})` : 'census').toBe(known?.census !== true);
+      expect(recorded.census?.equal, 'census').toBe(true);
       if (version === '3.11' && LINES_EQUAL.has(name)) {
         expect(linesDiffering(name, report.lines), 'lines whose increment or occurrences differ from the sys.getsizeof observer').toEqual([]);
       }

@@ -577,6 +577,8 @@ def build_header(recorder, tracer, script, args, exit_code, version, threshold, 
             types_[name] = decl
     for name, base in recorder.type_bases.items():
         types_.setdefault(name, {})['base'] = base
+    for name in recorder.generic_types:
+        types_.setdefault(name, {}).setdefault('slots', [])
     for name in recorder.atomic_types:
         types_.setdefault(name, {})['tracked'] = False
     header = {

@@ -26,7 +26,10 @@ import gc
 import sys
 import types
 import weakref
+from _collections import _count_elements, deque
 from array import array
+from itertools import compress, count, filterfalse, islice, repeat
+from operator import add, attrgetter, eq, mul, ne, not_, or_, sub
 
 from . import objects as O
 from . import uses as U
@@ -43,6 +46,9 @@ _MEMBER_DESCRIPTOR = types.MemberDescriptorType
 # in the header as not tracked.
 _ATOM_TYPES = frozenset(['int', 'str', 'bytes', 'float', 'bytearray'])
 _PLAIN_ATOMS = frozenset([int, str, bytes, float])
+_ALLOC_HELD = '{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}'
+_ALLOC_RUN = '{"op":"repeat","count":%d,"var":"i","oneExecution":true,"body":[{"op":"alloc","id":"o%d_{i}","type":"%s","size":%d,"hold":true}]}'
+_name_of = attrgetter('__name__')
 
 # CO_NEWLOCALS: a function's frame has locals of its own; a class body or a module's does not.
 _CO_NEWLOCALS = 0x2
@@ -60,6 +66,7 @@ _MANY = 1024
 _GONE = -3  # an indexed dict's slot whose key was deleted
 _UNBOUND = -4  # a frame's name that went (diff_names)
 _GONE_BYTES = _GONE.to_bytes(8, _BYTEORDER, signed=True)
+_UNTRACED = (-1,)
 _UNTRACED_BYTES = (-1).to_bytes(8, _BYTEORDER, signed=True)  # None, or an object the trace does not follow
 # Pseudo-kinds of queued changes: a dict compared at some keys, a list at its end.
 _KEYS = -1
@@ -112,24 +119,19 @@ def _vkey(key):
     return None
 
 
-def _any_new(refs, label, pending, preexisting):
-    """Whether some item of `refs` is an object the shadow does not know yet."""
-    for oid in {*map(id, refs)}:
-        if oid not in label and oid not in pending and oid not in preexisting and oid != _NONE_ID:
-            return True
-    return False
-
-
 def _shadow_ids(refs, label):
-    """The shadow ids of a list's or tuple's items, -1 where the trace does not follow the item."""
-    if len(refs) > _MANY:
-        distinct = {*map(id, refs)}
-        traced = sum(1 for oid in distinct if oid in label)
-        if traced == 0:
-            return [-1] * len(refs)
-        if traced == len(distinct):
-            return [*map(id, refs)]
-    return [i if i in label else -1 for i in map(id, refs)]
+    """The shadow ids of a list's or tuple's items (an array of int64), -1 where the trace does not
+    follow the item. A big list is first checked whole: all of it traced, or none of it."""
+    ids = array('q', map(id, refs))
+    known = label.__contains__
+    if len(ids) > _MANY:
+        if all(map(known, ids)):
+            return ids
+        if not any(map(known, ids)):
+            return array('q', _UNTRACED) * len(ids)
+        # (id + 1) * known - 1: the id where the shadow knows it, else -1, without a Python loop.
+        return array('q', map(sub, map(mul, map(add, ids, repeat(1)), map(known, ids)), repeat(1)))
+    return array('q', [i if i in label else -1 for i in ids])
 
 
 def _slot_entry(entry):
@@ -159,6 +161,9 @@ class Recorder:
         self.cls = {}  # instance -> id of its traced class
         self.rc = {}  # shadow refcount
         self.external = {}  # references from outside the trace (module namespaces), by id
+        # Whether a frame is executing (the tracer says): its interpreter frame owns its frame object.
+        self.running = None
+        self.running_frames = {}  # frame objects the trace holds for their executing frame, by id
         self.suspects = set()  # ids whose count fell but not to zero since the last collection
         self.orphans = {}  # ids forgotten as unreachable (perhaps still alive until collected) -> type name
         self.holders = {}  # ids the interpreter holds for the program (gc.garbage) -> 1
@@ -194,6 +199,7 @@ class Recorder:
         self.type_slots = {}
         self.finalizer_types = {}
         self.type_bases = {}
+        self.generic_types = {}  # type names of objects described by their referents
         self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
         # How the line being flushed uses the containers it names: id -> [use, keys...] (uses.py).
         self.hints = {}
@@ -386,8 +392,9 @@ class Recorder:
         label = self.label
         pending = self._pending_ids
         preexisting = self.preexisting
-        if len(refs) > _MANY and not _any_new(refs, label, pending, preexisting):
-            return  # `[0] * 10**7`: the same few objects, all known
+        if len(refs) > _MANY:
+            self._queue_many(refs, stack)
+            return
         new_atoms = []
         for ref in refs:
             if ref is None:
@@ -402,8 +409,33 @@ class Recorder:
         if new_atoms:
             self._alloc_plain_atoms(new_atoms)
 
+    def _queue_many(self, refs, stack):
+        """`_queue_refs` of a big container, by whole-container operations: which of its objects are
+        new, in the order they first appear; new ints, strs, floats and bytes are allocated together
+        (`list(range(10**6))`), anything else is queued one by one."""
+        ids = array('q', map(id, refs))
+        known = [*map(or_, map(or_, map(self.label.__contains__, ids), map(self.preexisting.__contains__, ids)),
+                      map(self._pending_ids.__contains__, ids))]
+        if all(known):
+            return  # a big list compared again, or `[0] * 10**7`: every item known, or the interpreter's own
+        oids = array('q', compress(ids, map(not_, known)))
+        objs = [*compress(refs, map(not_, known))]
+        if {*map(type, objs)} <= _PLAIN_ATOMS:
+            self._alloc_many_atoms(objs, oids)
+            return
+        atoms = []
+        atom_ids = []
+        for oid, obj in zip(oids, objs):
+            if type(obj) in _PLAIN_ATOMS:
+                atoms.append(obj)
+                atom_ids.append(oid)
+            else:
+                self._queue(obj, stack)
+        if atoms:
+            self._alloc_many_atoms(atoms, atom_ids)
+
     def _alloc_plain_atoms(self, atoms):
-        """`_alloc_atom` for many objects of the built-in atomic types, none known yet (the same
+        """`_alloc_atom` for a few objects of the built-in atomic types, none known yet (the same
         object may come twice)."""
         label = self.label
         kinds = self.kind
@@ -429,10 +461,45 @@ class Recorder:
             sizes[oid] = size
             rc[oid] = 1
             held.append(oid)
-            event('{"op":"alloc","id":"%s","type":"%s","size":%d,"hold":true}' % (name, tname, size))
+            event(_ALLOC_HELD % (name, tname, size))
         self.next_label = n
         self.trace.events(lines)
         self._held_bytes(self.current).extend(array('q', held).tobytes())
+
+    def _alloc_many_atoms(self, atoms, oids):
+        """`_alloc_plain_atoms` for many new objects (`oids`: their ids), by whole-list operations;
+        a run of one type and one size (`list(range(10**6))`) is one repeat event."""
+        label = self.label
+        k = len(oids)
+        n = self.next_label
+        sizes = [*map(_getsizeof, atoms)]
+        types = {*map(type, atoms)}
+        run = k > _MANY and len(types) == 1 and len({*sizes}) == 1
+        names = [*map(('o%d_%%d' % (n + 1)).__mod__, range(k))] if run else [*map('o%d'.__mod__, range(n + 1, n + k + 1))]
+        before = len(label)
+        label.update(zip(oids, names))
+        if len(label) - before != k:
+            # The same object more than once (`[s, s]`): allocated once, where it first comes.
+            deque(map(label.pop, oids, repeat(None)), 0)
+            first = {}
+            first.update(zip(oids, atoms))
+            self._alloc_many_atoms([*first.values()], [*first])
+            return
+        if run:
+            self.next_label = n + 1
+            tname = types.pop().__name__
+            tnames = repeat(tname, k)
+            events = [_ALLOC_RUN % (k, n + 1, tname, sizes[0])]
+        else:
+            self.next_label = n + k
+            tnames = [*map(_name_of, map(type, atoms))]
+            events = [*map(_ALLOC_HELD.__mod__, zip(names, tnames, sizes))]
+        self.kind.update(zip(oids, repeat(O.ATOMIC)))
+        self.tname.update(zip(oids, tnames))
+        self.size.update(zip(oids, sizes))
+        self.rc.update(zip(oids, repeat(1)))
+        self.trace.events(events)
+        self._held_bytes(self.current).extend(array('q', oids).tobytes())
 
     def _queue(self, obj, stack):
         if obj is None:
@@ -610,6 +677,8 @@ class Recorder:
         held = self.frame_held.pop(frame, None)
         if held:
             ids = array('q', held)
+            if len(ids) > _MANY:
+                ids = self._drop_atoms(ids)
             ids.reverse()
             rc = self.rc
             kinds = self.kind
@@ -629,7 +698,25 @@ class Recorder:
         self._class_ref(obj, kind, oid, parts)
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
+        self._own_running_frame(obj, oid, label)
         return entry
+
+    def _own_running_frame(self, obj, oid, label):
+        """A frame object whose frame is still executing (a traceback's frame caught in the
+        function, a returning call's caller as its `f_back`) is owned by that frame until it
+        finishes, a reference from outside the heap (`frame_finished` lets it go)."""
+        if type(obj) is _FRAME and self.running is not None and self.running(obj):
+            self.emit('{"op":"incref","id":"%s"}' % label)
+            self.external[oid] = self.external.get(oid, 0) + 1
+            self.rc[oid] += 1
+            self.running_frames[oid] = 1
+
+    def frame_finished(self, oid):
+        """The frame finished (its frame object took over what it needs): it lets its frame object go."""
+        if self.running_frames.pop(oid, None) is not None and oid in self.label:
+            self.emit('{"op":"decref","id":"%s"}' % self.label[oid])
+            self.external[oid] -= 1
+            self.release(oid)
 
     def _class_ref(self, obj, kind, oid, parts):
         if kind != O.INSTANCE:
@@ -682,13 +769,24 @@ class Recorder:
                 parts.append(',"entries":[%s]' % ','.join(entries))
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
+        self._own_running_frame(obj, oid, label)
         self._keep_mapping(oid, stored_names, ids, obj)
-        for rid in ids:
-            if rid >= 0:
-                self.rc[rid] += 1
+        self._incref_all(ids)
         if kind == O.DICT:
             for kid in _key_ids(stored_names):
                 self.rc[kid] += 1  # a dict holds its keys
+
+    def _incref_all(self, ids):
+        """One more shadow reference to each of `ids` (-1: none)."""
+        rc = self.rc
+        if len(ids) > _MANY:
+            ids = array('q', compress(ids, map(ne, ids, repeat(-1))))
+            # (dict.update takes the pairs one by one: an id held twice gains two references.)
+            rc.update(zip(ids, map(add, map(rc.__getitem__, ids), repeat(1))))
+            return
+        for rid in ids:
+            if rid >= 0:
+                rc[rid] += 1
 
     def _stored(self, kind, names, refs):
         """What the trace stores of a description: (names, shadow ids). Lists and tuples keep a place
@@ -731,6 +829,10 @@ class Recorder:
                 self.finalizer_types[tname] = 'del'
         elif kind in _CONTAINER_NAMES and tname != _CONTAINER_NAMES[kind] and tname not in self.type_bases:
             self.type_bases[tname] = _CONTAINER_NAMES[kind]
+        elif kind == O.GENERIC:
+            # Described by what it refers to (r0, r1, … in traversal order): fixed slots, never a
+            # __dict__ however many (an lru_cache wrapper refers to every key and result it keeps).
+            self.generic_types[tname] = 1
         return tname
 
     # ------------------------------------------------------------------------------------------
@@ -761,13 +863,62 @@ class Recorder:
                 continue
             if kind != O.WEAKREF:
                 # (Ids are addresses, whose top bytes are zero: eight 0xff bytes are always a -1.)
-                stack.extend(array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b'')))
+                held = array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b''))
+                if len(held) > _MANY:
+                    self._release_atoms(held, stack)
+                else:
+                    stack.extend(held)
             if kind == O.DICT:
                 stack.extend(_key_ids(self._mapping_shadow(cur)[0]))
             cid = self.cls.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
             self.forget(cur)
+
+    def _drop_atoms(self, ids):
+        """Takes one shadow reference per occurrence in `ids` from the ints and strs among them, all
+        at once; returns the other ids in order, then the atoms whose last reference that was
+        (given it back, for `release` to take)."""
+        rc = self.rc
+        is_atom = [*map(eq, map(self.kind.get, ids), repeat(O.ATOMIC))]
+        atoms = array('q', compress(ids, is_atom))
+        # (dict.update takes the pairs one by one: an id held twice loses two references.)
+        rc.update(zip(atoms, map(sub, map(rc.__getitem__, atoms), repeat(1))))
+        rest = array('q', compress(ids, map(not_, is_atom)))
+        dead = {}
+        dead.update(zip(compress(atoms, map(not_, map(rc.__getitem__, atoms))), repeat(1)))
+        if dead:
+            rc.update(dead)
+            rest.extend(dead)
+        return rest
+
+    def _release_atoms(self, ids, stack):
+        """`release` of the many items of a dead list or tuple: each int or str among them loses
+        as many references as it held there, at once; the other objects go on `stack`."""
+        rc = self.rc
+        kinds = self.kind
+        external = self.external
+        atomic = O.ATOMIC
+        ids = array('q', compress(ids, map(rc.__contains__, ids)))  # the items the shadow counts
+        if (all(map(eq, map(kinds.get, ids), repeat(atomic))) and all(map(eq, map(rc.__getitem__, ids), repeat(1)))
+                and not (external and any(map(external.get, ids)))):
+            # The common end of a list of numbers: each item held by it alone (so there once).
+            for table in (self.label, kinds, self.tname, self.size, rc):
+                deque(map(table.__delitem__, ids), 0)
+            return
+        counts = {}
+        _count_elements(counts, ids)
+        dead = []
+        for cur, k in counts.items():
+            n = rc[cur]
+            if kinds.get(cur) != atomic:
+                stack.extend(repeat(cur, k))
+            elif n > k or (external and external.get(cur, 0) > 0):
+                rc[cur] = n - k
+            else:
+                dead.append(cur)
+        for table in (self.label, kinds, self.tname, self.size, rc):
+            deque(map(table.__delitem__, dead), 0)
 
     def forget(self, oid):
         if oid in self.discard_by_target:
@@ -1263,19 +1414,23 @@ class Recorder:
         while end and ids[end - 1] < 0:
             end -= 1
         label = self.label
-        text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
+        if end > _MANY:
+            # (A label never holds a NUL: it marks the items the trace does not follow.)
+            text = (',"items":["%s"]' % '","'.join(map(label.get, ids[:end], repeat('\0')))).replace('"\0"', 'null')
+        else:
+            text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
         return text + (',"length":%d' % n if end < n else '')
 
     def _diff_list(self, oid, refs):
-        label = self.label
-        new = _shadow_ids(refs, label)
-        old = array('q', self.refs[oid]).tolist()
-        if new == old:
+        new = _shadow_ids(refs, self.label)
+        new_bytes = new.tobytes()
+        if new_bytes == self.refs[oid]:
             return
+        old = array('q', self.refs[oid])
+        self.refs[oid] = new_bytes
         label = self.label[oid]
         batch = self._batch
         n, m = len(old), len(new)
-        self.refs[oid] = array('q', new).tobytes()
         # Appends and pops at the end are the common case: say them as such.
         if m > n and m - n <= 16 and new[:n] == old:
             for rid in new[n:]:
@@ -1285,7 +1440,7 @@ class Recorder:
             batch.append(('{"op":"unref","from":"%s","index":%d,"stop":%d}' % (label, m, n), (), old[m:]))
             return
         if m == n:
-            diffs = [i for i in range(n) if old[i] != new[i]]
+            diffs = [*islice(compress(count(), map(ne, old, new)), 5)]
             if len(diffs) <= 4:
                 for i in diffs:
                     batch.append(('{"op":"ref","from":"%s","index":%d,"to":%s}' % (label, i, self.ref_of(new[i])), (new[i],), (old[i],)))

@@ -112,6 +112,7 @@ def split_names(info):
 class Tracer:
     def __init__(self, recorder, is_traced_file, main_code, main_globals, gc_collect):
         self.rec = recorder
+        recorder.running = self.running
         self.is_traced_file = is_traced_file
         self.main_code = main_code
         self.main_globals = main_globals
@@ -290,6 +291,14 @@ class Tracer:
             self.emit_line(frame, frame.f_lineno)
         return True
 
+    def running(self, frame):
+        """Whether `frame` is executing in the model: the script's module or a call not yet
+        returned (a generator's frame object is its generator's instead)."""
+        if frame.f_code.co_flags & _CO_GENERATOR_LIKE:
+            return False
+        fid = id(frame)
+        return fid in self.model_frames or self.sort.get(fid) == MAIN
+
     def push_model_frame(self, frame, args):
         """The model calls the frame's code; `args`: the shadow ids the caller passes."""
         rec = self.rec
@@ -336,6 +345,11 @@ class Tracer:
         if self.returned_frames:
             self.rescan_returned()
         self.flush(frame)
+        self._return(frame, fid, value)
+        if fid in self.rec.running_frames:
+            self.rec.frame_finished(fid)
+
+    def _return(self, frame, fid, value):
         sort = self.sort.get(fid)
         rec = self.rec
         if sort == FUNCTION and self.model_frames and self.model_frames[-1] == fid:
