@@ -53,9 +53,9 @@ const DIFFERENCES: Record<string, Difference> = {
  * (expected/<name>.3.11.observer.json) on 3.11. The others' lines are counted in
  * fixtures/programs/README.md. */
 const LINES_EQUAL = new Set([
-  'big_temporaries', 'category_tree', 'class_factory', 'closures', 'leaky_cache', 'linked_lists', 'lru_cache_od',
-  'memory_profiler_example', 'memory_profiler_example_builtin', 'profiled_build', 'slots_ring', 'sparse_grid',
-  'tag_sets', 'word_stats',
+  'big_lists', 'big_temporaries', 'category_tree', 'class_factory', 'closures', 'leaky_cache', 'linked_lists',
+  'lru_cache_od', 'memory_profiler_example', 'memory_profiler_example_builtin', 'profiled_build', 'slots_ring',
+  'sparse_grid', 'tag_sets', 'word_stats',
 ]);
 
 interface ObservedLine {
