@@ -33,10 +33,6 @@ interface Difference {
 
 /** Where the replay of a recording does not yet give the real figures, per `program@version`. */
 const DIFFERENCES: Record<string, Difference> = {
-  ...each(['3.11', '3.12', '3.13'], 'finalizers', {
-    collects: [5, 2, 2],
-    why: 'a __del__ that resurrects its object runs inside the collector, where nothing is traced: the model collects the 2 objects the real run keeps',
-  }),
   'frozen_config@3.11': { collects: [0, 688, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'frozen_config@3.12': { collects: [0, 684, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'frozen_config@3.13': { collects: [0, 180, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
@@ -45,7 +41,7 @@ const DIFFERENCES: Record<string, Difference> = {
   'request_churn@3.13': { collects: [640], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
   ...each(['3.11', '3.12', '3.13'], 'weakref_images', {
     collects: [3, 0],
-    why: "a weakref callback of the program's own (del self._handles[name]) runs inside the collector, where the recorder does not trace",
+    why: "a weakref callback of the program's own (del self._handles[name]) runs inside the collector and frees its own weakref, which CPython counts as collected; the model hears of the deletion only after the collection",
   }),
 };
 
