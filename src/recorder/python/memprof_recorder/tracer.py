@@ -645,8 +645,8 @@ class Tracer:
                 result = self._collect(generation)
             finally:
                 self.collecting = False
-            self.rec.survivors(generation)
-            self.rec.emit('{"op":"gc.collect","generation":%d,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, result, count[0], count[1], count[2]))
+            discarded = self.rec.survivors(generation)
+            self.rec.emit('{"op":"gc.collect","generation":%d%s,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, discarded, result, count[0], count[1], count[2]))
             self.rec.after_collection(generation, result)
             return result
         finally:
