@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Interpreter } from '../src/recorder/interpreter.js';
-import { corpusInterpreter, interpreter, python3Version, VERSIONS, type Version } from './support/corpus.js';
+import { corpusInterpreter, interpreter, python3Version, VERSIONS } from './support/corpus.js';
 import { replayWorkload } from '../src/replay/replay.js';
 import { loadWorkload } from '../src/workload/load.js';
 
@@ -33,20 +33,12 @@ interface Difference {
 
 /** Where the replay of a recording does not yet give the real figures, per `program@version`. */
 const DIFFERENCES: Record<string, Difference> = {
-  ...each(['3.11', '3.12', '3.13'], 'finalizers', {
-    collects: [5, 2, 2],
-    why: 'a __del__ that resurrects its object runs inside the collector, where nothing is traced: the model collects the 2 objects the real run keeps',
-  }),
   'frozen_config@3.11': { collects: [0, 688, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'frozen_config@3.12': { collects: [0, 684, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'frozen_config@3.13': { collects: [0, 180, 0], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model): the gc.collect() before the requests empties the list, dict and tuple freelists, the recorder\'s own temporaries refill them, and the program\'s later allocations take those and count less' },
   'request_churn@3.11': { collects: [410], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
   'request_churn@3.12': { collects: [418], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
   'request_churn@3.13': { collects: [640], why: 'the untraced run and the traced one differ in automatic passes (the traced run equals the model: tracing allocates)' },
-  ...each(['3.11', '3.12', '3.13'], 'weakref_images', {
-    collects: [3, 0],
-    why: "a weakref callback of the program's own (del self._handles[name]) runs inside the collector, where the recorder does not trace",
-  }),
 };
 
 /** Programs whose every line's increment and occurrences equal the sys.getsizeof observer's
@@ -77,11 +69,6 @@ function linesDiffering(name: string, lines: readonly { file: string; line: numb
     })
     .map((o) => `${o.line}(${o.function})`);
 }
-
-function each(versions: Version[], name: string, difference: Difference): Record<string, Difference> {
-  return Object.fromEntries(versions.map((v) => [`${name}@${v}`, difference]));
-}
-
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-record-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

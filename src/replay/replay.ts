@@ -398,7 +398,9 @@ export class Replay {
         return;
       }
       case 'gc.collect': {
+        const discarding = ev.discarded === undefined ? [] : this.discardDuringCollection(ev.discarded);
         const result = this.gc.collect(ev.generation);
+        for (const wr of discarding) wr.discard = null;
         if (ev.observed !== undefined) this.recorded?.collect(this.where(), ev.observed, result);
         return;
       }
@@ -641,6 +643,23 @@ export class Replay {
     const obj = this.resolveNullable(ref);
     if (obj === null) this.fail(`'${ref}' is None where an object is needed`, 'Refer to a live object');
     return obj!;
+  }
+
+  /** A collection's `discarded`: each weakref's callback, if this collection runs it, takes the
+   * weakref out of its container (a program's callback, which the model does not run, did that in
+   * the real collection). Returns the weakrefs, whose `discard` lasts this collection only. */
+  private discardDuringCollection(pairs: readonly (readonly [string, string])[]): PyObject[] {
+    const weakrefs: PyObject[] = [];
+    for (const [wrRef, fromRef] of pairs) {
+      const wr = this.resolve(wrRef);
+      if (wr.kind !== Kind.Weakref || !wr.hasCallback) this.fail(`'${wr.id}' is not a weakref with a callback`, 'Name in "discarded" weakrefs made with a "callback"');
+      if (wr.discard !== null) this.fail(`the callback of '${wr.id}' already takes it out of '${wr.discard}'`, 'Leave it out of "discarded"');
+      const from = this.container(fromRef);
+      if (from.kind !== Kind.Dict && from.kind !== Kind.Set) this.fail(`'${from.id}' is a ${from.typeName}: a callback takes a weakref out of a dict or a set`, 'Name the dict or set that holds the weakref');
+      wr.discard = from.id;
+      weakrefs.push(wr);
+    }
+    return weakrefs;
   }
 
   /** An object that can hold references. */

@@ -316,6 +316,12 @@ const gcCollectEvent = z.strictObject({
     })
     .optional()
     .describe('a recorded trace: what the real run saw'),
+  discarded: z
+    .array(z.tuple([refSchema, refSchema]))
+    .optional()
+    .describe(
+      "a recorded trace: weakrefs whose own callback, run by this collection, took them out of a dict or set (`del self._handles[name]` in a program's callback), as [weakref, container]: during this collection the weakref's callback does that in the model too",
+    ),
 });
 
 const gcAutoEvent = z.strictObject({

@@ -167,6 +167,7 @@ class Recorder:
         self.suspects = set()  # ids whose count fell but not to zero since the last collection
         self.orphans = {}  # ids forgotten as unreachable (perhaps still alive until collected) -> type name
         self.holders = {}  # ids the interpreter holds for the program (gc.garbage) -> 1
+        self.survived = {}  # ids a collection left alive that no shadow root reached -> their count then
         self.next_label = 0
         # Frames the model has: id(frame) -> '\0'-joined names and their ids.
         self.frame_names = {}
@@ -188,6 +189,7 @@ class Recorder:
         # container's id by weakref, the weakrefs by referent.
         self.discard_container = {}
         self.discard_by_target = {}
+        self.program_callbacks = {}  # weakrefs with a callback of the program's own -> their referent
         self.frame_returned = {}  # frame -> ids of the returned values among its holds
         self.missed_deaths = 0  # objects found dead only when their address came back
         self._reserved = {}  # id -> label given ahead of the object's allocation (_label_ahead)
@@ -745,6 +747,8 @@ class Recorder:
                     if tid >= 0:
                         self.discard_container[oid] = id(container)
                         self.discard_by_target.setdefault(tid, []).append(oid)
+                elif tid >= 0:
+                    self.program_callbacks[oid] = tid
             self.emit(text + ',"hold":true}')
             return
         parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
@@ -924,6 +928,7 @@ class Recorder:
         if oid in self.discard_by_target:
             self._callbacks_discard(oid)
         self.discard_container.pop(oid, None)
+        self.program_callbacks.pop(oid, None)
         self.label.pop(oid, None)
         self.kind.pop(oid, None)
         self.tname.pop(oid, None)
@@ -1091,6 +1096,81 @@ class Recorder:
                 self.release(rid)
         self.emit('{"op":"decref","id":"%s"}' % label)
         self.release(oid)
+
+    def survivors(self, generation):
+        """After a full collection, before the model hears of it: the objects no root reaches in
+        the shadow that the real collection left alive. A finalizer or a weakref callback, which run
+        inside the collector where nothing is traced, resurrected them (`retry_queue.append(self)`
+        in a `__del__`), or something outside the trace holds them. Each gets a reference from
+        outside for the model's collection, so that it is not collected there either, until
+        `settle_survivors` sees whether the program's own references reach it."""
+        if generation != 2 or not self.suspects:
+            return ''
+        reached = self._reached()
+        kinds = self.kind
+        lost = {oid for oid in self.label if oid not in reached and kinds.get(oid) != O.ATOMIC}
+        if not lost:
+            return ''
+        objects = gc.get_objects()
+        tnames = self.tname
+        for obj in compress(objects, map(lost.__contains__, map(id, objects))):
+            oid = id(obj)
+            if O.type_name(obj) != tnames.get(oid):
+                continue  # a new object at a freed one's address
+            self.emit('{"op":"incref","id":"%s"}' % self.label[oid])
+            self.external[oid] = self.external.get(oid, 0) + 1
+            self.rc[oid] += 1
+            self.survived[oid] = self.rc[oid]
+        return self._discarded_weakrefs(lost, objects)
+
+    def _discarded_weakrefs(self, lost, objects):
+        """The weakrefs with a callback of the program's own whose referent the collection freed and
+        which are gone too: the callback, run inside the collection, took each out of the dict or
+        set that held it (`del self._handles[name]`), and CPython counts it as collected. Returns
+        the gc.collect event's `discarded`; the shadow takes them out when the referent is forgotten."""
+        candidates = {wr for wr, target in self.program_callbacks.items() if target in lost and wr in self.label}
+        if not candidates:
+            return ''
+        alive = {id(o) for o in compress(objects, map(candidates.__contains__, map(id, objects))) if type(o).__name__ == self.tname.get(id(o))}
+        gone = candidates - alive
+        pairs = []
+        if gone:
+            for oid, data in self.refs.items():
+                if self.kind.get(oid) not in (O.DICT, O.SET) or oid in lost:
+                    continue
+                for wr in gone.intersection(array('q', data)):
+                    pairs.append('["%s","%s"]' % (self.label[wr], self.label[oid]))
+                    target = self.program_callbacks.pop(wr)
+                    self.discard_container[wr] = oid
+                    self.discard_by_target.setdefault(target, []).append(wr)
+                    gone.discard(wr)
+        return ',"discarded":[%s]' % ','.join(pairs) if pairs else ''
+
+    def settle_survivors(self):
+        """At each line while there are survivors: once a reference to one has appeared (what the
+        finalizer stored, seen when a line names the container), those the program's roots reach
+        lose the reference from outside. The others keep it: something the trace does not see
+        holds them."""
+        rc = self.rc
+        survived = self.survived
+        if not any(rc.get(oid, 0) > count for oid, count in survived.items()):
+            return
+        external = self.external
+        for oid in survived:
+            if oid in rc:
+                external[oid] -= 1
+        reached = self._reached()
+        kept = {}
+        for oid in survived:
+            if oid not in rc:
+                continue
+            if oid in reached:
+                self.emit('{"op":"decref","id":"%s"}' % self.label[oid])
+                self.release(oid)
+            else:
+                external[oid] += 1
+                kept[oid] = rc[oid]
+        self.survived = kept
 
     def after_collection(self, generation, collected):
         """A real collection ran: whatever no root reaches in the shadow is unreachable for the

@@ -335,6 +335,8 @@ class Tracer:
         if self.returned_frames:
             self.rescan_returned()
         self.flush(frame)
+        if self.rec.survived:
+            self.rec.settle_survivors()
         self.line[fid] = line
         # A new execution of a line of the model frame: its stack lets go of what the last held.
         self.rec.release_held(self.rec.current)
@@ -688,7 +690,8 @@ class Tracer:
                 result = self._collect(generation)
             finally:
                 self.collecting = False
-            self.rec.emit('{"op":"gc.collect","generation":%d,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, result, count[0], count[1], count[2]))
+            discarded = self.rec.survivors(generation)
+            self.rec.emit('{"op":"gc.collect","generation":%d%s,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, discarded, result, count[0], count[1], count[2]))
             self.rec.after_collection(generation, result)
             return result
         finally:
