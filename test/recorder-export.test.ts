@@ -25,13 +25,6 @@ const WORKLOADS = readdirSync(join(ROOT, 'workloads'))
  * their plumbing (dicts of int keys): after each real collection the recorder forgets those keys as
  * unreachable and the next line re-keys the dict, so each takes minutes to record. */
 const SLOW = new Set(['gc_freeze_fork.json', 'gc_long_lived_delay.json', 'growing_list.json', 'linked_list.json', 'records_rss.json']);
-/** Where the recording's gc figures differ from the workload's, and why. */
-const DIFFERENCES: Record<string, { figures: Partial<ReturnType<typeof gcFigures>>; why: string }> = {
-  'finalizer_resurrect.json': {
-    figures: { collects: [[2, 1]], collected: [0, 0, 1] },
-    why: 'code the collector runs (a __del__ that stores its object) is not traced, so the model does not see the resurrection',
-  },
-};
 const dir = mkdtempSync(join(tmpdir(), 'memprof-record-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -67,15 +60,14 @@ for (const version of VERSIONS) {
       // The exported program starts with collections of its own (a clean heap, then gc.freeze):
       // its workload's passes are the last ones.
       const own = recorded.gc.passes.slice(recorded.gc.passes.length - expected.gc.passes.length);
-      const known = DIFFERENCES[file];
-      expect(gcFigures(recorded, own), known?.why).toEqual({ ...gcFigures(expected, expected.gc.passes), ...known?.figures });
+      expect(gcFigures(recorded, own)).toEqual(gcFigures(expected, expected.gc.passes));
       // The real run observed the workload's figures: every gc.collect() result the recording holds
-      // is the workload's (the known differences are the model's, not the run's).
+      // is the workload's.
       const collects = recorded.recorded!.collects;
       expect(collects.slice(collects.length - own.filter((p) => p.trigger === 'collect').length).map((c) => c.real)).toEqual(
         gcFigures(expected, expected.gc.passes).collects.map(([, result]) => result),
       );
-      if (known === undefined) expect(collects.filter((c) => !c.equal)).toEqual([]);
+      expect(collects.filter((c) => !c.equal)).toEqual([]);
     }, 600_000);
     it.skip.each([...SLOW])('%s (minutes to record: see SLOW)', () => undefined);
   });
