@@ -28,7 +28,7 @@ import types
 import weakref
 from _collections import _count_elements, deque
 from array import array
-from itertools import compress, count, filterfalse, islice, repeat
+from itertools import compress, count, islice, repeat
 from operator import add, attrgetter, eq, mul, ne, not_, or_, sub
 
 from . import objects as O
