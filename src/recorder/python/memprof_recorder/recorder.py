@@ -61,7 +61,8 @@ _BIG = 512
 _TAIL_MIN = 64
 # How many items before the old end a list compared at its end checks (a pop then an append).
 _TAIL_WINDOW = 16
-# A container of more than this many items is first looked at as a set of distinct objects.
+# A container of more than this many items is looked at by whole-container operations over an
+# array of its items' ids (which are new, which the shadow knows), not item by item in Python.
 _MANY = 1024
 _GONE = -3  # an indexed dict's slot whose key was deleted
 _UNBOUND = -4  # a frame's name that went (diff_names)
@@ -798,7 +799,6 @@ class Recorder:
         keep every key (a str key or one outside the trace by its text, a traced key object by its
         label); instances and generic objects keep the slots that hold traced objects."""
         if kind == O.LIST or kind == O.TUPLE:
-            label = self.label
             return [], _shadow_ids(refs, self.label)
         if kind == O.SET or kind == O.FROZENSET:
             return [], [i for i in (self._idof(r) for r in refs) if i >= 0]
@@ -1279,9 +1279,7 @@ class Recorder:
         m = len(obj)
         end = min(n, m)
         start = max(0, end - _TAIL_WINDOW)
-        label = self.label
-        window = [i if i in label else -1 for i in map(id, obj[start:end])]
-        if window != array('q', old[start * 8:end * 8]).tolist():
+        if _shadow_ids(obj[start:end], self.label).tobytes() != old[start * 8:end * 8]:
             return False
         if m > n:
             stack = []
@@ -1291,6 +1289,12 @@ class Recorder:
         return True
 
     def _rescan_all(self, obj, oid, kind):
+        names, refs = self._discover_below(obj, oid, kind)
+        self._changes.append((obj, kind, names, refs))
+
+    def _discover_below(self, obj, oid, kind):
+        """Queues the new objects a known object refers to (an instance's class, a dict's object
+        keys too); returns its description, (names, refs)."""
         names, refs = self.describe(obj, kind)
         stack = []
         self._queue_refs(refs, stack)
@@ -1303,7 +1307,7 @@ class Recorder:
             for key in names:
                 if type(key) is not str and id(key) not in self.label:
                     self.discover(key)
-        self._changes.append((obj, kind, names, refs))
+        return names, refs
 
     def emit_changes(self):
         """Writes the changes `rescan` and the name comparisons found, after the new objects they
@@ -1331,14 +1335,7 @@ class Recorder:
         """A change found by comparing at a few keys that did not account for all of it: the whole
         object is compared (its new objects allocated first)."""
         kind = self.kind[oid]
-        names, refs = self.describe(obj, kind)
-        stack = []
-        self._queue_refs(refs, stack)
-        self._drain(stack)
-        if kind == O.DICT:
-            for key in names:
-                if type(key) is not str and id(key) not in self.label:
-                    self.discover(key)
+        names, refs = self._discover_below(obj, oid, kind)
         self.emit_pending()
         self._change(obj, kind, names, refs)
 
@@ -1409,11 +1406,10 @@ class Recorder:
         label = self.label[oid]
         batch = self._batch
         if m > n:
-            known = self.label
-            ids = [i if i in known else -1 for i in map(id, obj[n:])]
+            ids = _shadow_ids(obj[n:], self.label)
             for rid in ids:
                 batch.append(('{"op":"ref","from":"%s","to":%s}' % (label, self.ref_of(rid)), (rid,), ()))
-            refs.extend(array('q', ids).tobytes())
+            refs.extend(ids.tobytes())
         elif m < n:
             batch.append(('{"op":"unref","from":"%s","index":%d,"stop":%d}' % (label, m, n), (), array('q', refs[m * 8:]).tolist()))
             del refs[m * 8:]

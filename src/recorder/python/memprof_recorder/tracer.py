@@ -725,11 +725,11 @@ def _resumed(frame):
     return 0 <= lasti < len(code) - 1 and code[lasti] == _RESUME and code[lasti + 1] != 0
 
 
-def _lookup(name, scope, globals_):
-    """A name's value as the line saw it: the frame's scope, then its globals (None if neither)."""
-    value = scope.get(name, None) if hasattr(scope, 'get') else None
-    if value is None and globals_ is not scope:
-        value = globals_.get(name)
+def _lookup(name, scope, globals_, missing=None):
+    """A name's value as the line saw it: the frame's scope, then its globals (`missing` if neither)."""
+    value = scope.get(name, missing) if hasattr(scope, 'get') else missing
+    if value is missing and globals_ is not scope:
+        value = globals_.get(name, missing)
     return value
 
 
@@ -739,23 +739,18 @@ def _key_value(key, scope, globals_):
         return key[1:]
     if key[0] == 'i':
         return int(key[1:])
-    value = scope.get(key[1:], _NO_KEY) if hasattr(scope, 'get') else _NO_KEY
-    if value is _NO_KEY and globals_ is not scope:
-        value = globals_.get(key[1:], _NO_KEY)
-    return value
+    return _lookup(key[1:], scope, globals_, _NO_KEY)
 
 
 def _entries_at(container, kind, hint):
-    """What a dict or list holds at the keys of a hint (what the line read or stored there)."""
+    """What a dict or list holds at the keys of a hint (what the line read or stored there); a
+    dict only at str and int keys, whose hashing runs none of the program's code."""
     found = []
     for key in hint[2:]:
-        if kind == O.DICT:
-            if type(key) in (str, int):
-                value = dict.get(container, key)
-                if value is not None:
-                    found.append(value)
-        elif type(key) is int and -len(container) <= key < len(container):
-            found.append(container[key])
+        if kind != O.DICT or type(key) in (str, int):
+            value = _entry(container, key)
+            if value is not None:
+                found.append(value)
     return found
 
 
