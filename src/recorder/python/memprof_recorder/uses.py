@@ -47,6 +47,9 @@ _JUMPS = frozenset(dis.hasjrel + dis.hasjabs)
 _INNER_CODE = frozenset(['MAKE_FUNCTION', 'LOAD_FAST_AND_CLEAR'])
 # Builtins that read their argument and change nothing in it.
 _PURE_BUILTINS = frozenset(['len'])
+# What has no effect of its own: EXTENDED_ARG's bits are already in the next instruction's argument
+# (a code object of more than 256 names or constants has one before most loads).
+_NO_OPS = frozenset(['EXTENDED_ARG', 'NOP'])
 # 3.12+: LOAD_ATTR's low oparg bit says it loads a method.
 _METHOD_BIT = sys.version_info >= (3, 12)
 
@@ -65,6 +68,8 @@ class _Op:
 def _expand(instructions):
     ops = []
     for ins in instructions:
+        if ins.opname in _NO_OPS:
+            continue
         if ins.opname == 'LOAD_FAST_LOAD_FAST':
             ops.append(_Op('LOAD_FAST', None, ins.argval[0]))
             ops.append(_Op('LOAD_FAST', None, ins.argval[1]))
