@@ -21,10 +21,15 @@ const CLI = join(ROOT, 'bin', 'memprof.js');
 const WORKLOADS = readdirSync(join(ROOT, 'workloads'))
   .filter((f) => f.endsWith('.json'))
   .sort();
-/** Exported programs that keep thousands of objects in one module namespace and in the id maps of
- * their plumbing (dicts of int keys): after each real collection the recorder forgets those keys as
- * unreachable and the next line re-keys the dict, so each takes minutes to record. */
-const SLOW = new Set(['gc_freeze_fork.json', 'gc_long_lived_delay.json', 'growing_list.json', 'linked_list.json', 'records_rss.json']);
+/** Exported programs whose traced run has its automatic passes elsewhere than the workload has them:
+ * they set low thresholds (100, 2, 2) or allocate thousands of objects between passes, and the
+ * recorder's own allocations move generation 0's count (as for frozen_config and request_churn in
+ * fixtures/programs/README.md). Their recordings agree with what their own real run observed, not
+ * with the workload. */
+const COUNT_DRIFT: Record<string, readonly string[]> = {
+  'gc_long_lived_delay.json': ['3.11', '3.12', '3.13'],
+  'records_rss.json': ['3.11', '3.12'],
+};
 const dir = mkdtempSync(join(tmpdir(), 'memprof-record-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -42,7 +47,8 @@ function gcFigures(report: Report, passes: GcPass[]) {
 for (const version of VERSIONS) {
   const { python, skipped } = corpusInterpreter(version);
   describe.skipIf(skipped !== '')(`recording exported workloads on CPython ${version}${skipped}`, () => {
-    it.concurrent.each(WORKLOADS.filter((w) => !SLOW.has(w)))('%s', async (file) => {
+    const drifting = WORKLOADS.filter((w) => COUNT_DRIFT[w]?.includes(version));
+    it.concurrent.each(WORKLOADS.filter((w) => !drifting.includes(w)))('%s', async (file) => {
       const stem = `${file.slice(0, -'.json'.length)}_${version.replace('.', '')}`;
       const script = join(dir, `${stem}.py`);
       const trace = join(dir, `${stem}.ndjson`);
@@ -69,6 +75,6 @@ for (const version of VERSIONS) {
       );
       expect(collects.filter((c) => !c.equal)).toEqual([]);
     }, 600_000);
-    it.skip.each([...SLOW])('%s (minutes to record: see SLOW)', () => undefined);
+    it.skip.each(drifting)('%s (count drift: see COUNT_DRIFT)', () => undefined);
   });
 }

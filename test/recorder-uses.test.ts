@@ -39,6 +39,9 @@ def f(d, i, k, v, m, lst, self):
     d[m[k]] = 1
     d[c and k] = v
     d[1000] = v
+    x = lst[4997]
+    d.setdefault(str(i), []).append(i)
+    d.get(str(k))
     total = sum([len(x) for x in d.values()])
 by_line = {}
 for ins in dis.get_instructions(f):
@@ -77,11 +80,14 @@ const EXPECTED = [
   'R,v, | O,d, | R,k,', // the key's name is rebound later in the line
   'R,v, | N,d, | O,i,', // a store at a computed key
   'W,d, | O,i, | R,i,', // a read at a computed key: any entry may be the one changed
-  'O,d, | R,i, | O,i,', // setdefault with a computed key: not known
+  'N,d, | R,i, | O,i,', // setdefault at a computed key, its result dropped: a new key at the end or none
   'S,d,nk | R,k, | R,v,',
   'N,d, | R,m,nk | R,k,', // the key is itself a subscript: computed
   'O,v, | O,d, | O,c, | R,k,', // `c and k` jumps: nothing is taken from the line
   'R,v, | N,d,', // a big int constant is another object than the one the line stores
+  'R,lst,i4997', // a big int constant read at: its value finds the entry
+  'O,d, | R,str, | R,i, | R,i,', // setdefault at a computed key whose result the line changes
+  'R,d, | R,str, | R,k,', // the call inside the argument is not the method's own
 ];
 
 /** A comprehension runs inside the line: its own frame on 3.11, inlined (x a local) on 3.12+. */

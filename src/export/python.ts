@@ -629,6 +629,10 @@ class PythonExporter {
         this.held.push(target.id);
         return;
       }
+      case 'materialize': {
+        const target = this.resolve(event.id);
+        return this.emit(`vars(${target.expr})`);
+      }
       case 'decref': {
         const target = this.resolve(event.id);
         const at = this.held.indexOf(target.id ?? '');

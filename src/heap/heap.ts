@@ -490,8 +490,9 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     obj.typeObject = type;
   }
 
-  /** The class's key table is full: the instance gets a real `__dict__` (make_dict_from_instance_attributes). */
-  private materializeDict(obj: PyObject, file: string, line: number): void {
+  /** The instance gets a real `__dict__` (make_dict_from_instance_attributes): its class's key
+   * table is full, or the program asked for it (`vars(obj)` on 3.11 and 3.12). */
+  materializeDict(obj: PyObject, file: string, line: number): void {
     const dict = this.allocateDict(obj, file, line);
     const keys = obj.cls.keys;
     const values = obj.fieldValues;

@@ -272,6 +272,7 @@ function referenceStrings(event: PlainEvent): [(string | number)[], string][] {
       break;
     case 'incref':
     case 'decref':
+    case 'materialize':
     case 'resize':
       add(['id'], event.id);
       break;

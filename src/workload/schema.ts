@@ -241,6 +241,16 @@ const unbindEvent = z.strictObject({
 
 const increfEvent = z.strictObject({ op: z.literal('incref').describe('`Py_INCREF` from C code: a reference no object or name holds'), ...common, id: refSchema });
 const decrefEvent = z.strictObject({ op: z.literal('decref').describe('`Py_DECREF` from C code, undoing an incref'), ...common, id: refSchema });
+const materializeEvent = z.strictObject({
+  op: z
+    .literal('materialize')
+    .describe(
+      "a class instance's `__dict__` is made (`vars(obj)`, `obj.__dict__`, copy, pickle): on CPython 3.11 and 3.12 a dict object takes its attribute values, and the instance refers to it from then on (3.13 keeps the values inline: not modelled)",
+    ),
+  ...common,
+  id: refSchema.describe('the instance'),
+  size: sizeSchema.optional().describe("the dict's size (`sys.getsizeof`), when recorded"),
+});
 
 const callEvent = z.strictObject({
   op: z.literal('call').describe('entering a function; its events follow, on the callee\'s lines'),
@@ -372,6 +382,7 @@ const plainEvents = [
   unbindEvent,
   increfEvent,
   decrefEvent,
+  materializeEvent,
   callEvent,
   returnEvent,
   weakrefEvent,

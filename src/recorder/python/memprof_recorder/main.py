@@ -22,7 +22,7 @@ import types
 from . import objects as O
 from .recorder import Recorder, generator_referents
 from .trace import TraceFile
-from .tracer import Tracer
+from .tracer import GC_SETTINGS, Tracer
 
 _real_collect = gc.collect
 _real_freeze = gc.freeze
@@ -184,6 +184,8 @@ def main(argv=None):
     tracer = Tracer(recorder, files, code, namespace, _real_collect)
     tracer.profiled = profiled
     gc.collect = tracer.collect
+    for name, event in GC_SETTINGS.items():
+        setattr(gc, name, tracer.setting(getattr(gc, name), event))
     gc.callbacks.append(tracer.gc_callback)
     tokens = Tokens(4096)
     _watch_threads_and_forks(tracer, trace)
@@ -202,6 +204,8 @@ def main(argv=None):
         tracer.active = False
         tracer.busy = True
         try:
+            if not tracer.failed:
+                recorder.notice_materialized()
             header = build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, end_count)
             trace.finish(header)
         except BaseException:

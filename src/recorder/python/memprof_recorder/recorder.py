@@ -65,6 +65,10 @@ _TAIL_WINDOW = 16
 # array of its items' ids (which are new, which the shadow knows), not item by item in Python.
 _MANY = 1024
 _GONE = -3  # an indexed dict's slot whose key was deleted
+# 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made.
+_INLINE_VALUES_KEPT = sys.version_info >= (3, 13)
+# What the trace takes as an instance's field name (SPEC: `^[A-Za-z_][A-Za-z0-9_]*$`).
+_FIELD_NAME = __import__('re').compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
 _UNBOUND = -4  # a frame's name that went (diff_names)
 _GONE_BYTES = _GONE.to_bytes(8, _BYTEORDER, signed=True)
 _UNTRACED = (-1,)
@@ -216,6 +220,11 @@ class Recorder:
         self.slot_entry = {}
         # Generators and coroutines: id -> 1 once seen suspended (started), 0 before.
         self.generators = {}
+        # Instances whose __dict__ CPython has made (3.11, 3.12) -> the dict's id, and back; those
+        # the trace has not said so of yet.
+        self.materialized = {}
+        self.own_dicts = {}
+        self._to_materialize = {}
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -284,6 +293,17 @@ class Recorder:
         known = self.class_attrs.get(id(tp))
         order = known.split('\0') if known else [*O.slot_names(tp)]
         referents = _get_referents(obj)
+        own = self._own_dict(obj, referents, tp, order)
+        if own is not None:
+            oid = id(obj)
+            if oid not in self.materialized:
+                self.materialized[oid] = id(own)
+                self.own_dicts[id(own)] = oid
+                self._to_materialize[oid] = _getsizeof(own)
+            # The instance refers to its values through its __dict__: they are the dict's, and so
+            # are their names (a library's code may have stored some: cached_property).
+            referents = [*referents[:-2], *dict.values(own), tp]
+            order += [name for name in own if type(name) is str and name not in order and _FIELD_NAME.match(name)]
         wanted = len(referents) - (1 if referents and referents[-1] is tp else 0)
         found_names = []
         found_values = []
@@ -327,6 +347,37 @@ class Recorder:
         if known is None or len(order) != known.count('\0') + 1:
             self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
+
+    def _own_dict(self, obj, referents, tp, order):
+        """An instance's own `__dict__` once CPython 3.11 or 3.12 has made one (`vars()`,
+        `obj.__dict__`, copy, pickle): the instance then refers to it, last before its type,
+        instead of to its values. None while its values are inline. (An attribute holding a dict
+        looks alike: the `__dict__` is the dict every attribute is read from.)"""
+        if _INLINE_VALUES_KEPT or len(referents) < 2 or referents[-1] is not tp or type(referents[-2]) is not dict:
+            return None
+        d = referents[-2]
+        getattribute = object.__getattribute__
+        class_names = self._class_names(tp)
+        if not d:
+            for name in order:
+                if name not in class_names:
+                    try:
+                        if getattribute(obj, name) is d:
+                            return None
+                    except Exception:
+                        pass
+            return d
+        for name, value in dict.items(d):
+            if type(name) is not str:
+                return None
+            if name in class_names:
+                continue  # reading it could run a descriptor's code
+            try:
+                if getattribute(obj, name) is not value:
+                    return None
+            except Exception:
+                return None
+        return d
 
     def _class_names(self, tp):
         """Names the class (or a base) binds to a descriptor other than a `__slots__` member (a
@@ -508,8 +559,8 @@ class Recorder:
         if obj is None:
             return
         oid = id(obj)
-        if oid in self.label or oid in self._pending_ids:
-            return
+        if oid in self.label or oid in self._pending_ids or oid in self.own_dicts:
+            return  # (an instance's own __dict__ is its instance's part in the model)
         kind = self.classifier.kind(obj, self.preexisting)
         if kind == O.EXTERNAL:
             return
@@ -701,6 +752,8 @@ class Recorder:
         self._class_ref(obj, kind, oid, parts)
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
+        if oid in self._to_materialize:
+            self._materialize(oid)
         self._own_running_frame(obj, oid, label)
         return entry
 
@@ -780,6 +833,28 @@ class Recorder:
         if kind == O.DICT:
             for kid in _key_ids(stored_names):
                 self.rc[kid] += 1  # a dict holds its keys
+
+    def notice_materialized(self):
+        """3.11, 3.12: the instances whose __dict__ code the trace does not follow has made since
+        the trace last looked at them (copy.deepcopy, pickle): each is rescanned, which says so.
+        Before a full collection and at the end, where a dict more or less is counted."""
+        if _INLINE_VALUES_KEPT:
+            return
+        kinds = self.kind
+        materialized = self.materialized
+        for obj in gc.get_objects():
+            oid = id(obj)
+            if kinds.get(oid) == O.INSTANCE and oid not in materialized:
+                referents = _get_referents(obj)
+                if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
+                    self.rescan(obj)
+        self.emit_changes()
+
+    def _materialize(self, oid):
+        """The instance's __dict__ has been made: its values move there in the model (before any
+        change the same line made to them)."""
+        size = self._to_materialize.pop(oid)
+        self.emit('{"op":"materialize","id":"%s","size":%d}' % (self.label[oid], size))
 
     def _incref_all(self, ids):
         """One more shadow reference to each of `ids` (-1: none)."""
@@ -942,6 +1017,9 @@ class Recorder:
         self.cls.pop(oid, None)
         self.suspects.discard(oid)
         self.generators.pop(oid, None)
+        if oid in self.materialized:
+            self.own_dicts.pop(self.materialized.pop(oid), None)
+            self._to_materialize.pop(oid, None)
 
     def _callbacks_discard(self, target):
         """`target` died: the callbacks of the library weakrefs to it have taken them out of their
@@ -1113,6 +1191,9 @@ class Recorder:
             return ''
         objects = gc.get_objects()
         tnames = self.tname
+        # (The recorder's own sets may have taken freed sets' addresses.)
+        for oid in (id(reached), id(lost), id(objects)):
+            lost.discard(oid)
         for obj in compress(objects, map(lost.__contains__, map(id, objects))):
             oid = id(obj)
             if O.type_name(obj) != tnames.get(oid):
@@ -1260,8 +1341,8 @@ class Recorder:
                 return False
         stack = []
         for key in keys:
-            if type(key) is not str and id(key) not in self.label:
-                self.discover(key)
+            if type(key) is not str and id(key) not in self.label and hint[0] == U.STORE:
+                self.discover(key)  # a key the line stored may be a new object
             value = dict.get(obj, key)
             if value is not None:
                 self._queue_refs((value,), stack)
@@ -1341,9 +1422,9 @@ class Recorder:
 
     def _change_keys(self, obj, oid, keys, named, unnamed):
         """Queues how an indexed dict differs from its shadow at `keys` (the first `named` the
-        line's own, then its last keys); False when its length says that other keys changed too,
-        or when fewer than `unnamed` of its last keys are new (a store at a computed key replaced
-        a value: which one is not known). The caller then compares all of it."""
+        line's own, then its last keys); False when its length says that other keys changed too.
+        When fewer than `unnamed` of its last keys are new, a store at a computed key replaced a
+        value: its values are compared in order. The caller compares all of it on False."""
         label = self.label[oid]
         refs = self.refs[oid]
         slot_of = self.slot_of
@@ -1390,10 +1471,40 @@ class Recorder:
             if rid != old:
                 batch.append((self._store(label, O.DICT, token, rid), (rid,), (old,) if old >= 0 else ()))
                 refs[offset:offset + 8] = rid.to_bytes(8, _BYTEORDER, signed=True)
-        if self.big_live[oid] != len(obj) or found < unnamed:
+        if self.big_live[oid] != len(obj):
+            return False
+        if found < unnamed and not self._change_values(obj, oid):
             return False
         if self.big[oid] > 2 * self.big_live[oid] + _BIG:
             self._index_dict(obj, oid)  # mostly deleted slots: the shadow is laid out again
+        return True
+
+    def _change_values(self, obj, oid):
+        """Queues the values an indexed dict holds that differ from its shadow's, compared in
+        order with its live slots: for stores at keys the line computed that replaced values in
+        place (its keys are those of the shadow: the line neither added nor removed one). False
+        if the dict's length says otherwise."""
+        slots = array('q', self.refs[oid])
+        live = array('q', compress(count(), map(ne, slots, repeat(_GONE))))
+        values = [*dict.values(obj)]
+        if len(values) != len(live):
+            return False
+        old = array('q', map(slots.__getitem__, live))
+        new = _shadow_ids(values, self.label)
+        changed = [*compress(count(), map(ne, old, new))]
+        if not changed:
+            return True
+        new_ids = [self.discover(values[i]) if values[i] is not None else -1 for i in changed]
+        self.emit_pending()
+        label = self.label[oid]
+        entries = self.slot_entry
+        refs = self.refs[oid]
+        batch = self._batch
+        for i, rid in zip(changed, new_ids):
+            slot = live[i]
+            token = _slot_entry(entries[(oid << 32) | slot])[1]
+            batch.append((self._store(label, O.DICT, token, rid), (rid,), (old[i],) if old[i] >= 0 else ()))
+            refs[slot * 8:slot * 8 + 8] = rid.to_bytes(8, _BYTEORDER, signed=True)
         return True
 
     def _change_tail(self, obj, oid):
@@ -1447,6 +1558,8 @@ class Recorder:
         """Queues how a known object's references differ from its shadow's (a new object allocated
         empty is filled this way too)."""
         oid = id(obj)
+        if oid in self._to_materialize:
+            self._materialize(oid)
         if kind == O.LIST:
             self._diff_list(oid, refs)
         elif kind == O.SET or kind == O.FROZENSET:

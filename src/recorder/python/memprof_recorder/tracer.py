@@ -464,6 +464,7 @@ class Tracer:
         rec = self.rec
         kinds = rec.kind
         hints = rec.hints
+        read_consts = []
         for use, path, key in U.parse(text):
             if use == U.INNER:
                 hints[_INNER_CODE] = 1
@@ -504,6 +505,13 @@ class Tracer:
                     hint[0] = U.OTHER
                 else:
                     hint.append(value)
+                    if type(value) is int and not -5 <= value <= 256:
+                        read_consts.append(hint)
+        for hint in read_consts:
+            # A big int constant read at (`records[4997]`) finds its entry by value, but it is
+            # another object than the line's: a store on the same line is compared in full.
+            if hint[0] != U.READ:
+                hint[0] = U.OTHER
 
     def resolve(self, path, scope, globals_):
         """The object a use's path names (`self.cache`), read without running the program's code:
@@ -672,6 +680,28 @@ class Tracer:
                 count[0], count[1], count[2], info['generation'], info['collected'], info['uncollectable']))
             self.rec.after_collection(info['generation'], info['collected'])
 
+    def setting(self, real, event):
+        """A gc function that changes how the collector runs (GC_SETTINGS), recorded where the
+        program called it: after the changes its line has made so far."""
+        def call(*args, **kwargs):
+            if self.busy or not self.active or self.failed:
+                return real(*args, **kwargs)
+            self.busy = True
+            try:
+                try:
+                    self.flush_all()
+                except Exception:
+                    self.fail()
+                    return real(*args, **kwargs)
+                result = real(*args, **kwargs)
+                self.rec.emit(event())
+                return result
+            finally:
+                self.busy = False
+        call.__name__ = real.__name__
+        call.__doc__ = real.__doc__
+        return call
+
     def collect(self, generation=2):
         """gc.collect(), recorded: the program's changes first, then the call and its result."""
         if self.busy or not self.active or self.failed:
@@ -680,6 +710,8 @@ class Tracer:
         try:
             try:
                 self.flush_all()
+                if generation == 2:
+                    self.rec.notice_materialized()
                 self.rec.before_collection(generation)
             except Exception:
                 self.fail()
@@ -697,6 +729,15 @@ class Tracer:
         finally:
             self.busy = False
 
+
+# The gc functions that change what the collector does, and the trace event each becomes (the
+# thresholds decide which generation an automatic pass the trace records collects).
+GC_SETTINGS = {
+    'set_threshold': lambda: '{"op":"gc.set_threshold","threshold":[%d,%d,%d]}' % gc.get_threshold(),
+    'set_debug': lambda: '{"op":"gc.set_debug","flags":[%s]}' % ('"saveall"' if gc.get_debug() & gc.DEBUG_SAVEALL else ''),
+    'freeze': lambda: '{"op":"gc.freeze"}',
+    'unfreeze': lambda: '{"op":"gc.unfreeze"}',
+}
 
 # What a use of the OTHER kind can hand to unknown code, which may change anything below it (an
 # instance of a traced class is handed to its methods, and a class called runs its __init__: their

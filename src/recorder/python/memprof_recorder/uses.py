@@ -43,6 +43,7 @@ _READ_METHODS = frozenset(['get', 'keys', 'values', 'items', 'copy', 'count', 'i
 _KEY_METHODS = frozenset(['get', 'pop', 'setdefault'])
 _TAIL_METHODS = frozenset(['append', 'extend'])
 _CALLS = frozenset(['PRECALL', 'CALL'])
+_RESULT_DROPS = frozenset(['POP_TOP', 'STORE_FAST', 'STORE_NAME', 'STORE_GLOBAL', 'STORE_DEREF'])
 _JUMPS = frozenset(dis.hasjrel + dis.hasjabs)
 _INNER_CODE = frozenset(['MAKE_FUNCTION', 'LOAD_FAST_AND_CLEAR'])
 # Builtins that read their argument and change nothing in it.
@@ -84,15 +85,16 @@ def _expand(instructions):
     return ops
 
 
-def _key(op):
-    """The key a load gives, as a use's key text, or None."""
+def _key(op, read=False):
+    """The key a load gives, as a use's key text, or None. A key only read (`c[k]`) may be any
+    int: its value finds the entry; one stored must be the very object the line stores."""
     if op.name in _NAME_LOADS and isinstance(op.argval, str):
         return 'n' + op.argval
     if op.name == 'LOAD_CONST':
         value = op.argval
         if type(value) is str and not any(c in value for c in '\0\1\3'):
             return 's' + value
-        if type(value) is int and -5 <= value <= 256:
+        if type(value) is int and (read or -5 <= value <= 256):
             return 'i%d' % value  # the interpreter's own int: the same object wherever it is made
     return None
 
@@ -146,7 +148,7 @@ def _classify(ops, i, j, n):
     subscript = _subscript(ops, j, n)
     if subscript is not None:
         op, key_ops = subscript
-        key = _key(key_ops[0]) if len(key_ops) == 1 else None
+        key = _key(key_ops[0], op == 'BINARY_SUBSCR') if len(key_ops) == 1 else None
         if key is not None:
             return _KEY_OPS[op], key
         if op == 'STORE_SUBSCR':
@@ -172,6 +174,8 @@ def _classify(ops, i, j, n):
         key = _key(ops[j + 1])
         if key is not None:
             return (READ if method == 'get' else STORE), key
+    if method == 'setdefault' and _result_unused(ops, j, n):
+        return NEW, None  # at a computed key: a new key at the end, or none
     if method in _READ_METHODS:
         return READ, None
     return OTHER, None
@@ -198,6 +202,25 @@ def _subscript(ops, j, n):
     return None
 
 
+def _result_unused(ops, j, n):
+    """Whether the method loaded at ops[j] is called and its result dropped or bound to a name
+    (nothing else on the line can change what it returns)."""
+    depth = 0
+    for p in range(j, n):
+        op = ops[p]
+        if op.code is None or op.code in _JUMPS:
+            return False
+        try:
+            depth += dis.stack_effect(op.code, (op.arg or 0) if op.code >= dis.HAVE_ARGUMENT else None)
+        except ValueError:
+            return False
+        if op.name == 'CALL' and depth == 0:
+            return p + 1 < n and ops[p + 1].name in _RESULT_DROPS
+        if depth <= 0:
+            return False
+    return False
+
+
 def _augmented(ops, p, n):
     """Whether ops[p] starts `c[k] += v`'s `COPY 2; COPY 2; BINARY_SUBSCR` (a COPY elsewhere is an
     `and`/`or` keeping a value)."""
@@ -210,7 +233,7 @@ def _simple_call(ops, start, n):
     end = start
     while end < n and end - start < 2 and (_key(ops[end]) is not None or ops[end].name in _NAME_LOADS or ops[end].name == 'LOAD_CONST'):
         end += 1
-    return start < end < n and ops[end].name in _CALLS
+    return start < end < n and ops[end].name in _CALLS and ops[end].arg == end - start  # (not `c.get(f(x))`)
 
 
 def _is_argument(ops, i, n):
