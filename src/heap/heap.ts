@@ -34,6 +34,9 @@ import type { PyClass } from './types.js';
 const COMPACT_AT = 4096;
 
 /** Raised when a finalizer cannot do what the workload says (e.g. resurrect into a missing list). */
+/** A weakref's `discard` that drops the reference from C holding it rather than a container's. */
+export const EXTERNAL_HOLD = '@external';
+
 export class HeapError extends Error {
   constructor(
     readonly reason: string,
@@ -569,10 +572,18 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   }
 
   /** handle_callback: calls the weakref's callback with the weakref. A callback that discards it
-   * takes it out of its container, as WeakSet's, WeakKeyDictionary's and WeakValueDictionary's do. */
+   * takes it out of its container, as WeakSet's, WeakKeyDictionary's and WeakValueDictionary's do,
+   * or drops the reference from C that held it (weakref.finalize's registry: `discard` "@external"). */
   callWeakrefCallback(wr: PyObject, label: string): void {
     this.gc.safePoint();
     this.logCallback('weakref', wr.id, label);
+    if (wr.discard === EXTERNAL_HOLD) {
+      if (wr.external > 0) {
+        wr.external--;
+        this.decref(wr);
+      }
+      return;
+    }
     const from = wr.discard === null ? undefined : this.object(wr.discard);
     if (from !== undefined) this.discardItem(from, wr);
   }

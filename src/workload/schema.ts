@@ -289,7 +289,7 @@ const weakrefEvent = z.strictObject({
   discard: refSchema
     .optional()
     .describe(
-      "what the callback does: it takes the weakref out of this container — a set holding it, or a dict holding it as a key or a value — as the callbacks of weakref.WeakSet, WeakKeyDictionary and WeakValueDictionary do (needs a callback)",
+      "what the callback does: it takes the weakref out of this container — a set holding it, or a dict holding it as a key or a value — as the callbacks of weakref.WeakSet, WeakKeyDictionary and WeakValueDictionary do; \"@external\": it drops the reference an \"incref\" gave the weakref, as weakref.finalize takes its own out of its registry (needs a callback)",
     ),
   as: nameSchema.optional().describe('bind the new weakref to this name'),
   into: intoSchema.optional().describe('store the new weakref into another object'),

@@ -206,6 +206,7 @@ def main(argv=None):
         try:
             if not tracer.failed:
                 recorder.notice_materialized()
+                recorder.notice_finalizers()
             header = build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, end_count)
             trace.finish(header)
         except BaseException:

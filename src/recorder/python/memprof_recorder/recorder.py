@@ -65,6 +65,8 @@ _TAIL_WINDOW = 16
 # array of its items' ids (which are new, which the shadow knows), not item by item in Python.
 _MANY = 1024
 _GONE = -3  # an indexed dict's slot whose key was deleted
+_C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
+_FINALIZE_REGISTRY = weakref.finalize._registry
 # 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made.
 _INLINE_VALUES_KEPT = sys.version_info >= (3, 13)
 # What the trace takes as an instance's field name (SPEC: `^[A-Za-z_][A-Za-z0-9_]*$`).
@@ -223,6 +225,10 @@ class Recorder:
         # Instances whose __dict__ CPython has made (3.11, 3.12) -> the dict's id, and back; those
         # the trace has not said so of yet.
         self.materialized = {}
+        # weakref.finalize's registry as the last line left it: its length, its finalizers.
+        self.finalize_count = len(_FINALIZE_REGISTRY)
+        self.finalizer_weakrefs = {}  # id of a finalizer the trace follows -> id of its weakref
+        self.finalizers_seen = set(map(id, _FINALIZE_REGISTRY))
         self.own_dicts = {}
         self._to_materialize = {}
         # Work of one flush.
@@ -293,7 +299,7 @@ class Recorder:
         known = self.class_attrs.get(id(tp))
         order = known.split('\0') if known else [*O.slot_names(tp)]
         referents = _get_referents(obj)
-        own = self._own_dict(obj, referents, tp, order)
+        own = self._own_dict(obj, referents, tp)
         if own is not None:
             oid = id(obj)
             if oid not in self.materialized:
@@ -348,7 +354,7 @@ class Recorder:
             self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
 
-    def _own_dict(self, obj, referents, tp, order):
+    def _own_dict(self, obj, referents, tp):
         """An instance's own `__dict__` once CPython 3.11 or 3.12 has made one (`vars()`,
         `obj.__dict__`, copy, pickle): the instance then refers to it, last before its type,
         instead of to its values. None while its values are inline. (An attribute holding a dict
@@ -356,17 +362,10 @@ class Recorder:
         if _INLINE_VALUES_KEPT or len(referents) < 2 or referents[-1] is not tp or type(referents[-2]) is not dict:
             return None
         d = referents[-2]
+        if not d:
+            return None  # as likely an attribute holding an empty dict (and then no value is lost)
         getattribute = object.__getattribute__
         class_names = self._class_names(tp)
-        if not d:
-            for name in order:
-                if name not in class_names:
-                    try:
-                        if getattribute(obj, name) is d:
-                            return None
-                    except Exception:
-                        pass
-            return d
         for name, value in dict.items(d):
             if type(name) is not str:
                 return None
@@ -793,10 +792,19 @@ class Recorder:
                 text += ',"type":%s' % quote(self.type_for(obj, kind, tname))
             text += ',"size":%d' % size
             callback = getattr(obj, '__callback__', None)
+            held = False
             if callback is not None:
                 text += ',"callback":%s' % quote(getattr(callback, '__qualname__', None) or type(callback).__name__)
                 container = _discarded_from(callback)
-                if container is not None:
+                if type(callback) is weakref.finalize:
+                    # weakref.finalize's registry holds the weakref (through its _Info) until the
+                    # callback, run when the referent dies, takes it out.
+                    text += ',"discard":"@external"'
+                    held = True
+                    if tid >= 0:
+                        self.discard_container[oid] = _C_HOLD
+                        self.discard_by_target.setdefault(tid, []).append(oid)
+                elif container is not None:
                     text += ',"discard":"%s"' % self._label_ahead(container)
                     if tid >= 0:
                         self.discard_container[oid] = id(container)
@@ -804,6 +812,10 @@ class Recorder:
                 elif tid >= 0:
                     self.program_callbacks[oid] = tid
             self.emit(text + ',"hold":true}')
+            if held:
+                self.emit('{"op":"incref","id":"%s"}' % label)
+                self.external[oid] = self.external.get(oid, 0) + 1
+                self.rc[oid] += 1
             return
         parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
         self._class_ref(obj, kind, oid, parts)
@@ -849,6 +861,54 @@ class Recorder:
                 if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
                     self.rescan(obj)
         self.emit_changes()
+
+    def notice_finalizers(self):
+        """The weakrefs of the weakref.finalize objects made since the last line: the trace does
+        not reach them (the finalize class's registry holds them), but a collection that frees
+        their referent counts each."""
+        registry = _FINALIZE_REGISTRY
+        if len(registry) == self.finalize_count:
+            return
+        seen = self.finalizers_seen
+        if len(registry) < self.finalize_count:
+            alive = set(map(id, registry))
+            seen &= alive
+            self._finalizers_gone(alive)
+        self.finalize_count = len(registry)
+        new = []
+        for finalizer in reversed(registry):  # (new ones are added at its end)
+            if id(finalizer) in seen:
+                break
+            new.append(finalizer)
+        if not new:
+            return
+        seen.update(map(id, new))
+        for finalizer in reversed(new):
+            wr = getattr(registry.get(finalizer), 'weakref', None)
+            target = wr() if wr is not None else None
+            if target is not None and id(target) in self.label and self.discover(wr) >= 0:
+                self.finalizer_weakrefs[id(finalizer)] = id(wr)
+        self.emit_pending()
+        for finalizer in new:
+            fid = id(finalizer)
+            if fid in self.finalizer_weakrefs and fid in self.label:
+                # A finalizer the program keeps (self._finalizer = weakref.finalize(...)): the
+                # registry holds it too, until its callback runs or the program detaches it.
+                self.emit('{"op":"incref","id":"%s"}' % self.label[fid])
+                self.external[fid] = self.external.get(fid, 0) + 1
+                self.rc[fid] += 1
+
+    def _finalizers_gone(self, alive):
+        """Finalizers the registry let go of (the ids `alive` are those it keeps): called or
+        detached by the program, their weakref dies, and so does a finalizer nothing else holds
+        (the model dropped those whose referent died when their callback ran)."""
+        for fid in [fid for fid in self.finalizer_weakrefs if fid not in alive]:
+            for oid in (self.finalizer_weakrefs.pop(fid), fid):
+                if self.external.get(oid) and oid in self.label:
+                    self.emit('{"op":"decref","id":"%s"}' % self.label[oid])
+                    self.external[oid] -= 1
+                    self.discard_container.pop(oid, None)
+                    self.release(oid)
 
     def _materialize(self, oid):
         """The instance's __dict__ has been made: its values move there in the model (before any
@@ -1026,6 +1086,10 @@ class Recorder:
         containers (the model's weakrefs say so with "discard"), so the shadow does as well."""
         for wr in self.discard_by_target.pop(target, ()):
             container = self.discard_container.pop(wr, None)
+            if container == _C_HOLD and self.external.get(wr):
+                self.external[wr] -= 1
+                self.release(wr)
+                continue
             if container is None or wr not in self.label or container not in self.label:
                 continue
             names, ids = self._mapping_shadow(container)

@@ -453,6 +453,7 @@ class Tracer:
             # from the names, changed through an attribute path the line spells out.
             self.rescan_deep(value, keys)
         rec.emit_changes()
+        rec.notice_finalizers()
         rec.hints.clear()
 
     def note_uses(self, text, scope, globals_, deep):
