@@ -302,7 +302,9 @@ class Recorder:
         own = self._own_dict(obj, referents, tp)
         if own is not None:
             oid = id(obj)
-            if oid not in self.materialized:
+            if self.materialized.get(oid) != id(own) or oid not in self.label:
+                # (An instance the trace has not allocated yet, or one at the address of an
+                # instance that died with its own dict.)
                 self.materialized[oid] = id(own)
                 self.own_dicts[id(own)] = oid
                 self._to_materialize[oid] = _getsizeof(own)
@@ -839,6 +841,8 @@ class Recorder:
                 parts.append(',"entries":[%s]' % ','.join(entries))
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
+        if oid in self._to_materialize:
+            self._materialize(oid)
         self._own_running_frame(obj, oid, label)
         self._keep_mapping(oid, stored_names, ids, obj)
         self._incref_all(ids)
