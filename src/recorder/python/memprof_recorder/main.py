@@ -18,6 +18,7 @@ import platform
 import sys
 import traceback
 import types
+import weakref
 
 from . import objects as O
 from .recorder import Recorder, generator_referents
@@ -205,7 +206,7 @@ def main(argv=None):
         tracer.busy = True
         try:
             if not tracer.failed:
-                recorder.notice_materialized()
+                recorder.notice_untraced_changes()
                 recorder.notice_finalizers()
             header = build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, end_count)
             trace.finish(header)
@@ -531,7 +532,8 @@ def census(recorder, tracer, keep_ids):
         kind = classify(obj, keep_ids)
         if kind == O.EXTERNAL:
             continue
-        name = type(obj).__name__
+        # (A weakref.ref is a `weakref` to the model, as a trace's weakref events make it.)
+        name = 'weakref' if type(obj) is weakref.ref else type(obj).__name__
         size = sys.getsizeof(obj)
         if debug is not None:
             debug.write('%s %s %d %s %r\n' % (recorder.label.get(oid, '?'), name, size, parents.get(oid, '-'), obj if kind == O.ATOMIC else ''))

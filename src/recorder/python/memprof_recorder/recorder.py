@@ -67,6 +67,8 @@ _MANY = 1024
 _GONE = -3  # an indexed dict's slot whose key was deleted
 _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
 _FINALIZE_REGISTRY = weakref.finalize._registry
+# What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
+_ABC_DATA = type(getattr(__import__('abc').ABC, '_abc_impl', None))
 # 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made.
 _INLINE_VALUES_KEPT = sys.version_info >= (3, 13)
 # What the trace takes as an instance's field name (SPEC: `^[A-Za-z_][A-Za-z0-9_]*$`).
@@ -850,22 +852,35 @@ class Recorder:
             for kid in _key_ids(stored_names):
                 self.rc[kid] += 1  # a dict holds its keys
 
-    def notice_materialized(self):
-        """3.11, 3.12: the instances whose __dict__ code the trace does not follow has made since
-        the trace last looked at them (copy.deepcopy, pickle): each is rescanned, which says so.
-        Before a full collection and at the end, where a dict more or less is counted."""
-        if _INLINE_VALUES_KEPT:
-            return
+    def notice_untraced_changes(self):
+        """What code the trace does not follow changed in the program's objects since the trace
+        last looked at them, looked for before each full collection and at the end, where an object
+        more or less is counted: instances whose __dict__ it made (3.11, 3.12: copy.deepcopy,
+        pickle), and the caches `isinstance` and `issubclass` fill in an abstract class's
+        `_abc_impl`. Each is rescanned, which says what changed."""
         kinds = self.kind
+        label = self.label
         materialized = self.materialized
-        for obj in gc.get_objects():
-            oid = id(obj)
-            if kinds.get(oid) == O.INSTANCE and oid not in materialized:
-                referents = _get_referents(obj)
-                if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
+        look_for_dicts = not _INLINE_VALUES_KEPT
+        # The lists this makes go as soon as they are read: with no collection meanwhile, the
+        # program's allocation count is where it was (an automatic pass here would be the recorder's).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for obj in gc.get_objects():
+                oid = id(obj)
+                if oid not in label:
+                    continue
+                if type(obj) is _ABC_DATA:
                     self.rescan(obj)
+                elif look_for_dicts and kinds.get(oid) == O.INSTANCE and oid not in materialized:
+                    referents = _get_referents(obj)
+                    if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
+                        self.rescan(obj)
+        finally:
+            if enabled:
+                gc.enable()
         self.emit_changes()
-
     def notice_finalizers(self):
         """The weakrefs of the weakref.finalize objects made since the last line: the trace does
         not reach them (the finalize class's registry holds them), but a collection that frees

@@ -712,7 +712,7 @@ class Tracer:
             try:
                 self.flush_all()
                 if generation == 2:
-                    self.rec.notice_materialized()
+                    self.rec.notice_untraced_changes()
                 self.rec.before_collection(generation)
             except Exception:
                 self.fail()
