@@ -18,7 +18,6 @@ import platform
 import sys
 import traceback
 import types
-import weakref
 
 from . import objects as O
 from .recorder import Recorder, generator_referents
@@ -532,8 +531,7 @@ def census(recorder, tracer, keep_ids):
         kind = classify(obj, keep_ids)
         if kind == O.EXTERNAL:
             continue
-        # (A weakref.ref is a `weakref` to the model, as a trace's weakref events make it.)
-        name = 'weakref' if type(obj) is weakref.ref else type(obj).__name__
+        name = type(obj).__name__
         size = sys.getsizeof(obj)
         if debug is not None:
             debug.write('%s %s %d %s %r\n' % (recorder.label.get(oid, '?'), name, size, parents.get(oid, '-'), obj if kind == O.ATOMIC else ''))

@@ -881,6 +881,7 @@ class Recorder:
             if enabled:
                 gc.enable()
         self.emit_changes()
+
     def notice_finalizers(self):
         """The weakrefs of the weakref.finalize objects made since the last line: the trace does
         not reach them (the finalize class's registry holds them), but a collection that frees
