@@ -33,10 +33,11 @@ import type { PyClass } from './types.js';
 /** The object table is compacted once more than half of it, and more than this many slots, are null. */
 const COMPACT_AT = 4096;
 
-/** Raised when a finalizer cannot do what the workload says (e.g. resurrect into a missing list). */
-/** A weakref's `discard` that drops the reference from C holding it rather than a container's. */
-export const EXTERNAL_HOLD = '@external';
+/** The object a trace names for anything outside it ("to": "@external"); as a weakref's `discard`,
+ * its callback drops the reference from C that held it. */
+export const EXTERNAL = '@external';
 
+/** Raised when a finalizer cannot do what the workload says (e.g. resurrect into a missing list). */
 export class HeapError extends Error {
   constructor(
     readonly reason: string,
@@ -577,7 +578,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   callWeakrefCallback(wr: PyObject, label: string): void {
     this.gc.safePoint();
     this.logCallback('weakref', wr.id, label);
-    if (wr.discard === EXTERNAL_HOLD) {
+    if (wr.discard === EXTERNAL) {
       if (wr.external > 0) {
         wr.external--;
         this.decref(wr);

@@ -6,7 +6,7 @@ import { DEFAULT_CLASS, parseSize } from '../workload/schema.js';
 import { WorkloadError } from '../workload/errors.js';
 import type { Report } from '../model/report.js';
 import { versionModel } from '../cpython/versions.js';
-import { Heap, HeapError } from '../heap/heap.js';
+import { EXTERNAL, Heap, HeapError } from '../heap/heap.js';
 import { Frame } from '../heap/frames.js';
 import { Kind } from '../heap/kind.js';
 import { KINDS } from '../heap/layout.js';
@@ -43,8 +43,6 @@ export interface ReplayOutcome {
   warnings: WorkloadError[];
 }
 
-/** The id a recorded trace gives every object it does not follow. */
-const EXTERNAL = '@external';
 /** `$name` refers to a bound name rather than an object id. */
 const DOLLAR = 0x24;
 /** Built-in types whose objects cannot be hashed, so no set can hold one. */

@@ -21,8 +21,10 @@ references held from outside the trace): when an object's count reaches zero the
 and so does the shadow. What only the cyclic collector frees is forgotten after each real
 collection: whatever no root reaches in the shadow is unreachable for the program too.
 """
+import abc
 import dis
 import gc
+import re
 import sys
 import types
 import weakref
@@ -68,11 +70,11 @@ _GONE = -3  # an indexed dict's slot whose key was deleted
 _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
 _FINALIZE_REGISTRY = weakref.finalize._registry
 # What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
-_ABC_DATA = type(getattr(__import__('abc').ABC, '_abc_impl', None))
+_ABC_DATA = type(getattr(abc.ABC, '_abc_impl', None))
 # 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made.
 _INLINE_VALUES_KEPT = sys.version_info >= (3, 13)
 # What the trace takes as an instance's field name (SPEC: `^[A-Za-z_][A-Za-z0-9_]*$`).
-_FIELD_NAME = __import__('re').compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
+_FIELD_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
 _UNBOUND = -4  # a frame's name that went (diff_names)
 _GONE_BYTES = _GONE.to_bytes(8, _BYTEORDER, signed=True)
 _UNTRACED = (-1,)

@@ -186,18 +186,11 @@ def _subscript(ops, j, n):
     or updated in place): (the subscript's opcode name, the key's instructions); else None. The
     key's instructions are found by following the stack: the subscript is the first of those
     opcodes met with only the key above the object."""
-    depth = 0
-    for p in range(j, n):
+    for p, before, after in _depths(ops, j, n):
         op = ops[p]
-        if depth == 1 and op.name in _KEY_OPS and p > j and (op.name != 'COPY' or _augmented(ops, p, n)):
+        if before == 1 and op.name in _KEY_OPS and p > j and (op.name != 'COPY' or _augmented(ops, p, n)):
             return op.name, ops[j:p]
-        if op.code is None or op.code in _JUMPS:
-            return None
-        try:
-            depth += dis.stack_effect(op.code, (op.arg or 0) if op.code >= dis.HAVE_ARGUMENT else None)
-        except ValueError:
-            return None
-        if depth <= 0:
+        if after is None or after <= 0:
             return None
     return None
 
@@ -205,20 +198,33 @@ def _subscript(ops, j, n):
 def _result_unused(ops, j, n):
     """Whether the method loaded at ops[j] is called and its result dropped or bound to a name
     (nothing else on the line can change what it returns)."""
+    for p, _, after in _depths(ops, j, n):
+        if after is None:
+            return False
+        if ops[p].name == 'CALL' and after == 0:
+            return p + 1 < n and ops[p + 1].name in _RESULT_DROPS
+        if after <= 0:
+            return False
+    return False
+
+
+def _depths(ops, j, n):
+    """(index, depth before, depth after) for ops[j:], the depth being how many values the stack
+    holds above the object loaded just before ops[j]. Ends at a jump or at an opcode whose effect
+    is not known, with None as its depth after."""
     depth = 0
     for p in range(j, n):
         op = ops[p]
         if op.code is None or op.code in _JUMPS:
-            return False
+            yield p, depth, None
+            return
         try:
-            depth += dis.stack_effect(op.code, (op.arg or 0) if op.code >= dis.HAVE_ARGUMENT else None)
+            after = depth + dis.stack_effect(op.code, (op.arg or 0) if op.code >= dis.HAVE_ARGUMENT else None)
         except ValueError:
-            return False
-        if op.name == 'CALL' and depth == 0:
-            return p + 1 < n and ops[p + 1].name in _RESULT_DROPS
-        if depth <= 0:
-            return False
-    return False
+            yield p, depth, None
+            return
+        yield p, depth, after
+        depth = after
 
 
 def _augmented(ops, p, n):
