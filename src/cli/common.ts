@@ -7,10 +7,10 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
-import { UsageError, WorkloadError } from '../workload/errors.js';
+import { readError, UsageError, WorkloadError } from '../workload/errors.js';
 import { formatInputProblem, formatWorkloadError } from './problems.js';
-import { readError } from '../workload/load.js';
-import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
+import type { PythonVersion } from '../workload/schema.js';
+import { PYTHON_VERSIONS } from '../workload/versions.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
 import { OutputError, outputTarget, say, writeOutput, writeStdout, type OutputTarget } from './output.js';
 import { estimateNdjsonEvents, Progress } from './progress.js';
@@ -119,7 +119,7 @@ export function withReplayOptions<T>(y: Argv<T>) {
     .option('python', {
       // A string, or yargs would read "3.10" as the number 3.1.
       type: 'string',
-      choices: pythonVersionSchema.options,
+      choices: PYTHON_VERSIONS,
       requiresArg: true,
       describe: 'CPython model to replay on (overrides the workload\'s "python")',
     })

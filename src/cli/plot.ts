@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
+import { renderChart } from '../report/chart.js';
+import { DEFAULT_CHART_SIZE } from '../report/chartSize.js';
 import { reportSchema, type Report } from '../model/report.js';
 import { markdownFence, terminalSafe } from '../report/escape.js';
 import { WorkloadError } from '../workload/errors.js';
