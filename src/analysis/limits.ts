@@ -10,16 +10,6 @@ export type LimitFigures = Record<LimitName, number>;
 /** Limits in bytes or counts; an absent key is no limit. */
 export type LimitValues = Partial<Record<LimitName, number>>;
 
-/** What each limit is called on the command line and in messages. */
-export const LIMIT_FLAGS: Record<LimitName, string> = {
-  leakedBytes: 'max-leaked-bytes',
-  leakedObjects: 'max-leaked-objects',
-  cycles: 'max-cycles',
-  uncollectable: 'max-uncollectable',
-  peakBytes: 'max-peak',
-  finalBytes: 'max-final',
-};
-
 export const LIMIT_LABELS: Record<LimitName, string> = {
   leakedBytes: 'leaked bytes',
   leakedObjects: 'leaked objects',
@@ -28,9 +18,6 @@ export const LIMIT_LABELS: Record<LimitName, string> = {
   peakBytes: 'peak',
   finalBytes: 'final',
 };
-
-/** Limits that are sizes (written like "64 MiB"); the others count objects or cycles. */
-export const SIZE_LIMITS: ReadonlySet<LimitName> = new Set<LimitName>(['leakedBytes', 'peakBytes', 'finalBytes']);
 
 export function limitFigures(report: Report): LimitFigures {
   const leaks = report.leaks;

@@ -7,8 +7,7 @@ import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { Argv, CommandModule } from 'yargs';
-import { combineLimits, evaluateLimits, LIMIT_FLAGS, limitFigures, SIZE_LIMITS, workloadLimits, type LimitSettings } from '../analysis/limits.js';
+import { combineLimits, evaluateLimits, limitFigures, workloadLimits, type LimitSettings } from '../analysis/limits.js';
 import { renderCheckJson, renderCheckLine, renderCheckMarkdown, renderCheckSummary } from '../report/checkText.js';
 import { renderGithubResult } from '../report/github.js';
 import { renderJunit } from '../report/junit.js';
@@ -33,18 +32,11 @@ import {
   resourceProblem,
   say,
   VERSION,
-  withRenderOptions,
-  withReplayOptions,
   writeStdout,
-  type ArgsOf,
-  type OptionsOf,
   type ReplayArgs,
 } from './common.js';
-import { limitFlag, sizeFlag, wholeNumberFlag } from './numbers.js';
+import type { CheckArgs } from './commands/check.js';
 import { estimateNdjsonEvents, Progress } from './progress.js';
-
-export const CHECK_FORMATS = ['text', 'json', 'markdown', 'github', 'junit'] as const;
-export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 /** The flag of each limit, as the handler's arguments name it. */
 const FLAG_KEYS = {
@@ -461,7 +453,7 @@ function jobCount(requested: number | undefined, quiet: boolean): number {
   return requested;
 }
 
-async function check(args: CheckArgs): Promise<void> {
+export async function check(args: CheckArgs): Promise<void> {
   const options: RenderOptions = renderOptions(args, args.format === 'text' ? 'text' : 'markdown');
   requireFileNames(args.workload);
   const { files, invalid } = expandWorkloadArgs(args.workload);
@@ -509,51 +501,3 @@ async function check(args: CheckArgs): Promise<void> {
   }
   if (report.exitCode !== EXIT_OK) throw new ExitStatus(report.exitCode);
 }
-
-/** A limit flag: its text is read by ./numbers.ts (a size, or a count of objects or cycles). */
-function limitOption(name: LimitName) {
-  const flag = LIMIT_FLAGS[name];
-  return {
-    type: 'string',
-    requiresArg: true,
-    describe: `fail above this ${SIZE_LIMITS.has(name) ? 'size (bytes, or "64 MiB")' : 'number'}; overrides the workload's limits.${name}${name === 'leakedObjects' ? ' and the default 0' : ''}; none: no limit`,
-    coerce: limitFlag(SIZE_LIMITS.has(name) ? sizeFlag(flag) : wholeNumberFlag(flag, 'a whole number ≥ 0', 0)),
-  } as const;
-}
-
-function checkOptions(y: Argv) {
-  return withReplayOptions(withRenderOptions(y))
-    .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files or globs ("workloads/**/*.json")' })
-    .option('format', {
-      alias: 'f',
-      choices: CHECK_FORMATS,
-      default: 'text' as CheckFormat,
-      describe: 'text; github (annotations at the leaking lines); junit (XML report); json; markdown',
-    })
-    .option('jobs', {
-      alias: 'j',
-      type: 'string',
-      requiresArg: true,
-      describe: 'workloads replayed at once, each on a worker thread (default and most: the number of CPU cores)',
-      coerce: wholeNumberFlag('jobs', 'a positive integer', 1),
-    })
-    .option('max-leaked-objects', limitOption('leakedObjects'))
-    .option('max-leaked-bytes', limitOption('leakedBytes'))
-    .option('max-cycles', limitOption('cycles'))
-    .option('max-uncollectable', limitOption('uncollectable'))
-    .option('max-peak', limitOption('peakBytes'))
-    .option('max-final', limitOption('finalBytes'))
-    .example('$0 check workloads/*.json', 'one PASS/FAIL line per workload; exit 1 when a limit is exceeded')
-    .example('$0 check "tests/memory/**/*.json" --max-leaked-objects 0 --max-peak "64 MiB"', 'limits for every workload')
-    .example('$0 check traces/*.json --format github', 'annotations at the lines that allocated leaked objects')
-    .example('$0 check traces/*.json --format junit -o memprof.xml', 'a JUnit report for the CI test view');
-}
-
-type CheckArgs = ArgsOf<typeof checkOptions>;
-
-export const checkCommand: CommandModule<object, OptionsOf<typeof checkOptions>> = {
-  command: 'check <workload...>',
-  describe: 'CI gate: replay each workload, hold its leaks and memory against limits, print PASS/FAIL',
-  builder: checkOptions,
-  handler: (args) => check(args),
-};

@@ -1,16 +1,17 @@
 // What every command shares: its options, how a workload file is named, how a failure becomes a
-// message and an exit code, and how output reaches its place (./output.ts).
+// message and an exit code, and how output reaches its place (./output.ts). main.ts and every
+// command's definition (./commands/) import it before parsing, so it imports nothing of the engine.
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
-import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { ReplayOptions, ReplayOutcome } from '../replay/replay.js';
 import type { LoadedWorkload } from '../workload/loaded.js';
 import { UNITS, type RenderOptions, type UnitChoice } from '../report/units.js';
-import { UsageError, WorkloadError } from '../workload/errors.js';
+import { readError, UsageError, WorkloadError } from '../workload/errors.js';
 import { formatInputProblem, formatWorkloadError } from './problems.js';
-import { readError } from '../workload/load.js';
-import { pythonVersionSchema, type PythonVersion } from '../workload/schema.js';
+import type { PythonVersion } from '../workload/schema.js';
+import { PYTHON_VERSIONS } from '../workload/versions.js';
 import { positiveDecimalFlag, wholeNumberFlag } from './numbers.js';
 import { OutputError, outputTarget, say, writeOutput, writeStdout, type OutputTarget } from './output.js';
 import { estimateNdjsonEvents, Progress } from './progress.js';
@@ -53,6 +54,9 @@ export type OptionsOf<B> = B extends (y: Argv) => Argv<infer U> ? U : never;
 
 /** The arguments a command's handler receives from a builder: its options, camelCase keys too. */
 export type ArgsOf<B> = ArgumentsCamelCase<OptionsOf<B>>;
+
+/** A command as ./commands/ declares it: all yargs needs for help and parsing; main.ts adds the handler. */
+export type CommandDefinition<U> = Omit<CommandModule<object, U>, 'handler'>;
 
 export type CommonArgs = ArgsOf<typeof withCommonOptions<object>>;
 export type OutputArgs = ArgsOf<typeof withOutputOptions<object>>;
@@ -119,7 +123,7 @@ export function withReplayOptions<T>(y: Argv<T>) {
     .option('python', {
       // A string, or yargs would read "3.10" as the number 3.1.
       type: 'string',
-      choices: pythonVersionSchema.options,
+      choices: PYTHON_VERSIONS,
       requiresArg: true,
       describe: 'CPython model to replay on (overrides the workload\'s "python")',
     })

@@ -8,16 +8,16 @@
 import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
 import { UsageError, WorkloadError } from '../workload/errors.js';
-import { checkCommand } from './check.js';
+import { checkCommand } from './commands/check.js';
+import { exportCommand } from './commands/export.js';
+import { plotCommand } from './commands/plot.js';
+import { profileCommand } from './commands/profile.js';
+import { recordCommand, splitScriptArguments } from './commands/record.js';
+import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
 import { EXIT_INVALID, reportFailure, VERSION } from './common.js';
 import { guardStandardStreams, say, stdoutError } from './output.js';
-import { exportCommand } from './export.js';
-import { plotCommand } from './plot.js';
-import { profileCommand } from './profile.js';
-import { recordCommand, splitScriptArguments } from './record.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { validateCommand } from './validate.js';
 
 // yargs' ESM entry wraps help text with cliui's ESM build, which cuts words in half at the column
 // limit; the CommonJS build wraps on word boundaries.
@@ -51,14 +51,15 @@ export async function main(argv: string[]): Promise<number> {
       .middleware(lastValueWins, true)
       .scriptName('memprof')
       .usage('$0 <command> [options]\n\nReplays traced Python workloads on a model of CPython\'s memory manager.')
-      .command(runCommand)
-      .command(checkCommand)
-      .command(validateCommand)
-      .command(plotCommand)
-      .command(exportCommand)
-      .command(schemaCommand)
-      .command(recordCommand)
-      .command(profileCommand)
+      // Each implementation is imported when its command runs: --help and the other commands skip it.
+      .command({ ...runCommand, handler: async (args) => (await import('./run.js')).run(args) })
+      .command({ ...checkCommand, handler: async (args) => (await import('./check.js')).check(args) })
+      .command({ ...validateCommand, handler: async (args) => (await import('./validate.js')).validate(args) })
+      .command({ ...plotCommand, handler: async (args) => (await import('./plot.js')).plot(args) })
+      .command({ ...exportCommand, handler: async (args) => (await import('./export.js')).exportWorkload(args) })
+      .command({ ...schemaCommand, handler: async (args) => (await import('./schema.js')).schema(args) })
+      .command({ ...recordCommand, handler: async (args) => (await import('./record.js')).record(args) })
+      .command({ ...profileCommand, handler: async (args) => (await import('./profile.js')).profile(args) })
       .demandCommand(1, 'name a command: run, check, validate, plot, export, schema, record or profile')
       .strict()
       .recommendCommands()

@@ -1,8 +1,7 @@
 // `memprof plot <workload|report.json>`: the memory-over-time chart alone, like `mprof plot`.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_CHART_SIZE, renderChart } from '../report/chart.js';
+import { renderChart } from '../report/chart.js';
 import { reportSchema, type Report } from '../model/report.js';
 import { markdownFence, terminalSafe } from '../report/escape.js';
 import { WorkloadError } from '../workload/errors.js';
@@ -14,15 +13,8 @@ import {
   renderOptions,
   replay,
   requireFileNames,
-  withRenderOptions,
-  withReplayOptions,
-  type ArgsOf,
-  type OptionsOf,
 } from './common.js';
-import { wholeNumberFlag } from './numbers.js';
-
-const PLOT_FORMATS = ['text', 'markdown'] as const;
-type PlotFormat = (typeof PLOT_FORMATS)[number];
+import type { PlotArgs } from './commands/plot.js';
 
 /** A document that says it is a memprof report (`"tool": "memprof"`) rather than a workload. */
 function claimsToBeReport(document: unknown): boolean {
@@ -65,7 +57,7 @@ async function reportOf(args: PlotArgs): Promise<Report> {
   return (await replay(workloadFromObject(document, args.file), args)).report;
 }
 
-async function plot(args: PlotArgs): Promise<void> {
+export async function plot(args: PlotArgs): Promise<void> {
   requireFileNames([args.file]);
   const output = await prepareOutput(args, [args.file]);
   // A replayed report is escaped here too: the chart's caret names the peak's file.
@@ -73,35 +65,3 @@ async function plot(args: PlotArgs): Promise<void> {
   const chart = renderChart(report, renderOptions(args, args.format), { width: args.width, height: args.height });
   await emit(args.format === 'markdown' ? markdownFence(chart) : chart, output);
 }
-
-/** Chart sizes: wide and tall enough to read, small enough to draw at once. */
-const CHART_LIMITS = { width: [24, 1000], height: [2, 500] } as const;
-
-function chartDimension(flag: 'width' | 'height') {
-  const [min, max] = CHART_LIMITS[flag];
-  return wholeNumberFlag(flag, `an integer from ${min} to ${max}`, min, max);
-}
-
-function plotOptions(y: Argv) {
-  return withReplayOptions(withRenderOptions(y))
-    .positional('file', {
-      type: 'string',
-      demandOption: true,
-      describe: 'a workload, or a report written by "memprof run --format json" (its "tool" is "memprof")',
-    })
-    .option('format', { alias: 'f', choices: PLOT_FORMATS, default: 'text' as PlotFormat, describe: 'markdown wraps the chart in a fenced block' })
-    .option('width', { type: 'string', default: DEFAULT_CHART_SIZE.width, requiresArg: true, describe: 'most characters per row, labels included (24 to 1000)', coerce: chartDimension('width') })
-    .option('height', { type: 'string', default: DEFAULT_CHART_SIZE.height, requiresArg: true, describe: 'rows of the plot (2 to 500)', coerce: chartDimension('height') })
-    .example('$0 plot workloads/parent_child_cycles.json', 'replay, then draw memory over time')
-    .example('$0 run app.json -f json -o report.json && $0 plot report.json', 'draw a saved report again without replaying')
-    .example('$0 plot app.json --unit MiB --width 100', 'a wider chart in MiB');
-}
-
-type PlotArgs = ArgsOf<typeof plotOptions>;
-
-export const plotCommand: CommandModule<object, OptionsOf<typeof plotOptions>> = {
-  command: 'plot <file>',
-  describe: 'the memory-over-time chart alone, from a workload or a saved JSON report',
-  builder: plotOptions,
-  handler: (args) => plot(args),
-};

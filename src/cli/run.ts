@@ -1,5 +1,4 @@
 // `memprof run <workload>`: load, replay, render. Nothing here measures anything.
-import type { Argv, CommandModule } from 'yargs';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Report } from '../model/report.js';
@@ -18,16 +17,9 @@ import {
   replay,
   requireFileNames,
   say,
-  withRenderOptions,
-  withReplayOptions,
-  type ArgsOf,
-  type OptionsOf,
   type RenderArgs,
 } from './common.js';
-
-export const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
+import type { ReportFormat, RunArgs } from './commands/run.js';
 
 export function renderReport(report: Report, format: ReportFormat, args: RenderArgs & { showReachable?: boolean }): string {
   const options = { ...renderOptions(args, format), showReachable: args.showReachable === true };
@@ -42,7 +34,7 @@ export function renderReport(report: Report, format: ReportFormat, args: RenderA
   }
 }
 
-async function run(args: RunArgs): Promise<void> {
+export async function run(args: RunArgs): Promise<void> {
   requireFileNames([args.workload]);
   const output = await prepareOutput(args, [args.workload]);
   await checkWorkloadFile(args.workload);
@@ -58,38 +50,3 @@ async function run(args: RunArgs): Promise<void> {
     }
   }
 }
-
-function runOptions(y: Argv) {
-  return withReplayOptions(withRenderOptions(y))
-      .positional('workload', { type: 'string', demandOption: true, describe: 'workload file (.json, .ndjson or .jsonl)' })
-      .option('format', {
-        alias: 'f',
-        choices: REPORT_FORMATS,
-        default: 'text' as ReportFormat,
-        describe: 'text for a terminal, markdown for a PR comment or job summary, json for machines',
-      })
-      .option('fail-on-leak', {
-        type: 'boolean',
-        default: false,
-        describe: 'exit 1 when objects leaked (uncollectable, external or cyclic) at the end',
-      })
-      .option('show-reachable', {
-        type: 'boolean',
-        default: false,
-        describe: 'also list reachable objects by allocating line, each with a shortest retention path from a name',
-      })
-      .example('$0 run workloads/parent_child_cycles.json', 'the report in the terminal')
-      .example('$0 run app.json --show-reachable', 'what still holds the live objects: cache → .entries[0] → Node@app.py:12')
-      .example('$0 run trace.ndjson --python 3.12 --unit KiB', 'replay on the 3.12 model, figures in KiB')
-      .example('$0 run app.json --format markdown -o report.md', 'a Markdown report for a pull request')
-      .example('$0 run app.json --format json -q -o report.json', 'the JSON document only, nothing on stdout');
-}
-
-type RunArgs = ArgsOf<typeof runOptions>;
-
-export const runCommand: CommandModule<object, OptionsOf<typeof runOptions>> = {
-  command: 'run <workload>',
-  describe: 'replay a workload and print the full report: line tables, gc, chart, summary',
-  builder: runOptions,
-  handler: (args) => run(args),
-};

@@ -1,6 +1,5 @@
 // `memprof validate <workload...>`: every file is loaded and replayed (the replay finds the semantic
 // problems), none is reported on. One bad file does not stop the others.
-import type { Argv, CommandModule } from 'yargs';
 import { terminalText } from '../report/escape.js';
 import { loadWorkload } from '../workload/load.js';
 import {
@@ -11,13 +10,10 @@ import {
   reportFailure,
   requireFileNames,
   writeStdout,
-  withCommonOptions,
-  withReplayOptions,
-  type ArgsOf,
-  type OptionsOf,
 } from './common.js';
+import type { ValidateArgs } from './commands/validate.js';
 
-async function validate(args: ValidateArgs): Promise<void> {
+export async function validate(args: ValidateArgs): Promise<void> {
   requireFileNames(args.workload);
   let worst = EXIT_OK;
   for (const file of args.workload) {
@@ -32,19 +28,3 @@ async function validate(args: ValidateArgs): Promise<void> {
   }
   if (worst !== EXIT_OK) throw new ExitStatus(worst);
 }
-
-function validateOptions(y: Argv) {
-  return withReplayOptions(withCommonOptions(y))
-    .positional('workload', { type: 'string', array: true, demandOption: true, describe: 'workload files' })
-    .example('$0 validate workloads/*.json', 'prints "<file>: ok (<N> events)" per valid file')
-    .example('$0 validate -q trace.ndjson', 'only the problems, if any (exit code 2)');
-}
-
-type ValidateArgs = ArgsOf<typeof validateOptions>;
-
-export const validateCommand: CommandModule<object, OptionsOf<typeof validateOptions>> = {
-  command: 'validate <workload...>',
-  describe: 'check workloads: schema, then a replay for semantic problems; no report',
-  builder: validateOptions,
-  handler: (args) => validate(args),
-};

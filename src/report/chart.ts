@@ -3,16 +3,8 @@
 // the peak is always drawn however many samples are merged.
 import asciichart from 'asciichart';
 import type { Report, TimelinePoint } from '../model/report.js';
+import { DEFAULT_CHART_SIZE, type ChartSize } from './chartSize.js';
 import { chooseUnit, formatBytes, type RenderOptions, type Unit } from './units.js';
-
-export interface ChartSize {
-  /** Most characters per row, labels included. */
-  width: number;
-  /** Rows of the plot itself (the marker rows come under it). */
-  height: number;
-}
-
-export const DEFAULT_CHART_SIZE: ChartSize = { width: 72, height: 12 };
 
 const ANSI_CYAN = '\x1b[36m';
 const ANSI_YELLOW = '\x1b[33m';

@@ -1,6 +1,7 @@
 // `memprof check` as text (one PASS/FAIL line per workload with its figures), Markdown and JSON.
 // Only renders: the figures, limits and violations come from the check results.
-import { LIMIT_FLAGS, LIMIT_LABELS, SIZE_LIMITS } from '../analysis/limits.js';
+import { LIMIT_FLAGS, SIZE_LIMITS } from '../analysis/limitFlags.js';
+import { LIMIT_LABELS } from '../analysis/limits.js';
 import { LIMIT_NAMES, type CheckReport, type CheckResult, type CheckStatus, type LimitName } from '../model/report.js';
 import { formatCount, shapeText, typeList } from './leaks.js';
 import { formatBytesAuto, type RenderOptions } from './units.js';

@@ -44,3 +44,34 @@ export class WorkloadErrors extends Error {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Node's ways of saying that a file does not fit in one string (about 512 MiB of text) or buffer. */
+function isTooLarge(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return (
+    e?.code === 'ERR_STRING_TOO_LONG' ||
+    e?.code === 'ERR_FS_FILE_TOO_LARGE' ||
+    (err instanceof RangeError && /Invalid string length|Array buffer allocation failed/.test(err.message))
+  );
+}
+
+/**
+ * Why a file could not be read: a system call failed (ENOENT, EACCES, EISDIR, EIO…), or a `.json`
+ * file does not fit in one string. Null for any other error: that is a bug, or (a string too long
+ * in an NDJSON file) a resource problem, and must reach the user as what it is, not as a bad file.
+ */
+export function ioReason(err: unknown, ndjson = false): string | null {
+  if (!ndjson && isTooLarge(err)) {
+    return 'cannot read file: too large for one JSON document (write it as NDJSON: a header line, then one event per line)';
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.syscall !== 'string') return null;
+  // "ENOENT: no such file or directory, open 'x.json'": the file is named already.
+  return `cannot read file: ${e.message.replace(/, \w+ '[^]*'$/, '')}`;
+}
+
+/** The input problem for a file that could not be read, or `err` itself when it is no read error. */
+export function readError(file: string, err: unknown, ndjson = false): unknown {
+  const reason = ioReason(err, ndjson);
+  return reason === null ? err : new WorkloadError({ file }, reason);
+}

@@ -1,6 +1,7 @@
 // The workload format v1: the single source of truth. TypeScript types come from z.infer and
 // `memprof schema` prints z.toJSONSchema of `workloadSchema`; nothing else describes the format.
 import { z } from 'zod';
+import { PYTHON_VERSIONS } from './versions.js';
 
 // ---------------------------------------------------------------------------------------------
 // Ranges
@@ -430,7 +431,7 @@ export type AllocEvent = z.infer<typeof allocEvent>;
 export type Finalizer = z.infer<typeof finalizerSchema>;
 export type Size = z.infer<typeof sizeSchema>;
 
-export const pythonVersionSchema = z.enum(['3.11', '3.12', '3.13']);
+export const pythonVersionSchema = z.enum(PYTHON_VERSIONS);
 export type PythonVersion = z.infer<typeof pythonVersionSchema>;
 
 export const typeDeclSchema = z.strictObject({
