@@ -71,6 +71,14 @@ describe.skipIf(!recordable)(`memprof record on python3 (${version ?? 'none'})`,
     expect(memprof('run', 'forks.ndjson').stdout).toContain('  the program forked: only the parent process is traced; what a child process does is not in the trace\n');
   });
 
+  it('profiles an empty script: no line, no figure that differs', () => {
+    script('empty.py', '');
+    const r = memprof('profile', 'empty.py');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  events         0\n');
+    expect(r.stdout).toContain('exit code 0: all 2 figures agree)');
+  });
+
   it('shows the trace growing with --progress', () => {
     script('slow.py', 'import time\ntime.sleep(1.5)\n');
     const r = memprof('record', '--progress', '-o', 'slow.ndjson', 'slow.py');

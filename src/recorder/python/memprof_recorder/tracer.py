@@ -206,6 +206,8 @@ class Tracer:
         return self.model_files[-1] if self.model_files else None
 
     def emit_line(self, frame, line):
+        if line is None or line < 1:
+            return  # a code object with no line of its own (an empty module): its events stay where they are
         filename = frame.f_code.co_filename
         if filename != self.model_files[-1]:
             self.model_files[-1] = filename
