@@ -682,6 +682,7 @@ class PythonExporter {
       case 'insert':
       case 'setitems':
       case 'hold':
+      case 'release':
       case 'gc.auto':
         return this.fail(`"${event.op}" cannot be exported: it describes a recorded program`, RECORDED_HINT);
     }

@@ -262,6 +262,7 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
  */
 export const FUNCTION_FIELDS: readonly string[] = [
   '__globals__',
+  '__builtins__',
   '__module__',
   '__defaults__',
   '__kwdefaults__',
@@ -275,7 +276,7 @@ export const FUNCTION_FIELDS: readonly string[] = [
 ];
 const FUNCTION_DICT = FUNCTION_FIELDS.indexOf('__dict__');
 /** func_clear: each reference in field order, the name and qualified name (set to '') last. */
-const FUNCTION_CLEAR_ORDER: readonly number[] = [0, 1, 2, 3, 4, 6, 7, 8, 10, 5, 9];
+const FUNCTION_CLEAR_ORDER: readonly number[] = [0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 6, 10];
 
 /** Takes a function's field `i` away (its implicit `__dict__` at the `__dict__` field). */
 function takeFunctionField(fn: PyObject, i: number): PyObject | null | undefined {

@@ -370,6 +370,9 @@ export class Replay {
         this.gc.safePoint(); // RESUME checks the eval breaker
         return;
       }
+      case 'release':
+        for (const id of ev.ids) this.release(frame, this.resolve(id));
+        return;
       case 'hold':
         this.hold(frame, this.resolve(ev.id));
         return;
@@ -599,6 +602,15 @@ export class Replay {
     this.heap.incref(obj);
     frame.held.push(obj);
     frame.heldReturned.push(returned);
+  }
+
+  /** The evaluation stack lets go of one object it holds before the line execution ends. */
+  private release(frame: Frame, obj: PyObject): void {
+    const at = frame.held.lastIndexOf(obj);
+    if (at < 0) this.fail(`'${obj.id}' is not held by the frame's evaluation stack`, 'Release only an object a "hold" or a "hold": true allocation of this line gave the frame');
+    frame.held.splice(at, 1);
+    frame.heldReturned.splice(at, 1);
+    this.heap.decref(obj);
   }
 
   /** The line execution ended: the evaluation stack lets go, last pushed first. */

@@ -279,6 +279,9 @@ function referenceStrings(event: PlainEvent): [(string | number)[], string][] {
     case 'return':
       add(['value'], event.value);
       break;
+    case 'release':
+      event.ids.forEach((id, k) => add(['ids', k], id));
+      break;
     default:
       break;
   }

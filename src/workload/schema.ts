@@ -279,6 +279,16 @@ const holdEvent = z.strictObject({
   id: refSchema.describe("an object the frame's evaluation stack holds until the line's execution ends (a value in flight: a call's argument, an item just popped)"),
 });
 
+const releaseEvent = z.strictObject({
+  op: z
+    .literal('release')
+    .describe(
+      "the frame's evaluation stack lets go of objects before the line's execution ends: garbage made and dropped by code the trace does not follow (a library's reference cycles), which a recorder saw only as a collection was about to find it",
+    ),
+  ...common,
+  ids: z.array(refSchema).min(1).max(MAX_LENGTH).describe('objects the frame\'s evaluation stack holds ("hold": true allocations), let go of in this order'),
+});
+
 const weakrefEvent = z.strictObject({
   op: z.literal('weakref').describe('`w = weakref.ref(x, callback)`: a new weakref object'),
   ...common,
@@ -403,6 +413,7 @@ const plainEvents = [
   clearEvent,
   gcAutoEvent,
   holdEvent,
+  releaseEvent,
 ] as const;
 
 export const repeatEventSchema: z.ZodType<RepeatEvent> = z.lazy(() =>

@@ -25,7 +25,7 @@ WHAT IS COUNTED -- memory = the sum of sys.getsizeof(o) over the program's live 
 * Live program objects: every object reachable from the roots through gc.get_referents that is
   not preexisting. The walk never enters module objects, code objects or frame objects (so the
   locals of a finished frame that a traceback keeps are not reached through it), a function's
-  __globals__, any module's dict, or the f_locals dict of a generator's frame; it does enter
+  __globals__ when they are a module's dict, any module's dict, or the f_locals dict of a generator's frame; it does enter
   generators, whose referents are their frame's locals, cells and suspended value stack.
 * Plus cyclic garbage that no collection has freed yet: objects counted at an earlier boundary
   that no root reaches now but that are still alive -- in gc.get_objects() at the same id with
@@ -349,6 +349,8 @@ class Observer:
         t = type(o)
         if t is types.FunctionType:
             g = o.__globals__
+            if id(g) not in self.all_module_dict_ids:
+                return refs  # (a namespace of its own: exec'd code, as namedtuple's __new__)
             return [r for r in refs if r is not g]
         if t in GENERATORS:
             f = getattr(o, 'gi_frame', None) or getattr(o, 'cr_frame', None) or getattr(o, 'ag_frame', None)

@@ -90,15 +90,8 @@ def preexisting_objects(code):
     while codes:
         c = codes.pop()
         keep.append(c)
-        for const in c.co_consts:
-            keep.append(const)
-            if isinstance(const, types.CodeType):
-                codes.append(const)
-        keep.extend(c.co_names)
-        keep.extend(c.co_varnames)
-        keep.extend(c.co_cellvars)
-        keep.extend(c.co_freevars)
-        keep.extend((c.co_name, getattr(c, 'co_qualname', c.co_name), c.co_filename))
+        keep.extend(O.code_strings(c))
+        codes.extend(const for const in c.co_consts if isinstance(const, types.CodeType))
     seen = set()
     stack = []
     for o in keep:
@@ -529,8 +522,8 @@ def census(recorder, tracer, keep_ids):
             continue
         seen.add(oid)
         kind = classify(obj, keep_ids)
-        if kind == O.EXTERNAL:
-            continue
+        if kind == O.EXTERNAL or (kind == O.DICT and oid not in recorder.label and O.is_module_namespace(obj)):
+            continue  # (a library's namespace, reached from one of its functions: its module holds it)
         name = type(obj).__name__
         size = sys.getsizeof(obj)
         if debug is not None:

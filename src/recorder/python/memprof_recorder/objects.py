@@ -75,6 +75,17 @@ _CONTAINER_BASES = ((dict, DICT), (list, LIST), (tuple, TUPLE), (set, SET), (fro
 _ATOMIC_BASES = (str, bytes, int, float, complex, bytearray)
 
 
+def _made_at_run_time(fn, filename):
+    """Whether a library function is one it made while it ran, as the program's objects are: a
+    nested function (a closure such as WeakMethod's callback, whatever `__qualname__` it was given
+    since) or one compiled from text with exec
+    or eval (the `__init__` and `__repr__` that @dataclass and namedtuple write). A module-level
+    function lives as long as its module."""
+    if filename.startswith(_OWN_DIR):
+        return False
+    return '<locals>' in fn.__code__.co_qualname or (filename.startswith('<') and not filename.startswith('<frozen'))
+
+
 class Classifier:
     """Decides which objects the trace follows, given which files are traced."""
 
@@ -102,7 +113,7 @@ class Classifier:
             # callback) is the program's as much as the objects that hold it; its module-level
             # functions live as long as the module.
             filename = obj.__code__.co_filename
-            if self.is_traced_file(filename) or ('<locals>' in obj.__qualname__ and not filename.startswith(_OWN_DIR)):
+            if self.is_traced_file(filename) or _made_at_run_time(obj, filename):
                 return FUNCTION
             return EXTERNAL
         if tp.__flags__ & _HEAPTYPE:
@@ -184,6 +195,19 @@ def function_fields(fn):
         values.append(ref)
         j += 1
     return names, values
+
+
+def is_module_namespace(d):
+    """Whether dict `d` is the namespace of a module in sys.modules."""
+    name = d.get('__name__')
+    module = sys.modules.get(name) if type(name) is str else None
+    return module is not None and getattr(module, '__dict__', None) is d
+
+
+def code_strings(code):
+    """What a code object holds (gc.get_referents sees none of it: code is not a GC type)."""
+    return (code.co_consts + code.co_names + code.co_varnames + code.co_cellvars + code.co_freevars
+            + (code.co_name, code.co_qualname, code.co_filename))
 
 
 _learned_modules = set()

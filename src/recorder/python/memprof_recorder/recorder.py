@@ -38,6 +38,7 @@ from . import uses as U
 from .trace import quote
 
 _getsizeof = sys.getsizeof
+_getrefcount = sys.getrefcount
 _get_referents = gc.get_referents
 _MISSING = object()
 _NONE_ID = id(None)
@@ -66,6 +67,10 @@ _TAIL_WINDOW = 16
 # A container of more than this many items is looked at by whole-container operations over an
 # array of its items' ids (which are new, which the shadow knows), not item by item in Python.
 _MANY = 1024
+# Most objects a collection may look at for garbage the trace never saw made (untraced_garbage):
+# the look costs about 3 µs per object, so a full collection of a bigger heap goes without it.
+_GARBAGE_LOOK_LIMIT = 250_000
+_NO_IDS = frozenset()
 _GONE = -3  # an indexed dict's slot whose key was deleted
 _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
 _FINALIZE_REGISTRY = weakref.finalize._registry
@@ -213,6 +218,10 @@ class Recorder:
         self.finalizer_types = {}
         self.type_bases = {}
         self.generic_types = {}  # type names of objects described by their referents
+        self._modules_seen = len(sys.modules)
+        self._adopted_modules = {id(m): m for m in list(sys.modules.values())}
+        self._adopted = []  # what imported libraries hold, kept so that no address is reused
+        self._importing = []  # library modules adopted while their body was still running
         self.atomic_types = {}  # names of atomic types the model does not know (declared untracked)
         # How the line being flushed uses the containers it names: id -> [use, keys...] (uses.py).
         self.hints = {}
@@ -254,6 +263,43 @@ class Recorder:
             return 'null'
         return '"%s"' % self.label[oid]
 
+    def adopt_imported_modules(self):
+        """A library module the program imported is taken as imported before the start: what it
+        holds when it first shows in sys.modules (dataclasses' MISSING, a module's constants and
+        registries) is preexisting, as the interpreter's own objects are. The program did not make
+        it; the model never sees it made."""
+        modules = sys.modules
+        if len(modules) == self._modules_seen and not self._importing:
+            return
+        self._modules_seen = len(modules)
+        self._importing = []
+        stack = []
+        for module in list(modules.values()):
+            if id(module) in self._adopted_modules or not isinstance(module, types.ModuleType):
+                continue
+            namespace = module.__dict__
+            path = namespace.get('__file__')
+            if isinstance(path, str) and self.classifier.is_traced_file(path):
+                self._adopted_modules[id(module)] = module
+                continue
+            stack.append(namespace)
+            stack.extend(_get_referents(namespace))  # (a module looked at again: what its body added since)
+            if getattr(namespace.get('__spec__'), '_initializing', False):
+                self._importing.append(module)  # its body still runs (a collection came first): again later
+            else:
+                self._adopted_modules[id(module)] = module
+        preexisting, label, pending, kept = self.preexisting, self.label, self._pending_ids, self._adopted
+        while stack:
+            obj = stack.pop()
+            oid = id(obj)
+            if oid in preexisting or oid in label or oid in pending or type(obj) is types.ModuleType:
+                continue
+            preexisting.add(oid)
+            kept.append(obj)
+            stack.extend(_get_referents(obj))
+            if type(obj) is types.CodeType:
+                stack.extend(O.code_strings(obj))
+
     # ------------------------------------------------------------------------------------------
     # Reading a real object
 
@@ -268,7 +314,10 @@ class Recorder:
         if kind == O.INSTANCE:
             return self._attributes(obj)
         if kind == O.FUNCTION:
-            return O.function_fields(obj)
+            names, values = O.function_fields(obj)
+            if names[1:2] == ['__globals__'] and id(values[1]) not in self.label and O.is_module_namespace(values[1]):
+                del names[1], values[1]  # a library's function: its module holds its globals
+            return names, values
         if kind == O.GENERIC:
             if type(obj) is _FRAME and self.python != '3.13':
                 return None, _without_locals_dict(obj, _get_referents(obj))
@@ -858,10 +907,16 @@ class Recorder:
         """What code the trace does not follow changed in the program's objects since the trace
         last looked at them, looked for before each full collection and at the end, where an object
         more or less is counted: instances whose __dict__ it made (3.11, 3.12: copy.deepcopy,
-        pickle), and the caches `isinstance` and `issubclass` fill in an abstract class's
-        `_abc_impl`. Each is rescanned, which says what changed."""
+        pickle), the caches `isinstance` and `issubclass` fill in an abstract class's
+        `_abc_impl`, a class's namespace (the `__slotnames__` that copy and pickle store there)
+        and any list or set a library changed (the set a dataclass's `__repr__` keeps in its
+        closure). Each is rescanned, which says what changed: a namespace if its version tag
+        moved, a list or set if its length or size did. (The dicts a C object keeps, such as
+        functools.lru_cache's, are left to the lines that name their owner.)"""
         kinds = self.kind
         label = self.label
+        refs = self.refs
+        sizes = self.size
         materialized = self.materialized
         look_for_dicts = not _INLINE_VALUES_KEPT
         # The lists this makes go as soon as they are read: with no collection meanwhile, the
@@ -873,9 +928,17 @@ class Recorder:
                 oid = id(obj)
                 if oid not in label:
                     continue
+                kind = kinds.get(oid)
                 if type(obj) is _ABC_DATA:
                     self.rescan(obj)
-                elif look_for_dicts and kinds.get(oid) == O.INSTANCE and oid not in materialized:
+                elif isinstance(obj, type):
+                    namespace = _get_referents(obj)[0]  # (type_traverse visits tp_dict first)
+                    if type(namespace) is dict and id(namespace) in label:
+                        self.rescan(namespace)
+                elif kind == O.LIST or kind == O.SET:
+                    if len(obj) != len(refs.get(oid, b"")) >> 3 or _getsizeof(obj) != sizes.get(oid):
+                        self.rescan(obj)
+                elif look_for_dicts and kind == O.INSTANCE and oid not in materialized:
                     referents = _get_referents(obj)
                     if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
                         self.rescan(obj)
@@ -1202,6 +1265,98 @@ class Recorder:
             if started and self.python == '3.13' and _yields_outside_try(gen):
                 started = 3
             self.generators[oid] = started
+
+    def untraced_garbage(self, generation):
+        """Before a collection of `generation`: the garbage it will find that the trace never saw
+        made, reference cycles that library code made and dropped (what `import dataclasses`
+        leaves, the pure-Python json encoder's closures). Found as the collector finds it, over the
+        same generations (Modules/gcmodule.c, update_refs, subtract_refs, move_unreachable): an
+        object is reachable if more references reach it than the generations' objects hold, or if
+        a reachable object refers to it. What the shadow's own garbage does not reach (an
+        instance's __dict__ is the instance's part) is allocated in the model, then let go of: the
+        model's collection finds it as the real one does."""
+        objects = gc.get_objects() if generation >= 2 else gc.get_objects(0)
+        if generation == 1:
+            objects += gc.get_objects(1)
+        n = len(objects)
+        if n > _GARBAGE_LOOK_LIMIT:
+            return
+        refcounts = [*map(_getrefcount, objects)]  # each one more for `objects`, one for the call
+        position = dict(zip(map(id, objects), count())).get
+        for obj in objects:
+            for ref in _get_referents(obj):
+                at = position(id(ref))
+                if at is not None:
+                    refcounts[at] -= 1
+        reachable = bytearray(n)
+        stack = [at for at in range(n) if refcounts[at] > 2]
+        for at in stack:
+            reachable[at] = 1
+        while stack:
+            for ref in _get_referents(objects[stack.pop()]):
+                at = position(id(ref))
+                if at is not None and not reachable[at]:
+                    reachable[at] = 1
+                    stack.append(at)
+        if all(reachable):
+            return
+        label = self.label
+        orphans = self.orphans
+        garbage = [obj for obj, seen in zip(objects, reachable) if not seen]
+        del objects, refcounts, position
+        # The model's garbage: the shadow's, and what it forgot as unreachable (orphans).
+        modelled = [id(obj) in label or orphans.get(id(obj)) == type(obj).__name__ for obj in garbage]
+        unseen = {id(obj): obj for obj, known in zip(garbage, modelled) if not known}
+        if not unseen:
+            return
+        # What the model's garbage reaches is its own.
+        stack = [*compress(garbage, modelled)]
+        while stack and unseen:
+            for ref in _get_referents(stack.pop()):
+                if unseen.pop(id(ref), None) is not None:
+                    stack.append(ref)
+        del garbage, modelled, stack
+        if unseen:
+            self._alloc_garbage(unseen)
+
+    def _alloc_garbage(self, unseen):
+        """Allocates `unseen` (garbage, by id) with the references among them and to the shadow's
+        objects, held by the frame, then lets go of it."""
+        label = self.label
+        pending_ids = self._pending_ids
+        for oid, obj in unseen.items():
+            kind = self.classifier.kind(obj, _NO_IDS)
+            if kind == O.EXTERNAL or kind == O.ATOMIC:
+                kind = O.FUNCTION if type(obj) is types.FunctionType else O.GENERIC
+            pending_ids[oid] = kind
+        # Instances first: a __dict__ an instance has made is the instance's part, not an object.
+        described = {oid: self.describe(obj, O.INSTANCE) for oid, obj in unseen.items() if pending_ids[oid] == O.INSTANCE}
+        for oid in [oid for oid in unseen if oid in self.own_dicts]:
+            del unseen[oid], pending_ids[oid]
+        stack = []
+        for oid, obj in unseen.items():
+            kind = pending_ids[oid]
+            names, refs = described.get(oid) or self.describe(obj, kind)
+            refs = [ref if ref is not None and (id(ref) in label or id(ref) in unseen) else None for ref in refs]
+            if kind == O.DICT:
+                names = [key if type(key) is str or id(key) in label or id(key) in unseen else 'f#%d' % k for k, key in enumerate(names)]
+            elif kind == O.INSTANCE:
+                self._queue(type(obj), stack)
+            self._pending.append((obj, kind, names, refs))
+        del described
+        self._drain(stack)
+        self.emit_pending()
+        labels = ['"%s"' % label[oid] for oid in unseen if oid in label]
+        if not labels:
+            return
+        self.emit('{"op":"release","ids":[%s]}' % ','.join(labels))
+        held = self.frame_held.get(self.current)
+        if held:
+            self.frame_held[self.current] = bytearray(array('q', [oid for oid in array('q', held) if oid not in unseen]).tobytes())
+        for oid in unseen:
+            if oid in label:
+                self.suspects.add(oid)
+                self.release(oid)
 
     def before_collection(self, generation):
         """A collection is about to run. Each suspended generator it finds unreachable is closed by

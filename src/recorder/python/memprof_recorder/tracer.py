@@ -334,6 +334,7 @@ class Tracer:
 
     def on_line(self, frame, line):
         fid = id(frame)
+        self.rec.adopt_imported_modules()
         if self.returned_frames:
             self.rescan_returned()
         self.flush(frame)
@@ -624,6 +625,7 @@ class Tracer:
         frame (on 3.11 tracing makes a frame object for each call), before the trace hears of the
         call. What they hold already exists: a traced frame is started here, the arguments of an
         untraced one are allocated, so that the collection finds them where the real one did."""
+        self.rec.adopt_imported_modules()
         if self.returned_frames:
             self.rescan_returned()
         frame = sys._getframe(1)
@@ -673,6 +675,7 @@ class Tracer:
             self.busy = True
             try:
                 self.flush_all()
+                self.rec.untraced_garbage(info['generation'])
                 self.rec.before_collection(info['generation'])
             finally:
                 self.busy = was_busy
@@ -715,6 +718,7 @@ class Tracer:
                 self.flush_all()
                 if generation == 2:
                     self.rec.notice_untraced_changes()
+                self.rec.untraced_garbage(generation)
                 self.rec.before_collection(generation)
             except Exception:
                 self.fail()
