@@ -504,11 +504,16 @@ class Recorder:
             self._queue_many(refs, stack)
             return
         new_atoms = []
+        tname = self.tname
         for ref in refs:
             if ref is None:
                 continue
             oid = id(ref)
-            if oid in label or oid in pending:
+            if oid in label:
+                if tname.get(oid) == type(ref).__name__:
+                    continue
+                self._reused(ref, oid)  # a new object at the address of one that died unseen
+            if oid in pending:
                 continue
             if type(ref) in _PLAIN_ATOMS and oid not in preexisting:
                 new_atoms.append(ref)
@@ -613,6 +618,8 @@ class Recorder:
         if obj is None:
             return
         oid = id(obj)
+        if oid in self.label and self.tname.get(oid) != type(obj).__name__:
+            self._reused(obj, oid)  # a new object at the address of one that died unseen
         if oid in self.label or oid in self._pending_ids or oid in self.own_dicts:
             return  # (an instance's own __dict__ is its instance's part in the model)
         kind = self.classifier.kind(obj, self.preexisting)
