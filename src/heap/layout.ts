@@ -271,12 +271,12 @@ export const FUNCTION_FIELDS: readonly string[] = [
   '__dict__',
   '__closure__',
   '__annotations__',
-  '__qualname__',
   '__type_params__',
+  '__qualname__',
 ];
 const FUNCTION_DICT = FUNCTION_FIELDS.indexOf('__dict__');
 /** func_clear: each reference in field order, the name and qualified name (set to '') last. */
-const FUNCTION_CLEAR_ORDER: readonly number[] = [0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 6, 10];
+const FUNCTION_CLEAR_ORDER: readonly number[] = [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 6, 11];
 
 /** Takes a function's field `i` away (its implicit `__dict__` at the `__dict__` field). */
 function takeFunctionField(fn: PyObject, i: number): PyObject | null | undefined {

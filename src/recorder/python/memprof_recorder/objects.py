@@ -164,8 +164,8 @@ class Classifier:
 # `__annotations__` are never read as attributes (reading them would create them), but found
 # between the others.
 _FUNCTION_FIELDS = ('__code__', '__globals__', '__builtins__', '__module__', '__defaults__', '__kwdefaults__',
-                    '__doc__', '__name__', '__dict__', '__closure__', '__annotations__', '__qualname__',
-                    '__type_params__')
+                    '__doc__', '__name__', '__dict__', '__closure__', '__annotations__', '__type_params__',
+                    '__qualname__')
 _UNREAD = ('__dict__', '__annotations__')
 _UNKNOWN = object()
 

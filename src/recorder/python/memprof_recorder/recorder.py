@@ -915,8 +915,9 @@ class Recorder:
         last looked at them, looked for before each full collection and at the end, where an object
         more or less is counted: instances whose __dict__ it made (3.11, 3.12: copy.deepcopy,
         pickle), the caches `isinstance` and `issubclass` fill in an abstract class's
-        `_abc_impl`, a class's namespace (the `__slotnames__` that copy and pickle store there)
-        and any list or set a library changed (the set a dataclass's `__repr__` keeps in its
+        `_abc_impl`, a class's namespace (the `__slotnames__` that copy and pickle store there),
+        a function (the `__qualname__`, `__doc__` and `__wrapped__` a decorator gives it) and any
+        list or set a library changed (the set a dataclass's `__repr__` keeps in its
         closure). Each is rescanned, which says what changed: a namespace if its version tag
         moved, a list or set if its length or size did. (The dicts a C object keeps, such as
         functools.lru_cache's, are left to the lines that name their owner.)"""
@@ -936,7 +937,7 @@ class Recorder:
                 if oid not in label:
                     continue
                 kind = kinds.get(oid)
-                if type(obj) is _ABC_DATA:
+                if type(obj) is _ABC_DATA or kind == O.FUNCTION:
                     self.rescan(obj)
                 elif isinstance(obj, type):
                     namespace = _get_referents(obj)[0]  # (type_traverse visits tp_dict first)
