@@ -42,6 +42,8 @@ def f(d, i, k, v, m, lst, self):
     x = lst[4997]
     d.setdefault(str(i), []).append(i)
     d.get(str(k))
+    pairs = zip(d, lst)
+    helper(zip(d, lst))
     total = sum([len(x) for x in d.values()])
 by_line = {}
 for ins in dis.get_instructions(f):
@@ -88,17 +90,19 @@ const EXPECTED = [
   'R,lst,i4997', // a big int constant read at: its value finds the entry
   'O,d, | R,str, | R,i, | R,i,', // setdefault at a computed key whose result the line changes
   'R,d, | R,str, | R,k,', // the call inside the argument is not the method's own
+  'R,d, | R,lst,', // arguments of a builtin that changes none of them, its result bound to a name
+  '', // the same handed on to a call: what it iterates may be changed
 ];
 
 /** A comprehension runs inside the line: its own frame on 3.11, inlined (x a local) on 3.12+. */
 const COMPREHENSION: Record<string, string> = {
-  '3.11': 'O,sum, | R,d, | I,,',
-  '3.12': 'O,sum, | R,d, | R,x, | I,,',
-  '3.13': 'O,sum, | R,d, | R,x, | I,,',
+  '3.11': 'R,d, | I,,',
+  '3.12': 'R,d, | R,x, | I,,',
+  '3.13': 'R,d, | R,x, | I,,',
 };
 
 /** The same lines in a code object whose loads carry EXTENDED_ARG. */
-const EXTENDED = ['O,id, | O,t, | S,d,sa', 'T,lst, | R,x,'];
+const EXTENDED = ['R,t, | S,d,sa', 'T,lst, | R,x,'];
 
 for (const version of VERSIONS) {
   const python = interpreter(version);

@@ -1025,7 +1025,8 @@ class Recorder:
         """What the trace stores of a description: (names, shadow ids). Lists and tuples keep a place
         for every item (None and objects outside the trace are null); sets keep traced items; dicts
         keep every key (a str key or one outside the trace by its text, a traced key object by its
-        label); instances and generic objects keep the slots that hold traced objects."""
+        label); instances keep every attribute (one set to None takes its place among the class's
+        shared keys as any other); generic objects keep the slots that hold traced objects."""
         if kind == O.LIST or kind == O.TUPLE:
             return [], _shadow_ids(refs, self.label)
         if kind == O.SET or kind == O.FROZENSET:
@@ -1042,7 +1043,7 @@ class Recorder:
                         continue
                     name = 'k%s\x01%d' % (self.label[kid], kid)
             else:
-                if rid < 0:
+                if rid < 0 and kind != O.INSTANCE:
                     continue
                 name = names[i] if names is not None else 'r%d' % i
             stored_names.append(name)

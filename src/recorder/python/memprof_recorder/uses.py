@@ -46,8 +46,14 @@ _CALLS = frozenset(['PRECALL', 'CALL'])
 _RESULT_DROPS = frozenset(['POP_TOP', 'STORE_FAST', 'STORE_NAME', 'STORE_GLOBAL', 'STORE_DEREF'])
 _JUMPS = frozenset(dis.hasjrel + dis.hasjabs)
 _INNER_CODE = frozenset(['MAKE_FUNCTION', 'LOAD_FAST_AND_CLEAR'])
-# Builtins that read their argument and change nothing in it.
-_PURE_BUILTINS = frozenset(['len'])
+# Builtins that read their arguments and change nothing in them (what they call of the program's,
+# `__iter__` or `__lt__`, is traced).
+_PURE_BUILTINS = frozenset(['len', 'zip', 'enumerate', 'reversed', 'sorted', 'iter', 'list', 'tuple', 'set',
+                            'frozenset', 'sum', 'min', 'max', 'any', 'all', 'isinstance', 'id', 'print'])
+# Of those, the ones whose result refers to nothing the arguments hold.
+_DETACHED_RESULTS = frozenset(['len', 'sum', 'any', 'all', 'isinstance', 'id', 'print'])
+_PLAIN_ARGUMENTS = _NAME_LOADS | {'LOAD_CONST'}
+_SAFE_RESULT_USES = _READ_NEXT | {'COMPARE_OP', 'BINARY_OP', 'RETURN_VALUE', 'UNPACK_SEQUENCE'}
 # What has no effect of its own: EXTENDED_ARG's bits are already in the next instruction's argument
 # (a code object of more than 256 names or constants has one before most loads).
 _NO_OPS = frozenset(['EXTENDED_ARG', 'NOP'])
@@ -161,7 +167,7 @@ def _classify(ops, i, j, n):
         return WHOLE, None
     if _stores_into(ops, j, n):
         return READ, None
-    if after.name in _CALLS and i > 0 and ops[i - 1].name in ('LOAD_GLOBAL', 'LOAD_NAME') and ops[i - 1].argval in _PURE_BUILTINS:
+    if _pure_call_argument(ops, i, n):
         return READ, None
     method = _method(after)
     if method is None:
@@ -179,6 +185,33 @@ def _classify(ops, i, j, n):
     if method in _READ_METHODS:
         return READ, None
     return OTHER, None
+
+
+def _is_pure_builtin(op):
+    return op.name in ('LOAD_GLOBAL', 'LOAD_NAME') and op.argval in _PURE_BUILTINS
+
+
+def _pure_call_argument(ops, i, n):
+    """Whether the load ops[i] is one of the plain arguments (names, constants) of a call to a
+    builtin that changes none of them, whose result goes nowhere that could change them either
+    (a loop, a name, a comparison): `len(c)`, `for a, b in zip(xs, ys)`, `enumerate(items)`."""
+    start = i
+    while start > 0 and ops[start - 1].name in _PLAIN_ARGUMENTS and not _is_pure_builtin(ops[start - 1]):
+        start -= 1
+    callee = start - 2 if start > 1 and ops[start - 1].name == 'PUSH_NULL' else start - 1  # (3.13)
+    if callee < 0 or not _is_pure_builtin(ops[callee]):
+        return False
+    end = i + 1
+    while end < n and ops[end].name in _PLAIN_ARGUMENTS:
+        end += 1
+    if end >= n or ops[end].name not in _CALLS or ops[end].arg != end - start:
+        return False
+    if ops[callee].argval in _DETACHED_RESULTS:
+        return True
+    if ops[end].name == 'PRECALL':
+        end += 1  # (3.11: PRECALL, then CALL)
+    end += 1
+    return end >= n or ops[end].name in _SAFE_RESULT_USES or ops[end].name.startswith('POP_JUMP')
 
 
 def _subscript(ops, j, n):
