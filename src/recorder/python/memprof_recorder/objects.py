@@ -78,9 +78,8 @@ _ATOMIC_BASES = (str, bytes, int, float, complex, bytearray)
 def _made_at_run_time(fn, filename):
     """Whether a library function is one it made while it ran, as the program's objects are: a
     nested function (a closure such as WeakMethod's callback, whatever `__qualname__` it was given
-    since) or one compiled from text with exec
-    or eval (the `__init__` and `__repr__` that @dataclass and namedtuple write). A module-level
-    function lives as long as its module."""
+    since) or one compiled from text with exec or eval (the `__init__` and `__repr__` that
+    @dataclass and namedtuple write). A module-level function lives as long as its module."""
     if filename.startswith(_OWN_DIR):
         return False
     return '<locals>' in fn.__code__.co_qualname or (filename.startswith('<') and not filename.startswith('<frozen'))
@@ -109,9 +108,8 @@ class Classifier:
                 return GENERIC
             return GENERIC if filename is not None and self.is_traced_file(filename) else EXTERNAL
         if tp is types.FunctionType:
-            # A library's nested function (a closure it makes at run time, such as WeakMethod's
-            # callback) is the program's as much as the objects that hold it; its module-level
-            # functions live as long as the module.
+            # A function a library makes at run time is the program's as much as the objects that
+            # hold it (see _made_at_run_time).
             filename = obj.__code__.co_filename
             if self.is_traced_file(filename) or _made_at_run_time(obj, filename):
                 return FUNCTION
@@ -199,7 +197,7 @@ def function_fields(fn):
 
 def is_module_namespace(d):
     """Whether dict `d` is the namespace of a module in sys.modules."""
-    name = d.get('__name__')
+    name = dict.get(d, '__name__')  # (not a subclass's own get: no program code runs here)
     module = sys.modules.get(name) if type(name) is str else None
     return module is not None and getattr(module, '__dict__', None) is d
 
