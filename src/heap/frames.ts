@@ -15,6 +15,8 @@ export class Frame {
   /** Parallel to `held`: whether the hold is a returned value's (`return` with `keep`), which a
    * call taking that value as an argument passes on to the callee. */
   readonly heldReturned: boolean[] = [];
+  /** How many of `heldReturned` are true: a call's arguments look for one only when there is one. */
+  returnedHolds = 0;
 
   constructor(
     readonly functionName: string,

@@ -354,11 +354,12 @@ export class Replay {
         if (ev.args !== undefined) {
           for (const arg of ev.args) {
             const obj = this.resolve(arg);
-            let at = frame.held.length - 1;
+            let at = frame.returnedHolds > 0 ? frame.held.length - 1 : -1;
             while (at >= 0 && !(frame.held[at] === obj && frame.heldReturned[at])) at--;
             if (at >= 0) {
               frame.held.splice(at, 1);
               frame.heldReturned.splice(at, 1);
+              frame.returnedHolds--;
               callee.held.push(obj);
               callee.heldReturned.push(false);
             } else {
@@ -602,6 +603,7 @@ export class Replay {
     this.heap.incref(obj);
     frame.held.push(obj);
     frame.heldReturned.push(returned);
+    if (returned) frame.returnedHolds++;
   }
 
   /** The evaluation stack lets go of one object it holds before the line execution ends. */
@@ -609,7 +611,7 @@ export class Replay {
     const at = frame.held.lastIndexOf(obj);
     if (at < 0) this.fail(`'${obj.id}' is not held by the frame's evaluation stack`, 'Release only an object a "hold" or a "hold": true allocation of this line gave the frame');
     frame.held.splice(at, 1);
-    frame.heldReturned.splice(at, 1);
+    if (frame.heldReturned.splice(at, 1)[0] === true) frame.returnedHolds--;
     this.heap.decref(obj);
   }
 
@@ -617,6 +619,7 @@ export class Replay {
   private releaseHeld(frame: Frame): void {
     const held = frame.held;
     frame.heldReturned.length = 0;
+    frame.returnedHolds = 0;
     while (held.length > 0) this.heap.decref(held.pop()!);
   }
 

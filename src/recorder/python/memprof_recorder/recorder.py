@@ -1237,12 +1237,50 @@ class Recorder:
         self._reach_from(stack, reached)
         return reached
 
+    def _unreachable(self, suspects):
+        """The shadow objects no root reaches, and a set of reached ones that holds every object
+        the lost ones refer to. Only what the suspects reach can have lost its last path from the
+        roots since the last collection (such an object lies below one that lost a reference), so
+        they are looked for there, with the collector's own test: an object there is reached if
+        more shadow references hold it than the others there account for, if the interpreter holds
+        it, or if a reached one refers to it. When that part is most of the shadow, reachability is
+        found from the roots instead."""
+        label = self.label
+        refs = self.refs
+        kinds = self.kind
+        cls = self.cls
+        area = {oid for oid in suspects if oid in label}
+        limit = len(label) >> 1
+        inside = {}  # id -> how many references the area's objects hold to it
+        stack = [*area]
+        while stack:
+            if len(area) > limit:
+                reached = self._reached()
+                return [oid for oid in label if oid not in reached], reached
+            cur = stack.pop()
+            kind = kinds.get(cur)
+            targets = [] if kind == O.WEAKREF else [rid for rid in array('q', refs.get(cur, b'')) if rid >= 0]
+            if kind == O.DICT:
+                targets += self._dict_key_ids(cur)
+            c = cls.get(cur)
+            if c is not None:
+                targets.append(c)
+            for rid in targets:
+                inside[rid] = inside.get(rid, 0) + 1
+                if rid not in area:
+                    area.add(rid)
+                    stack.append(rid)
+        rc = self.rc
+        holders = self.holders
+        reached = {oid for oid in area if rc.get(oid, 0) > inside.get(oid, 0) or oid in holders}
+        self._reach_from([*reached], reached)
+        return [oid for oid in area if oid not in reached and oid in label], reached
+
     def _reach_from(self, stack, reached):
         """Adds to `reached` everything the ids on `stack` (already in it) refer to, transitively."""
         refs = self.refs
         kinds = self.kind
         cls = self.cls
-        names = self.names
         while stack:
             cur = stack.pop()
             kind = kinds.get(cur)
@@ -1253,7 +1291,7 @@ class Recorder:
                     reached.add(rid)
                     stack.append(rid)
             if kind == O.DICT:
-                for rid in _key_ids(names.get(cur, '').split('\0')):
+                for rid in self._dict_key_ids(cur):
                     if rid not in reached:
                         reached.add(rid)
                         stack.append(rid)
@@ -1511,12 +1549,11 @@ class Recorder:
             self.orphans.clear()  # a full collection freed all the garbage there was
         if not self.suspects:
             return
+        lost, reached = self._unreachable(self.suspects)
         self.suspects.clear()
-        reached = self._reached()
         refs = self.refs
         kinds = self.kind
         cls = self.cls
-        lost = [oid for oid in self.label if oid not in reached]
         # What the collection did not free (it lies in an older generation) is garbage still
         # alive: the census at the end counts it if no later collection frees it.
         tracked = [oid for oid in lost if kinds.get(oid) != O.ATOMIC]
@@ -1532,7 +1569,7 @@ class Recorder:
                 if rid in reached and kinds.get(oid) != O.WEAKREF:
                     self.rc[rid] -= 1
             if kinds.get(oid) == O.DICT:
-                for rid in _key_ids(self.names.get(oid, '').split('\0')):
+                for rid in self._dict_key_ids(oid):
                     if rid in reached:
                         self.rc[rid] -= 1
             c = cls.get(oid)
@@ -1927,6 +1964,13 @@ class Recorder:
                 removes = (old[name], _key_id(name)) if name[0] == 'k' and kind == O.DICT else (old[name],)
                 batch.append((self._delete(label, kind, name), (), removes))
         self._keep_mapping(oid, new_names, new_ids, obj)
+
+    def _dict_key_ids(self, oid):
+        """The ids of the object keys a dict's shadow holds."""
+        if oid in self.big:
+            return _key_ids(self._mapping_shadow(oid)[0])
+        names = self.names.get(oid)
+        return _key_ids(names.split('\0')) if names else []
 
     def _mapping_shadow(self, oid):
         """(names, ids) of a dict's, instance's or generic object's shadow, in order."""

@@ -10,12 +10,14 @@ path below a name, `self.cache`) in a line is classified:
   READ   `c[k]`, `k in c`, `for x in c`, `len(c)`, `c.get(k)`, `c.keys()`…: nothing changes
          (a read with a key names the entry whose value the line may go on to change);
   TAIL   `c.append(x)`, `c.extend(xs)`, `c.pop()`: a list changes at its end;
-  WHOLE  `c.x = v`, `del c.x`, `c[<expression>]`: c (or an entry of it the recorder cannot name)
-         changes, without handing c to unknown code: c is compared in full;
+  WHOLE  `c.x = v`, `del c.x`, `c[<expression>]`, `c[a:b] = v`: c (or an entry of it the recorder
+         cannot name) changes, without handing c to unknown code: c is compared in full;
   OTHER  anything else (passed to a call, a method the recorder does not know): anything reachable
          from c may change, so nothing the line names is taken at its use.
 
-A value being stored (`c[k] = v`, `c.x = v`) is a READ of v. A line that runs code of its own (a
+A value being stored (`c[k] = v`, `c.x = v`) is a READ of v. So is a read at a computed key or a
+slice whose result nothing on the line can change: bound to a name, stored as a value, iterated,
+compared, or read by a builtin that changes nothing (`a.peer = c[i + 1]`, `zip(c, c[1:])`). A line that runs code of its own (a
 comprehension, a lambda) also gets the use INNER: that code may change any entry of what it
 iterates.
 
@@ -52,8 +54,12 @@ _PURE_BUILTINS = frozenset(['len', 'zip', 'enumerate', 'reversed', 'sorted', 'it
                             'frozenset', 'sum', 'min', 'max', 'any', 'all', 'isinstance', 'id', 'print'])
 # Of those, the ones whose result refers to nothing the arguments hold.
 _DETACHED_RESULTS = frozenset(['len', 'sum', 'any', 'all', 'isinstance', 'id', 'print'])
-_PLAIN_ARGUMENTS = _NAME_LOADS | {'LOAD_CONST'}
-_SAFE_RESULT_USES = _READ_NEXT | {'COMPARE_OP', 'BINARY_OP', 'RETURN_VALUE', 'UNPACK_SEQUENCE'}
+_SAFE_RESULT_USES = _READ_NEXT | {'COMPARE_OP', 'BINARY_OP', 'RETURN_VALUE', 'UNPACK_SEQUENCE', 'TO_BOOL'}
+# What computes a value from reads, each pushing one value: names, constants, attributes, subscripts,
+# slices and arithmetic (not `+=`, which changes a list in place).
+_LOADS = _NAME_LOADS | {'LOAD_CONST', 'LOAD_ATTR'}
+_EXPRESSION_OPS = _NAME_LOADS | {'LOAD_CONST', 'LOAD_ATTR', 'BINARY_SUBSCR', 'BINARY_SLICE', 'BUILD_SLICE', 'BINARY_OP'}
+_FIRST_INPLACE = [name for name, _ in dis._nb_ops].index('NB_INPLACE_ADD') if hasattr(dis, '_nb_ops') else 13
 # What has no effect of its own: EXTENDED_ARG's bits are already in the next instruction's argument
 # (a code object of more than 256 names or constants has one before most loads).
 _NO_OPS = frozenset(['EXTENDED_ARG', 'NOP'])
@@ -159,8 +165,15 @@ def _classify(ops, i, j, n):
             return _KEY_OPS[op], key
         if op == 'STORE_SUBSCR':
             return NEW, None
-        # A read at a computed key hands out an entry the line may change (`c[k % 10].append(x)`).
-        return (WHOLE if op == 'BINARY_SUBSCR' else OTHER), None
+        if op == 'STORE_SLICE':
+            return WHOLE, None
+        if op == 'DELETE_SUBSCR' or op == 'COPY':
+            return OTHER, None
+        # A read at a computed key hands out an entry the line may change (`c[k % 10].append(x)`),
+        # unless where the entry goes nothing can change it.
+        if _result_kept(ops, j + len(key_ops) + 1, n) or _pure_call_argument(ops, i, n):
+            return READ, None
+        return WHOLE, None
     if after.name in _READ_NEXT:
         return READ, None
     if after.name in ('STORE_ATTR', 'DELETE_ATTR'):
@@ -192,26 +205,51 @@ def _is_pure_builtin(op):
 
 
 def _pure_call_argument(ops, i, n):
-    """Whether the load ops[i] is one of the plain arguments (names, constants) of a call to a
-    builtin that changes none of them, whose result goes nowhere that could change them either
-    (a loop, a name, a comparison): `len(c)`, `for a, b in zip(xs, ys)`, `enumerate(items)`."""
+    """Whether the load ops[i] is read by the arguments of a call to a builtin that changes none
+    of them (names, constants, and what reads of them compute: `xs[1:]`, `xs[i + 1]`), whose
+    result goes nowhere that could change them either (a loop, a name, a comparison): `len(c)`,
+    `for a, b in zip(xs, xs[1:])`, `enumerate(items)`."""
     start = i
-    while start > 0 and ops[start - 1].name in _PLAIN_ARGUMENTS and not _is_pure_builtin(ops[start - 1]):
+    while start > 0 and ops[start - 1].name in _EXPRESSION_OPS and not _is_pure_builtin(ops[start - 1]):
         start -= 1
     callee = start - 2 if start > 1 and ops[start - 1].name == 'PUSH_NULL' else start - 1  # (3.13)
     if callee < 0 or not _is_pure_builtin(ops[callee]):
         return False
-    end = i + 1
-    while end < n and ops[end].name in _PLAIN_ARGUMENTS:
-        end += 1
-    if end >= n or ops[end].name not in _CALLS or ops[end].arg != end - start:
+    end, depth = _expression_end(ops, start, n)
+    if end >= n or ops[end].name not in _CALLS or ops[end].arg != depth:
         return False
     if ops[callee].argval in _DETACHED_RESULTS:
         return True
     if ops[end].name == 'PRECALL':
         end += 1  # (3.11: PRECALL, then CALL)
-    end += 1
-    return end >= n or ops[end].name in _SAFE_RESULT_USES or ops[end].name.startswith('POP_JUMP')
+    return _result_kept(ops, end + 1, n)
+
+
+def _result_kept(ops, p, n):
+    """Whether the value the instruction before ops[p] pushed goes nowhere that could change it:
+    a loop, a name, a comparison, a test, or stored as a value (`a.peer = <value>`)."""
+    if p >= n or ops[p].name in _SAFE_RESULT_USES or ops[p].name.startswith('POP_JUMP'):
+        return True
+    end, depth = _expression_end(ops, p, n)
+    return end < n and (ops[end].name == 'STORE_ATTR' and depth == 1 or ops[end].name == 'STORE_SUBSCR' and depth == 2)
+
+
+def _expression_end(ops, p, n):
+    """(index, depth) of the first instruction from ops[p] on that is not part of values computed
+    from reads (_EXPRESSION_OPS), with how many such values the stack then holds above what it held
+    at p. Each instruction must push one value and take only values pushed since p."""
+    depth = 0
+    while p < n:
+        op = ops[p]
+        if op.name not in _EXPRESSION_OPS or op.name == 'BINARY_OP' and (op.arg or 0) >= _FIRST_INPLACE:
+            break
+        effect = dis.stack_effect(op.code, (op.arg or 0) if op.code >= dis.HAVE_ARGUMENT else None)
+        pushed_one = effect == (0 if op.name == 'LOAD_ATTR' else 1) if op.name in _LOADS else True
+        if not pushed_one or depth + effect < 1:
+            break
+        depth += effect
+        p += 1
+    return p, depth
 
 
 def _subscript(ops, j, n):
@@ -223,6 +261,8 @@ def _subscript(ops, j, n):
         op = ops[p]
         if before == 1 and op.name in _KEY_OPS and p > j and (op.name != 'COPY' or _augmented(ops, p, n)):
             return op.name, ops[j:p]
+        if before == 2 and op.name in ('BINARY_SLICE', 'STORE_SLICE'):
+            return op.name, ops[j:p]  # (3.12+: `c[a:b]`; 3.11 builds a slice and subscripts)
         if after is None or after <= 0:
             return None
     return None
@@ -291,7 +331,7 @@ def _is_argument(ops, i, n):
 
 
 def _stores_into(ops, j, n):
-    """Whether ops[j:] starts `c[k] = <value loaded before j>` or `c.x = <value>`."""
+    """Whether ops[j:] starts `c[k] = <value loaded before j>`, `c[a:b] = <value>` or `c.x = <value>`."""
     if ops[j].name not in _NAME_LOADS:
         return False
     j += 1
@@ -300,7 +340,7 @@ def _stores_into(ops, j, n):
     if j < n and ops[j].name == 'STORE_ATTR':
         return True
     subscript = _subscript(ops, j, n)
-    return subscript is not None and subscript[0] == 'STORE_SUBSCR'
+    return subscript is not None and subscript[0] in ('STORE_SUBSCR', 'STORE_SLICE')
 
 
 def parse(text):
