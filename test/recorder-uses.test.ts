@@ -51,6 +51,8 @@ def f(d, i, k, v, m, lst, self):
     helper(lst[i + 1])
     helper(lst[1:])
     lst[i - 1].append(v)
+    lst[k.x].append(v)
+    lst[v + 1].append(i); v = 0
     total = sum([len(x) for x in d.values()])
     lst[1:3] = v
 by_line = {}
@@ -89,7 +91,7 @@ const EXPECTED = [
   '', // lst.sort(): a method the recorder does not know
   'R,v, | O,d, | R,k,', // the key's name is rebound later in the line
   'R,v, | N,d, | O,i,', // a store at a computed key
-  'W,d, | O,i, | R,i,', // a read at a computed key: any entry may be the one changed
+  'R,d,xni i600 o6 | O,i, | R,i,', // a read at arithmetic on names: the recorder computes the key
   'N,d, | R,i, | O,i,', // setdefault at a computed key, its result dropped: a new key at the end or none
   'S,d,nk | R,k, | R,v,',
   'N,d, | R,m,nk | R,k,', // the key is itself a subscript: computed
@@ -104,9 +106,11 @@ const EXPECTED = [
   'R,lst, | R,lst,', // a slice read by a builtin that changes nothing
   'R,lst, | O,i,', // an entry at a computed index bound to a name
   'R,lst, | O,i,', // ... or tested
-  '', // ... or handed to a call, which may change it
+  'O,helper, | R,lst,xni i1 o0 | O,i,', // ... handed to a call: the entry at the computed index
   '', // a slice handed to a call: what it holds may be changed
-  'W,lst, | O,i, | R,v,', // an entry at a computed index changed: any entry may be the one
+  'R,lst,xni i1 o10 | O,i, | R,v,', // an entry at a computed index changed: that entry
+  'W,lst, | O,k.x, | R,v,', // a key computed otherwise: any entry may be the one changed
+  'W,lst, | O,v, | R,i,', // arithmetic on a name the line rebinds
 ];
 
 /** A comprehension runs inside the line: its own frame on 3.11, inlined (x a local) on 3.12+. */

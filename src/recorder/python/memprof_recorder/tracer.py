@@ -14,6 +14,7 @@ collection, a gc call or the end of the program could observe is flushed first.
 """
 import dis
 import gc
+import operator
 import os
 import sys
 
@@ -752,6 +753,10 @@ GC_SETTINGS = {
 _HANDED_KINDS = frozenset([O.DICT, O.LIST, O.SET, O.INSTANCE, O.GENERIC])
 _SIZED_KINDS = frozenset([O.DICT, O.LIST, O.SET])
 _NO_KEY = object()
+# BINARY_OP's arguments, as uses.py's computed keys give them.
+_ARITHMETIC = {'o0': operator.add, 'o1': operator.and_, 'o2': operator.floordiv, 'o5': operator.mul,
+               'o6': operator.mod, 'o7': operator.or_, 'o9': operator.rshift, 'o10': operator.sub,
+               'o12': operator.xor}
 _INNER_CODE = -1  # a key of Recorder.hints (never an id): the line runs code of its own
 
 
@@ -787,7 +792,33 @@ def _key_value(key, scope, globals_):
         return key[1:]
     if key[0] == 'i':
         return int(key[1:])
+    if key[0] == 'x':
+        return _arithmetic_value(key[1:].split(' '), scope, globals_)
     return _lookup(key[1:], scope, globals_, _NO_KEY)
+
+
+def _arithmetic_value(tokens, scope, globals_):
+    """The value of a computed key's postfix arithmetic (uses.py) when its names hold ints, or
+    strs only added (what the line computed, with none of the program's code run); else _NO_KEY."""
+    stack = []
+    for token in tokens:
+        if token[0] == 'o':
+            b = stack.pop()
+            a = stack.pop()
+            if type(a) is not type(b) or (type(a) is str and token != 'o0'):
+                return _NO_KEY
+            try:
+                stack.append(_ARITHMETIC[token](a, b))
+            except (ArithmeticError, ValueError):  # (a division by zero, a negative shift: the line raised)
+                return _NO_KEY
+        elif token[0] == 'i':
+            stack.append(int(token[1:]))
+        else:
+            value = _lookup(token[1:], scope, globals_, _NO_KEY)
+            if type(value) is not int and type(value) is not str:
+                return _NO_KEY
+            stack.append(value)
+    return stack[0]
 
 
 def _entries_at(container, kind, hint):

@@ -21,9 +21,13 @@ compared, or read by a builtin that changes nothing (`a.peer = c[i + 1]`, `zip(c
 comprehension, a lambda) also gets the use INNER: that code may change any entry of what it
 iterates.
 
-The key must be a name not rebound in the line, a str constant or a small int constant. A line's
+The key must be a name not rebound in the line, a str constant or a small int constant. A read
+may also be at arithmetic on names and constants (`nodes[i + 1].prev = n`, `grid[y * w + x]`):
+the recorder computes its value after the line when the names hold ints (or strs, added). A line's
 uses are kept as one string (nothing the collector counts): uses joined by \\0, each
-`op \\3 path \\3 key`, the path `.`-joined, the key `n<name>`, `s<str>`, `i<int>` or empty.
+`op \\3 path \\3 key`, the path `.`-joined, the key `n<name>`, `s<str>`, `i<int>`, `x<tokens>`
+(the arithmetic in postfix, space-separated: `n<name>`, `i<int>`, `o<BINARY_OP's argument>`) or
+empty.
 """
 import dis
 import sys
@@ -59,6 +63,8 @@ _SAFE_RESULT_USES = _READ_NEXT | {'COMPARE_OP', 'BINARY_OP', 'RETURN_VALUE', 'UN
 # slices and arithmetic (not `+=`, which changes a list in place).
 _LOADS = _NAME_LOADS | {'LOAD_CONST', 'LOAD_ATTR'}
 _EXPRESSION_OPS = _NAME_LOADS | {'LOAD_CONST', 'LOAD_ATTR', 'BINARY_SUBSCR', 'BINARY_SLICE', 'BUILD_SLICE', 'BINARY_OP'}
+# The BINARY_OP arguments a computed key may use: + & // * % | >> - ^ (not <<, **: a huge result).
+_KEY_ARITHMETIC = frozenset([0, 1, 2, 5, 6, 7, 9, 10, 12])
 _FIRST_INPLACE = [name for name, _ in dis._nb_ops].index('NB_INPLACE_ADD') if hasattr(dis, '_nb_ops') else 13
 # What has no effect of its own: EXTENDED_ARG's bits are already in the next instruction's argument
 # (a code object of more than 256 names or constants has one before most loads).
@@ -140,6 +146,8 @@ def line_uses(instructions):
         use, key = _classify(ops, i, j, n)
         if key is not None and key[0] == 'n' and key[1:] in stored:
             use, key = OTHER, None  # the key's name is rebound: its value after the line is another
+        elif key is not None and key[0] == 'x' and any(t[0] == 'n' and t[1:] in stored for t in key[1:].split(' ')):
+            use, key = WHOLE, None
         uses.append('%s\3%s\3%s' % (use, '.'.join(path), key or ''))
     if all(use[0] in (OTHER, WHOLE) for use in uses):
         return ''  # nothing to take at its use
@@ -173,6 +181,10 @@ def _classify(ops, i, j, n):
         # unless where the entry goes nothing can change it.
         if _result_kept(ops, j + len(key_ops) + 1, n) or _pure_call_argument(ops, i, n):
             return READ, None
+        if op == 'BINARY_SUBSCR':
+            key = _arithmetic(key_ops)
+            if key is not None:
+                return READ, key
         return WHOLE, None
     if after.name in _READ_NEXT:
         return READ, None
@@ -198,6 +210,26 @@ def _classify(ops, i, j, n):
     if method in _READ_METHODS:
         return READ, None
     return OTHER, None
+
+
+def _arithmetic(key_ops):
+    """The key text `x<tokens>` of a key computed by arithmetic on names and int constants
+    (`i + 1`, `y * w + x`), or None."""
+    tokens = []
+    depth = 0
+    for op in key_ops:
+        if op.name in _NAME_LOADS and isinstance(op.argval, str) and dis.stack_effect(op.code, op.arg or 0) == 1:
+            tokens.append('n' + op.argval)
+            depth += 1
+        elif op.name == 'LOAD_CONST' and type(op.argval) is int:
+            tokens.append('i%d' % op.argval)
+            depth += 1
+        elif op.name == 'BINARY_OP' and op.arg in _KEY_ARITHMETIC and depth >= 2:
+            tokens.append('o%d' % op.arg)
+            depth -= 1
+        else:
+            return None
+    return 'x' + ' '.join(tokens) if depth == 1 and len(tokens) > 1 else None
 
 
 def _is_pure_builtin(op):
