@@ -1,6 +1,6 @@
-// `npm run bench:recorder` (also the end of `npm run bench`): what recording costs. Three programs —
+// `npm run bench:recorder` (also the end of `npm run bench`): what recording costs. Four programs —
 // a 100,000-iteration loop, a dict grown one entry per line to 100,000 entries, a 1,000,000-item
-// list built, sorted and dropped — each run plain, under memory_profiler (`python3 -m
+// list built, sorted and dropped, 50,000 instances linked both ways by index — each run plain, under memory_profiler (`python3 -m
 // memory_profiler`, line by line in the @profile function) and under `memprof record`, with the same
 // interpreter where it has memory_profiler. Prints one Markdown table; nothing is asserted.
 //
@@ -50,6 +50,27 @@ def main():
     doubled = [x * 2 for x in lst[:1000]]
     del lst
     return len(doubled)
+`,
+  'linked-50k': `
+import gc
+
+
+class Node:
+    def __init__(self, i):
+        self.i = i
+        self.prev = None
+        self.next = None
+
+
+@profile
+def main():
+    nodes = [Node(i) for i in range(50_000)]
+    for a, b in zip(nodes, nodes[1:]):
+        a.next = b
+    for i in range(1, len(nodes)):
+        nodes[i].prev = nodes[i - 1]
+    del nodes, a, b
+    return gc.collect()
 `,
 };
 const PRELUDE = `try:
