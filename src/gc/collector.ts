@@ -371,7 +371,8 @@ export class Collector implements CollectorHooks {
     }
   }
 
-  /** Tuples whose items can never be part of a cycle stop being tracked (_PyTuple_MaybeUntrack).
+  /** Tuples whose items can never be part of a cycle stop being tracked (_PyTuple_MaybeUntrack);
+   * only exact tuples, as only exact dicts below (a namedtuple stays tracked).
    * `length` is how many objects `young` holds; returns how many stay. */
   private untrackTuples(young: GcNode, length: number): number {
     return this.trackedTuples === 0 ? length : this.untrackHoldingNothingTracked(young, Kind.Tuple);
@@ -390,7 +391,7 @@ export class Collector implements CollectorHooks {
       const next = node.gcNext!;
       const obj = node as PyObject;
       survivors++;
-      if (obj.kind === kind && !this.holdsMaybeTracked(untrackCandidates(obj))) {
+      if (obj.kind === kind && obj.cls.name === KINDS[kind].typeName && !this.holdsMaybeTracked(untrackCandidates(obj))) {
         this.untrack(obj);
         survivors--;
       }

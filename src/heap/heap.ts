@@ -201,7 +201,8 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
         if (layout.uniqueItems) obj.setSlots = SET_MINSIZE;
         break;
     }
-    if (layout.trackedAtCreation) this.gc.track(obj);
+    // A dict subclass is made by type_call, which tracks it (an exact dict waits for a value that may be tracked).
+    if (layout.trackedAtCreation || (cls.kind === Kind.Dict && cls.name !== layout.typeName)) this.gc.track(obj);
     return obj;
   }
 
