@@ -927,6 +927,8 @@ class Recorder:
         sizes = self.size
         materialized = self.materialized
         look_for_dicts = not _INLINE_VALUES_KEPT
+        held = self._held_bytes(self.current)
+        before = len(held)
         # The lists this makes go as soon as they are read: with no collection meanwhile, the
         # program's allocation count is where it was (an automatic pass here would be the recorder's).
         enabled = gc.isenabled()
@@ -954,6 +956,14 @@ class Recorder:
             if enabled:
                 gc.enable()
         self.emit_changes()
+        if self.frame_held.get(self.current) is held and len(held) > before:
+            # What this found is older than the line: the frame's stack does not hold it (it
+            # would keep a copy's cycle alive through the collection about to run).
+            found = array('q', held[before:])
+            del held[before:]
+            self.emit('{"op":"release","ids":[%s]}' % ','.join('"%s"' % label[oid] for oid in found))
+            for oid in found:
+                self.release(oid)
 
     def notice_finalizers(self):
         """The weakrefs of the weakref.finalize objects made since the last line: the trace does
