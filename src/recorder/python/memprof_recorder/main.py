@@ -18,6 +18,7 @@ import platform
 import sys
 import traceback
 import types
+from weakref import ref as _WEAKREF
 
 from . import objects as O
 from .recorder import Recorder, generator_referents
@@ -524,7 +525,7 @@ def census(recorder, tracer, keep_ids):
         kind = classify(obj, keep_ids)
         if kind == O.EXTERNAL or (kind == O.DICT and oid not in recorder.label and O.is_module_namespace(obj)):
             continue  # (a library's namespace, reached from one of its functions: its module holds it)
-        name = type(obj).__name__
+        name = 'weakref' if type(obj) is _WEAKREF else type(obj).__name__  # (the model's name for weakref.ref)
         size = sys.getsizeof(obj)
         if debug is not None:
             debug.write('%s %s %d %s %r\n' % (recorder.label.get(oid, '?'), name, size, parents.get(oid, '-'), obj if kind == O.ATOMIC else ''))

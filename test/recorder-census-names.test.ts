@@ -1,0 +1,38 @@
+// The census at the end of a recorded run names each type as the model does: an exact weakref.ref
+// (whose type's __name__ is ReferenceType) is a "weakref", the type of the trace's weakref events. A
+// weakref alive at the end had been counted as a ReferenceType in the real run and a weakref in the
+// model, and the census differed for every program that keeps one.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { replayWorkload } from '../src/replay/replay.js';
+import { loadWorkload } from '../src/workload/load.js';
+import { corpusInterpreter, VERSIONS } from './support/corpus.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', 'bin', 'memprof.js');
+const dir = mkdtempSync(join(tmpdir(), 'memprof-census-names-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(
+  join(dir, 'refs.py'),
+  'import weakref\n\n\nclass Image:\n    pass\n\n\nimages = [Image() for _ in range(3)]\nrefs = [weakref.ref(i) for i in images]\nprint(sum(r() is not None for r in refs))\n',
+);
+
+for (const version of VERSIONS) {
+  const { python, skipped } = corpusInterpreter(version);
+  describe.skipIf(skipped !== '')(`the census of a recorded run on CPython ${version}${skipped}`, () => {
+    it('counts weakrefs alive at the end as the model names them', async () => {
+      const trace = join(dir, `refs.${version}.ndjson`);
+      const { stdout } = await run(process.execPath, [CLI, 'record', '-q', '--python', python!.path, '-o', trace, 'refs.py'], { cwd: dir });
+      expect(stdout).toBe('3\n');
+      const { report } = await replayWorkload(await loadWorkload(trace));
+      const census = report.recorded!.census!;
+      expect(census.byType.find((row) => row.type === 'weakref')).toMatchObject({ real: { objects: 3 }, model: { objects: 3 }, equal: true });
+      expect(census.byType.map((row) => row.type)).not.toContain('ReferenceType');
+      expect(census.equal).toBe(true);
+    }, 120_000);
+  });
+}
