@@ -195,6 +195,16 @@ def function_fields(fn):
     return names, values
 
 
+def class_namespace(cls):
+    """The dict a class keeps its attributes in, read without making a mappingproxy: the first dict
+    the class refers to (type_traverse visits tp_dict first; a class whose metaclass is written in
+    Python, ABCMeta or EnumType, refers to its metaclass before it), or None."""
+    for ref in get_referents(cls):
+        if type(ref) is dict:
+            return ref
+    return None
+
+
 def is_module_namespace(d):
     """Whether dict `d` is the namespace of a module in sys.modules."""
     name = dict.get(d, '__name__')  # (not a subclass's own get: no program code runs here)

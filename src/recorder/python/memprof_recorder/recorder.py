@@ -942,8 +942,8 @@ class Recorder:
                 if type(obj) is _ABC_DATA or kind == O.FUNCTION:
                     self.rescan(obj)
                 elif isinstance(obj, type):
-                    namespace = _get_referents(obj)[0]  # (type_traverse visits tp_dict first)
-                    if type(namespace) is dict and id(namespace) in label:
+                    namespace = O.class_namespace(obj)
+                    if namespace is not None and id(namespace) in label:
                         self.rescan(namespace)
                 elif kind == O.LIST or kind == O.SET:
                     if len(obj) != len(refs.get(oid, b"")) >> 3 or _getsizeof(obj) != sizes.get(oid):

@@ -547,7 +547,7 @@ class Tracer:
         if isinstance(obj, type):
             # A class's attributes are one level further, in its __dict__ (`Plugin.registry[k] = v`
             # changes the registry as `self.items.append(x)` changes an instance's list).
-            obj = _class_dict(obj)
+            obj = O.class_namespace(obj)
             oid = id(obj)
             if oid not in rec.label:
                 return
@@ -840,13 +840,6 @@ def _entry(container, key):
     if type(key) is int and -len(container) <= key < len(container):
         return list.__getitem__(container, key)
     return None
-
-
-def _class_dict(cls):
-    """The dict a class keeps its attributes in (type_traverse visits it first), read without
-    making a mappingproxy."""
-    refs = gc.get_referents(cls)
-    return refs[0] if refs and type(refs[0]) is dict else None
 
 
 def _q(text):
