@@ -695,12 +695,12 @@ class Recorder:
             if kind == O.TUPLE or kind == O.FROZENSET:
                 for child in kids[oid]:
                     if child in by_id and child not in self.label:
-                        fill.append(self._alloc_empty(by_id[child]))
+                        self._alloc_in_cycle(by_id[child], by_id, fill)
                 self._alloc(obj, kind, names, refs)
             elif all(c not in by_id or c in self.label for c in kids[oid]):
                 self._alloc(obj, kind, names, refs)
             else:
-                fill.append(self._alloc_empty(by_id[oid]))
+                self._alloc_in_cycle(by_id[oid], by_id, fill)
         reserved.clear()  # a label reserved for an object the trace does not follow stays unused
         if fill:
             # The references of what was allocated empty are stored now, before anything refers
@@ -804,6 +804,21 @@ class Recorder:
                     rc[oid] = n - 1
                 else:
                     release(oid)
+
+    def _alloc_in_cycle(self, entry, by_id, fill):
+        """Allocates an object of a cycle before what it refers to: empty, its references stored
+        afterwards (the entry goes to `fill`). A weakref's referent is fixed when it is made: the
+        referent is allocated empty first, then the weakref (a WeakValueDictionary's `_remove`
+        holds a weakref to the dictionary in its defaults)."""
+        obj, kind, names, refs = entry
+        if kind == O.WEAKREF and refs and refs[0] is not None:
+            target = id(refs[0])
+            if target in by_id and target not in self.label and by_id[target][1] not in (O.TUPLE, O.FROZENSET):
+                fill.append(self._alloc_empty(by_id[target]))
+            if target not in by_id or target in self.label:
+                self._alloc(obj, kind, names, refs)
+                return
+        fill.append(self._alloc_empty(entry))
 
     def _alloc_empty(self, entry):
         """Allocates a mutable object without its references; returns the entry to fill."""
