@@ -510,11 +510,12 @@ class Tracer:
                     hint[0] = U.OTHER
                 else:
                     hint.append(value)
-                    if type(value) is int and not -5 <= value <= 256:
-                        read_consts.append(hint)
+                    if type(value) is int and not -5 <= value <= 256 and key[0] != 'n':
+                        read_consts.append(hint)  # (a name's value is the line's own object)
         for hint in read_consts:
-            # A big int constant read at (`records[4997]`) finds its entry by value, but it is
-            # another object than the line's: a store on the same line is compared in full.
+            # A big int constant read at (`records[4997]`), or one the recorder computed
+            # (`records[i + 1]`), finds its entry by value, but it is another object than the
+            # line's: a store on the same line is compared in full.
             if hint[0] != U.READ:
                 hint[0] = U.OTHER
 
