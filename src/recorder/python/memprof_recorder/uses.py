@@ -17,9 +17,9 @@ path below a name, `self.cache`) in a line is classified:
 
 A value being stored (`c[k] = v`, `c.x = v`) is a READ of v. So is a read at a computed key or a
 slice whose result nothing on the line can change: bound to a name, stored as a value, iterated,
-compared, or read by a builtin that changes nothing (`a.peer = c[i + 1]`, `zip(c, c[1:])`). A line that runs code of its own (a
-comprehension, a lambda) also gets the use INNER: that code may change any entry of what it
-iterates.
+compared, or read by a builtin that changes nothing (`a.peer = c[i + 1]`, `zip(c, c[1:])`). A line
+that runs code of its own (a comprehension, a lambda) also gets the use INNER: that code may change
+any entry of what it iterates.
 
 The key must be a name not rebound in the line, a str constant or a small int constant. A read
 may also be at arithmetic on names and constants (`nodes[i + 1].prev = n`, `grid[y * w + x]`):
@@ -254,13 +254,16 @@ def _pure_call_argument(ops, i, n):
         return True
     if ops[end].name == 'PRECALL':
         end += 1  # (3.11: PRECALL, then CALL)
-    return _result_kept(ops, end + 1, n)
+    return end + 1 >= n or _result_kept(ops, end + 1, n)
 
 
 def _result_kept(ops, p, n):
     """Whether the value the instruction before ops[p] pushed goes nowhere that could change it:
-    a loop, a name, a comparison, a test, or stored as a value (`a.peer = <value>`)."""
-    if p >= n or ops[p].name in _SAFE_RESULT_USES or ops[p].name.startswith('POP_JUMP'):
+    a loop, a name, a comparison, a test, or stored as a value (`a.peer = <value>`). Not when the
+    line's instructions end there (an argument on a line of its own, of a call on the first)."""
+    if p >= n:
+        return False
+    if ops[p].name in _SAFE_RESULT_USES or ops[p].name.startswith('POP_JUMP'):
         return True
     end, depth = _expression_end(ops, p, n)
     return end < n and (ops[end].name == 'STORE_ATTR' and depth == 1 or ops[end].name == 'STORE_SUBSCR' and depth == 2)
