@@ -4,18 +4,13 @@
 // model, and the census differed for every program that keeps one. The weakref a
 // WeakValueDictionary's `_remove` keeps to the dictionary (in its defaults, a cycle through a
 // weakref) is a weakref event too, made after the dictionary, not an object of type ReferenceType.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { replayWorkload } from '../src/replay/replay.js';
-import { loadWorkload } from '../src/workload/load.js';
 import { corpusInterpreter, VERSIONS } from './support/corpus.js';
+import { recordAndReplay } from './support/record.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', 'bin', 'memprof.js');
 const dir = mkdtempSync(join(tmpdir(), 'memprof-census-names-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(
@@ -27,10 +22,8 @@ for (const version of VERSIONS) {
   const { python, skipped } = corpusInterpreter(version);
   describe.skipIf(skipped !== '')(`the census of a recorded run on CPython ${version}${skipped}`, () => {
     it('counts weakrefs alive at the end as the model names them', async () => {
-      const trace = join(dir, `refs.${version}.ndjson`);
-      const { stdout } = await run(process.execPath, [CLI, 'record', '-q', '--python', python!.path, '-o', trace, 'refs.py'], { cwd: dir });
+      const { stdout, report } = await recordAndReplay(dir, 'refs.py', python!, version);
       expect(stdout).toBe('3\n');
-      const { report } = await replayWorkload(await loadWorkload(trace));
       const census = report.recorded!.census!;
       expect(census.byType.find((row) => row.type === 'weakref')).toMatchObject({ real: { objects: 4 }, model: { objects: 4 }, equal: true });
       expect(census.byType.map((row) => row.type)).not.toContain('ReferenceType');

@@ -2,18 +2,13 @@
 // recorder computes the index after the line from the names it is made of, and compares that entry
 // only. A wrong index would leave the change to a later line (or to none): each execution of such a
 // line must record its own store.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { replayWorkload } from '../src/replay/replay.js';
-import { loadWorkload } from '../src/workload/load.js';
 import { corpusInterpreter, VERSIONS } from './support/corpus.js';
+import { recordAndReplay } from './support/record.js';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', 'bin', 'memprof.js');
 const dir = mkdtempSync(join(tmpdir(), 'memprof-computed-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PROGRAM = [
@@ -63,14 +58,12 @@ for (const version of VERSIONS) {
   const { python, skipped } = corpusInterpreter(version);
   describe.skipIf(skipped !== '')(`entries at a computed index on CPython ${version}${skipped}`, () => {
     it('are compared where the line changed them: each execution records its own store', async () => {
-      const trace = join(dir, `links.${version}.ndjson`);
-      const { stdout } = await run(process.execPath, [CLI, 'record', '-q', '--python', python!.path, '-o', trace, 'links.py'], { cwd: dir });
+      const { stdout, trace, report } = await recordAndReplay(dir, 'links.py', python!, version);
       expect(stdout).toBe('5000\n');
       const stores = storesByLine(trace);
       expect(stores.get(13)).toEqual(Array(4999).fill('next'));
       expect(stores.get(15)).toEqual(Array(4999).fill('prev'));
       expect(stores.get(18)).toEqual(Array(5000).fill('item'));
-      const { report } = await replayWorkload(await loadWorkload(trace));
       expect(report.recorded!.collects.map((c) => [c.real, c.model])).toEqual([[5000, 5000]]);
       expect(report.recorded!.census?.equal).toBe(true);
     }, 120_000);

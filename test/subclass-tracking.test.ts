@@ -4,15 +4,14 @@
 // dict waits for a value that may be tracked. A namedtuple of ints, a dict subclass and an
 // OrderedDict that survived a full collection are still counted when the cycle holding them goes:
 // CPython 3.11, 3.12 and 3.13 print 0, then 4, for `subclasses.py` below.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replayWorkload } from '../src/replay/replay.js';
-import { loadWorkload, workloadFromObject } from '../src/workload/load.js';
+import { workloadFromObject } from '../src/workload/load.js';
 import { corpusInterpreter, VERSIONS } from './support/corpus.js';
+import { recordAndReplay } from './support/record.js';
 
 const PROGRAM = `import gc
 from collections import OrderedDict, namedtuple
@@ -72,8 +71,6 @@ describe('subclasses of tuple and dict stay tracked', () => {
   }
 });
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', 'bin', 'memprof.js');
 const dir = mkdtempSync(join(tmpdir(), 'memprof-subclasses-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'subclasses.py'), PROGRAM);
@@ -82,10 +79,8 @@ for (const version of VERSIONS) {
   const { python, skipped } = corpusInterpreter(version);
   describe.skipIf(skipped !== '')(`subclasses of tuple and dict, recorded on CPython ${version}${skipped}`, () => {
     it('replay to the real gc.collect() results', async () => {
-      const trace = join(dir, `subclasses.${version}.ndjson`);
-      const { stdout } = await run(process.execPath, [CLI, 'record', '-q', '--python', python!.path, '-o', trace, 'subclasses.py'], { cwd: dir });
+      const { stdout, report } = await recordAndReplay(dir, 'subclasses.py', python!, version);
       expect(stdout.trimEnd().split('\n').at(-1)).toBe('4');
-      const { report } = await replayWorkload(await loadWorkload(trace));
       expect(report.recorded!.collects.map((c) => [c.real, c.model])).toEqual([[0, 0], [4, 4]]);
     }, 120_000);
   });
