@@ -14,7 +14,6 @@ collection, a gc call or the end of the program could observe is flushed first.
 """
 import dis
 import gc
-import operator
 import os
 import sys
 
@@ -755,9 +754,6 @@ _HANDED_KINDS = frozenset([O.DICT, O.LIST, O.SET, O.INSTANCE, O.GENERIC])
 _SIZED_KINDS = frozenset([O.DICT, O.LIST, O.SET])
 _NO_KEY = object()
 # BINARY_OP's arguments, as uses.py's computed keys give them.
-_ARITHMETIC = {'o0': operator.add, 'o1': operator.and_, 'o2': operator.floordiv, 'o5': operator.mul,
-               'o6': operator.mod, 'o7': operator.or_, 'o9': operator.rshift, 'o10': operator.sub,
-               'o12': operator.xor}
 _INNER_CODE = -1  # a key of Recorder.hints (never an id): the line runs code of its own
 
 
@@ -809,7 +805,7 @@ def _arithmetic_value(tokens, scope, globals_):
             if type(a) is not type(b) or (type(a) is str and token != 'o0'):
                 return _NO_KEY
             try:
-                stack.append(_ARITHMETIC[token](a, b))
+                stack.append(U.KEY_ARITHMETIC[int(token[1:])](a, b))
             except (ArithmeticError, ValueError):  # (a division by zero, a negative shift: the line raised)
                 return _NO_KEY
         elif token[0] == 'i':

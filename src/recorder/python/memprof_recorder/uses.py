@@ -30,6 +30,7 @@ uses are kept as one string (nothing the collector counts): uses joined by \\0, 
 empty.
 """
 import dis
+import operator
 import sys
 
 STORE = 'S'
@@ -63,8 +64,10 @@ _SAFE_RESULT_USES = _READ_NEXT | {'COMPARE_OP', 'BINARY_OP', 'RETURN_VALUE', 'UN
 # slices and arithmetic (not `+=`, which changes a list in place).
 _LOADS = _NAME_LOADS | {'LOAD_CONST', 'LOAD_ATTR'}
 _EXPRESSION_OPS = _NAME_LOADS | {'LOAD_CONST', 'LOAD_ATTR', 'BINARY_SUBSCR', 'BINARY_SLICE', 'BUILD_SLICE', 'BINARY_OP'}
-# The BINARY_OP arguments a computed key may use: + & // * % | >> - ^ (not <<, **: a huge result).
-_KEY_ARITHMETIC = frozenset([0, 1, 2, 5, 6, 7, 9, 10, 12])
+# The BINARY_OP arguments a computed key may use, with what each computes: + & // * % | >> - ^
+# (not <<, **: a huge result). A key's postfix text names an operator `o<argument>`.
+KEY_ARITHMETIC = {0: operator.add, 1: operator.and_, 2: operator.floordiv, 5: operator.mul, 6: operator.mod,
+                  7: operator.or_, 9: operator.rshift, 10: operator.sub, 12: operator.xor}
 _FIRST_INPLACE = [name for name, _ in dis._nb_ops].index('NB_INPLACE_ADD') if hasattr(dis, '_nb_ops') else 13
 # What has no effect of its own: EXTENDED_ARG's bits are already in the next instruction's argument
 # (a code object of more than 256 names or constants has one before most loads).
@@ -224,7 +227,7 @@ def _arithmetic(key_ops):
         elif op.name == 'LOAD_CONST' and type(op.argval) is int:
             tokens.append('i%d' % op.argval)
             depth += 1
-        elif op.name == 'BINARY_OP' and op.arg in _KEY_ARITHMETIC and depth >= 2:
+        elif op.name == 'BINARY_OP' and op.arg in KEY_ARITHMETIC and depth >= 2:
             tokens.append('o%d' % op.arg)
             depth -= 1
         else:
