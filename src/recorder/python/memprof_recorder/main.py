@@ -21,6 +21,7 @@ import types
 from weakref import ref as _WEAKREF
 
 from . import objects as O
+from .allocations import Allocations
 from .recorder import Recorder, generator_referents
 from .trace import TraceFile
 from .tracer import GC_SETTINGS, Tracer
@@ -175,19 +176,20 @@ def main(argv=None):
 
     preexisting, keep = preexisting_objects(code)
     recorder = Recorder(trace, classifier, preexisting, namespace, version)
-    tracer = Tracer(recorder, files, code, namespace, _real_collect)
+    allocations = Allocations(4096)
+    tracer = Tracer(recorder, files, code, namespace, _real_collect, allocations)
     tracer.profiled = profiled
     gc.collect = tracer.collect
     for name, event in GC_SETTINGS.items():
         setattr(gc, name, tracer.setting(getattr(gc, name), event))
     gc.callbacks.append(tracer.gc_callback)
-    tokens = Tokens(4096)
     _watch_threads_and_forks(tracer, trace)
-    install = _settrace_install(tracer, tokens) if sys.version_info < (3, 12) else _monitoring_install(tracer, tokens)
+    install = _settrace_install(tracer, allocations) if sys.version_info < (3, 12) else _monitoring_install(tracer, allocations)
 
     _real_collect()
     fill_freelists()
     _real_freeze()
+    set_up = allocations.begin()  # (what the rest of the set-up allocates is paid for before the program starts)
     exit_code = 0
 
     def finish(exit_code):
@@ -220,7 +222,10 @@ def main(argv=None):
 
     os._exit = _exit
     tracer.active = True
+    allocations.settle(set_up)
+    installing = allocations.begin()
     install()
+    allocations.settle(installing)
     try:
         exec(code, namespace)
     except SystemExit as e:
@@ -295,31 +300,6 @@ def _exit_code(exc):
 # Tracing: sys.settrace on 3.11, sys.monitoring on 3.12+
 
 
-class Tokens:
-    """Offsets for the frame objects tracing makes. sys.settrace gives every call a frame object (a
-    GC allocation the untraced program does not make, freed when the call returns), and on 3.12+ so
-    does sys._getframe for a traced frame: each would move the program's automatic collections one
-    allocation earlier. So each is paid for by freeing a token when the frame object appears, and a
-    new token is made just before it goes. A token is a 21-tuple: a GC allocation with no freelist
-    (freeing one lowers the count, making one raises it, whatever the freelists hold), which the
-    collector untracks at its first pass, as a tuple of Nones."""
-
-    def __init__(self, n):
-        self.pool = [(None,) * 21 for _ in range(n)]
-        self.open = {}
-
-    def frame_made(self, fid):
-        if fid in self.open:
-            return
-        self.open[fid] = 1
-        if self.pool:
-            self.pool.pop()
-
-    def frame_gone(self, fid):
-        if self.open.pop(fid, None) is not None:
-            self.pool.append((None,) * 21)
-
-
 _YIELD_VALUE = __import__('dis').opmap.get('YIELD_VALUE', -1)
 
 
@@ -331,18 +311,18 @@ def _yielded(frame):
         return False
 
 
-def _settrace_install(tracer, tokens):
+def _settrace_install(tracer, allocations):
     files = tracer.is_traced_file
 
     def untraced(frame, event, arg):
         # Only the frame's return matters: its frame object is about to go.
         if event == 'return' and not _yielded(frame):
-            tokens.frame_gone(id(frame))
+            allocations.frame_gone(id(frame))
         return untraced
 
     def local(frame, event, arg):
         if event == 'return' and not _yielded(frame):
-            tokens.frame_gone(id(frame))
+            allocations.frame_gone(id(frame))
         if tracer.busy or tracer.collecting or tracer.failed:
             return local
         was = gc.isenabled()
@@ -362,7 +342,7 @@ def _settrace_install(tracer, tokens):
         return local
 
     def call(frame, event, arg):
-        tokens.frame_made(id(frame))
+        allocations.frame_made(id(frame))
         if tracer.busy or tracer.collecting or tracer.failed or not files(frame.f_code.co_filename):
             frame.f_trace_lines = False
             return untraced
@@ -371,6 +351,7 @@ def _settrace_install(tracer, tokens):
         tracer.busy = True
         traced = False
         try:
+            allocations.locals_made(frame)
             traced = tracer.on_call(frame)
         except Exception:
             tracer.fail()
@@ -389,7 +370,7 @@ def _settrace_install(tracer, tokens):
     return install
 
 
-def _monitoring_install(tracer, tokens):
+def _monitoring_install(tracer, allocations):
     mon = sys.monitoring
     tool = mon.PROFILER_ID
     E = mon.events
@@ -398,7 +379,6 @@ def _monitoring_install(tracer, tokens):
     # PY_UNWIND can only be a global event: its callback looks at traced codes only.
     local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME
     DISABLE = mon.DISABLE
-    get_count = gc.get_count
     enabled_codes = set()
 
     get_ident = _thread.get_ident
@@ -427,10 +407,11 @@ def _monitoring_install(tracer, tokens):
 
     def frame_of_caller():
         # Asking for the frame object makes it (once per frame): paid for with a token.
-        before = get_count()[0]
+        before = allocations.count()
         frame = getframe(3)
-        if get_count()[0] > before:
-            tokens.frame_made(id(frame))
+        if allocations.count() > before:
+            allocations.frame_made(id(frame))
+            allocations.locals_made(frame)
         return frame
 
     def py_start(code, offset):
@@ -454,23 +435,23 @@ def _monitoring_install(tracer, tokens):
     def py_return(code, offset, value):
         frame = getframe(2)
         tracer.on_return(frame, value)
-        tokens.frame_gone(id(frame))
+        allocations.frame_gone(id(frame))
 
     def py_unwind(code, offset, exc):
         if id(code) not in enabled_codes:
             return
         frame = getframe(2)
         tracer.on_return(frame, None)
-        tokens.frame_gone(id(frame))
+        allocations.frame_gone(id(frame))
+
+    # (Made now, before the start-up freeze: installing them allocates nothing the program would count.)
+    callbacks = [(E.PY_START, guard(py_start)), (E.PY_RESUME, guard(py_resume)), (E.LINE, guard(line)),
+                 (E.PY_RETURN, guard(py_return)), (E.PY_YIELD, guard(py_yield)), (E.PY_UNWIND, guard(py_unwind))]
 
     def install():
         mon.use_tool_id(tool, 'memprof')
-        mon.register_callback(tool, E.PY_START, guard(py_start))
-        mon.register_callback(tool, E.PY_RESUME, guard(py_resume))
-        mon.register_callback(tool, E.LINE, guard(line))
-        mon.register_callback(tool, E.PY_RETURN, guard(py_return))
-        mon.register_callback(tool, E.PY_YIELD, guard(py_yield))
-        mon.register_callback(tool, E.PY_UNWIND, guard(py_unwind))
+        for event, callback in callbacks:
+            mon.register_callback(tool, event, callback)
         mon.set_events(tool, E.PY_START | E.PY_UNWIND)
 
     return install

@@ -110,8 +110,9 @@ def split_names(info):
 
 
 class Tracer:
-    def __init__(self, recorder, is_traced_file, main_code, main_globals, gc_collect):
+    def __init__(self, recorder, is_traced_file, main_code, main_globals, gc_collect, allocations):
         self.rec = recorder
+        self.allocations = allocations  # (allocations.py) the tokens that pay for tracing's frame objects
         recorder.running = self.running
         self.is_traced_file = is_traced_file
         self.main_code = main_code
@@ -670,6 +671,8 @@ class Tracer:
 
     def _gc_phase(self, phase, info):
         if phase == 'start':
+            # (The collection sets the count to zero once its callbacks have run: what the
+            # recorder allocates here is not counted.)
             self._auto_count = gc.get_count()
             self._auto_generation = info['generation']
             was_busy = self.busy
@@ -678,6 +681,7 @@ class Tracer:
                 self.flush_all()
                 self.rec.untraced_garbage(info['generation'])
                 self.rec.before_collection(info['generation'])
+                self.allocations.refill()
             finally:
                 self.busy = was_busy
         elif self._auto_count is not None:
@@ -694,14 +698,19 @@ class Tracer:
             if self.busy or not self.active or self.failed:
                 return real(*args, **kwargs)
             self.busy = True
+            was = gc.isenabled()
+            gc.disable()
             try:
-                try:
-                    self.flush_all()
-                except Exception:
-                    self.fail()
-                    return real(*args, **kwargs)
+                self.flush_all()
+            except Exception:
+                self.fail()
+            finally:
+                if was:
+                    gc.enable()
+            try:
                 result = real(*args, **kwargs)
-                self.rec.emit(event())
+                if not self.failed:
+                    self.rec.emit(event())
                 return result
             finally:
                 self.busy = False
@@ -714,7 +723,12 @@ class Tracer:
         if self.busy or not self.active or self.failed:
             return self._collect(generation)
         self.busy = True
+        # Nothing the recorder allocates may start a collection of its own: the collector stays
+        # off until the program's collection is over.
+        was = gc.isenabled()
+        gc.disable()
         try:
+            count = gc.get_count()  # (the program's: before the recorder's work below)
             try:
                 self.flush_all()
                 if generation == 2:
@@ -724,7 +738,7 @@ class Tracer:
             except Exception:
                 self.fail()
                 return self._collect(generation)
-            count = gc.get_count()
+            self.allocations.refill()  # (counted until the collection sets the count to zero)
             self.collecting = True
             try:
                 result = self._collect(generation)
@@ -735,6 +749,8 @@ class Tracer:
             self.rec.after_collection(generation, result)
             return result
         finally:
+            if was:
+                gc.enable()
             self.busy = False
 
 
