@@ -100,7 +100,7 @@ def preexisting_objects(code):
         if id(o) not in seen:
             seen.add(id(o))
             stack.append(o)
-    referents = gc.get_referents
+    referents = O.referents
     while stack:
         for r in referents(stack.pop()):
             rid = id(r)
@@ -519,7 +519,7 @@ def census(recorder, tracer, keep_ids):
         total += size
         if kind == O.WEAKREF:
             continue
-        for r in (generator_referents(obj) if type(obj) in _GENERATOR_TYPES else gc.get_referents(obj)):
+        for r in (generator_referents(obj) if type(obj) in _GENERATOR_TYPES else O.referents(obj)):
             if id(r) not in seen:
                 stack.append(r)
                 if debug is not None and id(r) not in parents:

@@ -14,6 +14,17 @@ import types
 import weakref
 
 get_referents = gc.get_referents
+_MODULE_DICT = types.ModuleType.__dict__['__dict__'].__get__
+
+
+def referents(obj):
+    """gc.get_referents(obj), but of a module only its namespace. An extension module's traverse
+    can visit what it keeps on a freelist as well: 3.12's _asyncio visits its freed future
+    iterators, and one of those referred to and let go again is on the freelist twice, after
+    which walking the freelist never ends (the next gc.get_referents of the module hangs)."""
+    if isinstance(obj, types.ModuleType):
+        return [_MODULE_DICT(obj, types.ModuleType)]
+    return get_referents(obj)
 # The recorder's own files: its closures are never the program's.
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 getsizeof = sys.getsizeof

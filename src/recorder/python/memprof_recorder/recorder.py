@@ -39,7 +39,7 @@ from .trace import quote
 
 _getsizeof = sys.getsizeof
 _getrefcount = sys.getrefcount
-_get_referents = gc.get_referents
+_get_referents = O.referents
 _MISSING = object()
 _NONE_ID = id(None)
 _BYTEORDER = sys.byteorder
@@ -238,6 +238,8 @@ class Recorder:
         # Instances whose __dict__ CPython has made (3.11, 3.12) -> the dict's id, and back; those
         # the trace has not said so of yet.
         self.materialized = {}
+        self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
+        self.program_froze = False  # gc.freeze() called by the program (and no gc.unfreeze() since)
         # weakref.finalize's registry as the last line left it: its length, its finalizers.
         self.finalize_count = len(_FINALIZE_REGISTRY)
         self.finalizer_weakrefs = {}  # id of a finalizer the trace follows -> id of its weakref
@@ -925,17 +927,20 @@ class Recorder:
             for kid in _key_ids(stored_names):
                 self.rc[kid] += 1  # a dict holds its keys
 
-    def notice_untraced_changes(self):
+    def notice_untraced_changes(self, collecting=False):
         """What code the trace does not follow changed in the program's objects since the trace
         last looked at them, looked for before each full collection and at the end, where an object
         more or less is counted: instances whose __dict__ it made (3.11, 3.12: copy.deepcopy,
         pickle), the caches `isinstance` and `issubclass` fill in an abstract class's
         `_abc_impl`, a class's namespace (the `__slotnames__` that copy and pickle store there),
-        a function (the `__qualname__`, `__doc__` and `__wrapped__` a decorator gives it) and any
-        list or set a library changed (the set a dataclass's `__repr__` keeps in its
-        closure). Each is rescanned, which says what changed: a namespace if its version tag
-        moved, a list or set if its length or size did. (The dicts a C object keeps, such as
-        functools.lru_cache's, are left to the lines that name their owner.)"""
+        a function (the `__qualname__`, `__doc__` and `__wrapped__` a decorator gives it), any
+        list or set a library changed (the set a dataclass's `__repr__` keeps in its closure), any
+        dict, what a C object holds (a deque, a cell), and the instances of a library's classes,
+        which its own code changes (`asyncio.run` closes its event loop, which lets go of its
+        selector: the cycles the trace saw there are gone before the collection). Each is
+        rescanned, which says what changed: a dict or namespace if its version tag moved, a list
+        or set if its length or size did. Before a collection (`collecting`), what died unseen is
+        let go of too (_let_go_of_the_dead)."""
         kinds = self.kind
         label = self.label
         refs = self.refs
@@ -949,7 +954,10 @@ class Recorder:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            for obj in gc.get_objects():
+            objects = gc.get_objects()
+            if collecting:
+                self._let_go_of_the_dead(objects)
+            for obj in objects:
                 oid = id(obj)
                 if oid not in label:
                     continue
@@ -963,10 +971,16 @@ class Recorder:
                 elif kind == O.LIST or kind == O.SET:
                     if len(obj) != len(refs.get(oid, b"")) >> 3 or _getsizeof(obj) != sizes.get(oid):
                         self.rescan(obj)
+                elif kind == O.DICT:
+                    self.rescan(obj)  # (at once unless its version tag moved)
+                elif kind == O.INSTANCE and self.is_foreign(obj):
+                    self.rescan(obj)  # (a library's object: its own code changes it, `loop.close()`)
                 elif look_for_dicts and kind == O.INSTANCE and oid not in materialized:
                     referents = _get_referents(obj)
                     if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
                         self.rescan(obj)
+                elif kind == O.GENERIC and type(obj) is not _FRAME and type(obj) not in _SUSPENDED_FLAG:
+                    self.rescan(obj)  # (a deque, a cell, what a C object holds)
         finally:
             if enabled:
                 gc.enable()
@@ -979,6 +993,51 @@ class Recorder:
             self.emit('{"op":"release","ids":[%s]}' % ','.join('"%s"' % label[oid] for oid in found))
             for oid in found:
                 self.release(oid)
+
+    def _let_go_of_the_dead(self, objects):
+        """Lists, sets and instances of the shadow whose real object is gone (not among `objects`,
+        every object the collector tracks, which these always are) died where the trace did not
+        see: library code let go of them, with what held them, after it had undone their cycles
+        (`asyncio.run` closes its event loop, whose selector and the selector's map refer to each
+        other). In the model each lets go of what it holds, so that it dies by reference counting
+        as it did, not in the collection about to run. (Not while the program has frozen objects:
+        those are not among `objects`.)"""
+        if self.program_froze:
+            return
+        alive = {*map(id, objects)}
+        kinds = self.kind
+        mortal = (O.LIST, O.SET, O.INSTANCE)
+        dead = [oid for oid in self.refs if oid not in alive and kinds.get(oid) in mortal]
+        if not dead:
+            return
+        # Held while they let go of each other, so that none is freed before its own turn.
+        names = [self.label[oid] for oid in dead]
+        held = self._held_bytes(self.current)
+        before = len(held)
+        for oid, name in zip(dead, names):
+            self.emit('{"op":"hold","id":"%s"}' % name)
+            self.hold(self.current, oid)
+        for oid in dead:
+            kind = kinds[oid]
+            if kind == O.LIST:
+                self._diff_list(oid, [])
+            elif kind == O.SET:
+                self._diff_set(oid, [])
+            else:
+                self._diff_mapping(oid, kind, [], [], None)
+        self.commit()
+        del held[before:]
+        self.emit('{"op":"release","ids":[%s]}' % ','.join('"%s"' % name for name in names))
+        for oid in dead:
+            self.release(oid)
+
+    def is_foreign(self, obj):
+        """Whether an instance's class comes from code the trace does not follow."""
+        tp = type(obj)
+        foreign = self.foreign_types.get(id(tp))
+        if foreign is None:
+            foreign = self.foreign_types[id(tp)] = self.classifier.kind(tp, ()) == O.EXTERNAL
+        return foreign
 
     def notice_finalizers(self):
         """The weakrefs of the weakref.finalize objects made since the last line: the trace does

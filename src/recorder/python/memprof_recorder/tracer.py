@@ -126,7 +126,6 @@ class Tracer:
         self.model_frames = ['main']
         self.model_files = [main_code.co_filename]
         self.shown_names = {}
-        self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
         # Set once the program runs: collections before that are the recorder's set-up.
         self.active = False
         # line_key(code, line) -> what the line names (see analyse); codes analysed (kept: a trace's
@@ -482,7 +481,7 @@ class Tracer:
                 deep.append(obj)
             kind = kinds.get(oid)
             if use == U.OTHER:
-                if kind in _HANDED_KINDS and not isinstance(obj, type) and (kind != O.INSTANCE or self.is_foreign(obj)):
+                if kind in _HANDED_KINDS and not isinstance(obj, type) and (kind != O.INSTANCE or self.rec.is_foreign(obj)):
                     hints.clear()
                     return
                 continue
@@ -556,7 +555,7 @@ class Tracer:
         kind = rec.kind.get(oid)
         if kind not in _DEEP_KINDS:
             return
-        foreign = [obj] if kind == O.INSTANCE and self.is_foreign(obj) else []
+        foreign = [obj] if kind == O.INSTANCE and self.rec.is_foreign(obj) else []
         hint = rec.hints.get(oid)
         if kind in _SIZED_KINDS and hint is not None and hint[0] != U.OTHER and _INNER_CODE not in rec.hints:
             # The line read, stored or appended at places it names and ran no code inside it that
@@ -574,7 +573,7 @@ class Tracer:
                     ckind = rec.kind.get(id(child))
                     if ckind in _DEEP_KINDS:
                         rec.rescan(child)
-                        if ckind == O.INSTANCE and self.is_foreign(child):
+                        if ckind == O.INSTANCE and self.rec.is_foreign(child):
                             foreign.append(child)
                         elif ckind == O.DICT and keys:
                             for key in keys:
@@ -594,14 +593,6 @@ class Tracer:
                             rec.rescan(child)
         if foreign:
             self.rescan_below(foreign)
-
-    def is_foreign(self, obj):
-        """Whether an instance's class comes from code the trace does not follow."""
-        tp = type(obj)
-        foreign = self.foreign_types.get(id(tp))
-        if foreign is None:
-            foreign = self.foreign_types[id(tp)] = self.rec.classifier.kind(tp, ()) == O.EXTERNAL
-        return foreign
 
     def rescan_below(self, roots):
         """Rescans everything the trace follows below `roots` (at most _DEEP_LIMIT objects)."""
@@ -709,6 +700,8 @@ class Tracer:
                     gc.enable()
             try:
                 result = real(*args, **kwargs)
+                if real is _FREEZE or real is _UNFREEZE:
+                    self.rec.program_froze = real is _FREEZE
                 if not self.failed:
                     self.rec.emit(event())
                 return result
@@ -732,7 +725,7 @@ class Tracer:
             try:
                 self.flush_all()
                 if generation == 2:
-                    self.rec.notice_untraced_changes()
+                    self.rec.notice_untraced_changes(collecting=True)
                 self.rec.untraced_garbage(generation)
                 self.rec.before_collection(generation)
             except Exception:
@@ -752,6 +745,10 @@ class Tracer:
             if was:
                 gc.enable()
             self.busy = False
+
+
+_FREEZE = gc.freeze
+_UNFREEZE = gc.unfreeze
 
 
 # The gc functions that change what the collector does, and the trace event each becomes (the
