@@ -617,7 +617,8 @@ class Tracer:
         the innermost traced one are starting: a collection can run while CPython makes a new
         frame (on 3.11 tracing makes a frame object for each call), before the trace hears of the
         call. What they hold already exists: a traced frame is started here, the arguments of an
-        untraced one are allocated, so that the collection finds them where the real one did."""
+        untraced one the traced code called are allocated, so that the collection finds them where
+        the real one did."""
         self.rec.adopt_imported_modules()
         if self.returned_frames:
             self.rescan_returned()
@@ -642,8 +643,12 @@ class Tracer:
             if self.is_traced_file(code.co_filename):
                 if self.on_call(frame):
                     self.early[id(frame)] = 1
-            else:
-                for value in frame.f_locals.values():
+            elif id(frame.f_back) in self.sort or id(frame.f_back) in self.early:
+                # A library function the traced code called: what it was given. (What a library's
+                # frames further in hold is the library's, which its own code changes unseen.)
+                values = frame.f_locals
+                for name in _argument_names(code):
+                    value = values.get(name)
                     if value is not None and id(value) not in rec.label:
                         rid = rec.discover(value)
                         if rid >= 0:
@@ -777,6 +782,13 @@ def _made_by_call(code):
         return ()
     at = code.co_argcount + code.co_kwonlyargcount
     return code.co_varnames[at:at + (1 if flags & _CO_VARARGS else 0) + (1 if flags & _CO_VARKEYWORDS else 0)]
+
+
+def _argument_names(code):
+    """The names of a function's parameters (*args and **kwargs included)."""
+    flags = code.co_flags
+    n = code.co_argcount + code.co_kwonlyargcount + (1 if flags & _CO_VARARGS else 0) + (1 if flags & _CO_VARKEYWORDS else 0)
+    return code.co_varnames[:n]
 
 
 def _resumed(frame):
