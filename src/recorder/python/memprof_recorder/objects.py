@@ -234,22 +234,34 @@ _learned_modules = set()
 
 def learn_stored_attributes(module, into):
     """Adds to `into` every attribute name the code of `module` stores (STORE_ATTR), once per
-    module: its functions, its classes' methods and the code nested in them."""
+    module: its functions, its classes' methods (those of the classes nested in them too, such as
+    argparse's HelpFormatter._Section) and the code nested in them."""
     if module is None or id(module) in _learned_modules:
         return
     _learned_modules.add(id(module))
     import dis
     codes = []
+    classes = []
     for value in list(vars(module).values()):
         if isinstance(value, types.FunctionType):
             codes.append(value.__code__)
-        elif isinstance(value, type) and sys.modules.get(getattr(value, '__module__', None) or '') is module:
-            for member in list(value.__dict__.values()):
-                func = getattr(member, '__func__', member)
-                if isinstance(member, property):
-                    func = member.fset
-                if isinstance(func, types.FunctionType):
-                    codes.append(func.__code__)
+        elif isinstance(value, type):
+            classes.append(value)
+    seen_classes = set()
+    while classes:
+        cls = classes.pop()
+        if id(cls) in seen_classes or sys.modules.get(getattr(cls, '__module__', None) or '') is not module:
+            continue
+        seen_classes.add(id(cls))
+        for member in list(cls.__dict__.values()):
+            if isinstance(member, type):
+                classes.append(member)
+                continue
+            func = getattr(member, '__func__', member)
+            if isinstance(member, property):
+                func = member.fset
+            if isinstance(func, types.FunctionType):
+                codes.append(func.__code__)
     seen = set()
     while codes:
         code = codes.pop()
