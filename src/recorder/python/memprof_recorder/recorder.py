@@ -31,7 +31,7 @@ import weakref
 from _collections import _count_elements, deque
 from array import array
 from itertools import compress, count, islice, repeat
-from operator import add, attrgetter, eq, mul, ne, not_, or_, sub
+from operator import add, attrgetter, eq, le, mul, ne, not_, or_, sub
 
 from . import objects as O
 from . import uses as U
@@ -40,6 +40,7 @@ from .trace import quote
 _getsizeof = sys.getsizeof
 _getrefcount = sys.getrefcount
 _get_referents = O.referents
+_is_tracked = gc.is_tracked
 _MISSING = object()
 _NONE_ID = id(None)
 _BYTEORDER = sys.byteorder
@@ -72,6 +73,7 @@ _MANY = 1024
 _GARBAGE_LOOK_LIMIT = 250_000
 _NO_IDS = frozenset()
 _GONE = -3  # an indexed dict's slot whose key was deleted
+_OUTSIDE = -4  # a dict's value the trace does not follow but the collector tracks (a library's class): "@external"
 _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
 _FINALIZE_REGISTRY = weakref.finalize._registry
 # What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
@@ -262,7 +264,7 @@ class Recorder:
     def ref_of(self, oid):
         """The trace's reference for a shadow id (-1: None or an object outside the trace)."""
         if oid < 0:
-            return 'null'
+            return '"@external"' if oid == _OUTSIDE else 'null'
         return '"%s"' % self.label[oid]
 
     def adopt_imported_modules(self):
@@ -1097,7 +1099,7 @@ class Recorder:
         """One more shadow reference to each of `ids` (-1: none)."""
         rc = self.rc
         if len(ids) > _MANY:
-            ids = array('q', compress(ids, map(ne, ids, repeat(-1))))
+            ids = array('q', compress(ids, map(le, repeat(0), ids)))
             # (dict.update takes the pairs one by one: an id held twice gains two references.)
             rc.update(zip(ids, map(add, map(rc.__getitem__, ids), repeat(1))))
             return
@@ -1120,6 +1122,8 @@ class Recorder:
         for i, ref in enumerate(refs):
             rid = self._idof(ref)
             if kind == O.DICT:
+                if rid < 0 and ref is not None and _is_tracked(ref):
+                    rid = _OUTSIDE  # (a dict holding one stays tracked: MAINTAIN_TRACKING)
                 name = names[i]
                 if type(name) is not str:
                     kid = id(name)
