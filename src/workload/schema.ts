@@ -87,7 +87,7 @@ export const DEFAULT_CLASS = 'Instance';
 export const refSchema = z
   .string()
   .min(1)
-  .describe('an object id ("n42"), or "$name": the object bound to name in the current frame, else the module');
+  .describe('an object id ("n42"), "$name": the object bound to name in the current frame, else the module, or (in a recorded trace) "@external": an object the trace does not follow, such as a library\'s class, which the collector tracks');
 
 export const nullableRefSchema = refSchema.nullable().describe('an object reference, or null for None');
 /** A Python identifier: a name in a frame, or a repeat's loop variable. */
