@@ -771,7 +771,6 @@ GC_SETTINGS = {
 _HANDED_KINDS = frozenset([O.DICT, O.LIST, O.SET, O.INSTANCE, O.GENERIC])
 _SIZED_KINDS = frozenset([O.DICT, O.LIST, O.SET])
 _NO_KEY = object()
-# BINARY_OP's arguments, as uses.py's computed keys give them.
 _INNER_CODE = -1  # a key of Recorder.hints (never an id): the line runs code of its own
 
 
