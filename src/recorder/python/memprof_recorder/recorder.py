@@ -73,7 +73,7 @@ _MANY = 1024
 _GARBAGE_LOOK_LIMIT = 250_000
 _NO_IDS = frozenset()
 _GONE = -3  # an indexed dict's slot whose key was deleted
-_OUTSIDE = -4  # a dict's value the trace does not follow but the collector tracks (a library's class): "@external"
+_OUTSIDE = -4  # a dict's value or a tuple's item the trace does not follow but the collector tracks (a library's class): "@external"
 _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
 _FINALIZE_REGISTRY = weakref.finalize._registry
 # What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
@@ -1113,8 +1113,16 @@ class Recorder:
         keep every key (a str key or one outside the trace by its text, a traced key object by its
         label); instances keep every attribute (one set to None takes its place among the class's
         shared keys as any other); generic objects keep the slots that hold traced objects."""
-        if kind == O.LIST or kind == O.TUPLE:
+        if kind == O.LIST:
             return [], _shadow_ids(refs, self.label)
+        if kind == O.TUPLE:
+            ids = _shadow_ids(refs, self.label)
+            if len(ids) <= _MANY:
+                # (A tuple that holds an object the collector tracks stays tracked: untrack_tuples.)
+                for i, rid in enumerate(ids):
+                    if rid < 0 and refs[i] is not None and _is_tracked(refs[i]):
+                        ids[i] = _OUTSIDE
+            return [], ids
         if kind == O.SET or kind == O.FROZENSET:
             return [], [i for i in (self._idof(r) for r in refs) if i >= 0]
         stored_names = []
@@ -1969,20 +1977,20 @@ class Recorder:
         return rid if rid in self.label else -1
 
     def _items_text(self, ids, always=False):
-        """A list's or tuple's items: those up to the last traced one, then its length if more
-        (the values after are None, ints, strs: nothing the trace follows)."""
+        """A list's or tuple's items: those up to the last traced one (or "@external"), then its
+        length if more (the values after are None, ints, strs: nothing the trace follows)."""
         n = len(ids)
         end = n
         if n > _MANY and max(ids) < 0:
             end = 0
-        while end and ids[end - 1] < 0:
+        while end and ids[end - 1] == -1:
             end -= 1
         label = self.label
         if end > _MANY:
             # (A label never holds a NUL: it marks the items the trace does not follow.)
             text = (',"items":["%s"]' % '","'.join(map(label.get, ids[:end], repeat('\0')))).replace('"\0"', 'null')
         else:
-            text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else 'null' for i in ids[:end]]) if end or always else ''
+            text = ',"items":[%s]' % ','.join(['"%s"' % label[i] if i >= 0 else self.ref_of(i) for i in ids[:end]]) if end or always else ''
         return text + (',"length":%d' % n if end < n else '')
 
     def _diff_list(self, oid, refs):
