@@ -262,7 +262,8 @@ class Recorder:
         return 'o%d' % self.next_label
 
     def ref_of(self, oid):
-        """The trace's reference for a shadow id (-1: None or an object outside the trace)."""
+        """The trace's reference for a shadow id (-1: None or an object outside the trace, null;
+        _OUTSIDE: one outside the trace that the collector tracks, "@external")."""
         if oid < 0:
             return '"@external"' if oid == _OUTSIDE else 'null'
         return '"%s"' % self.label[oid]
