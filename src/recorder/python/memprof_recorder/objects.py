@@ -45,7 +45,7 @@ KIND_NAMES = ('external', 'atomic', 'list', 'tuple', 'dict', 'set', 'frozenset',
               'function')
 
 # Py_TPFLAGS_HEAPTYPE: a class made by a class statement or type() (or a C module's heap type).
-_HEAPTYPE = 1 << 9
+_HEAPTYPE = HEAPTYPE = 1 << 9
 # Py_TPFLAGS_MANAGED_DICT (3.11+): instances keep their attributes in inline values / a managed dict.
 _MANAGED_DICT = 1 << 4
 

@@ -241,6 +241,7 @@ class Recorder:
         # the trace has not said so of yet.
         self.materialized = {}
         self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
+        self.instance_type_names = {}  # id(class) -> the trace's name for it (_instance_type_name)
         self.program_froze = False  # gc.freeze() called by the program (and no gc.unfreeze() since)
         # weakref.finalize's registry as the last line left it: its length, its finalizers.
         self.finalize_count = len(_FINALIZE_REGISTRY)
@@ -1150,6 +1151,8 @@ class Recorder:
     def type_for(self, obj, kind, tname):
         """The type name the trace allocates; the header declares what the model needs to know
         about it besides its name (fixed slots, a finalizer)."""
+        if kind == O.INSTANCE:
+            tname = self._instance_type_name(type(obj), tname)
         if kind == O.INSTANCE and tname not in self.type_slots:
             tp = type(obj)
             slots = O.slot_names(tp)
@@ -1164,6 +1167,19 @@ class Recorder:
             # __dict__ however many (an lru_cache wrapper refers to every key and result it keeps).
             self.generic_types[tname] = 1
         return tname
+
+    def _instance_type_name(self, tp, tname):
+        """The trace's name for a class: its own, unless its module now names a C type so (the
+        pure-Python classes datetime.py defines, then replaces with `_datetime`'s): the model knows
+        a type by its name, and the C type's objects are atomic. The replaced class's objects are
+        the module's garbage, never in the census."""
+        name = self.instance_type_names.get(id(tp))
+        if name is None:
+            module = sys.modules.get(getattr(tp, '__module__', None) or '')
+            current = vars(module).get(tname) if module is not None else None
+            replaced = isinstance(current, type) and current is not tp and not current.__flags__ & O.HEAPTYPE
+            name = self.instance_type_names[id(tp)] = tname + ' (replaced)' if replaced else tname
+        return name
 
     # ------------------------------------------------------------------------------------------
     # Shadow references
@@ -1481,7 +1497,8 @@ class Recorder:
         for oid, obj in unseen.items():
             kind = pending_ids[oid]
             names, refs = described.get(oid) or self.describe(obj, kind)
-            refs = [ref if ref is not None and (id(ref) in label or id(ref) in unseen) else None for ref in refs]
+            # (What the trace does not follow is null, or "@external" in a dict or tuple if the collector tracks it.)
+            refs = [ref if ref is not None and (id(ref) in label or id(ref) in unseen or _is_tracked(ref)) else None for ref in refs]
             if kind == O.DICT:
                 names = [key if type(key) is str or id(key) in label or id(key) in unseen else 'f#%d' % k for k, key in enumerate(names)]
             elif kind == O.INSTANCE:
