@@ -477,6 +477,27 @@ def _uninstall(tracer):
 _GENERATOR_TYPES = (types.GeneratorType, types.CoroutineType)
 
 
+_FRAME = types.FrameType
+
+
+def _frame_referents(frame, recorder, keep_ids):
+    """What a frame that outlived its call (a traceback's) holds for the program: not the
+    tracer's function (`f_trace`), not the frames below the traced ones (the recorder's own), not
+    the function the interpreter made to run a module's code (the model's frames have none) and
+    not the dict of its locals that reading `f_locals` made on 3.11 and 3.12 (the untraced run
+    has none)."""
+    back = frame.f_back
+    trace = frame.f_trace
+    found = []
+    for r in O.referents(frame):
+        if r is trace or (id(r) not in recorder.label and (r is back or type(r) is types.FunctionType)):
+            continue
+        if type(r) is dict and id(r) not in recorder.label and id(r) not in keep_ids and not O.is_module_namespace(r):
+            continue
+        found.append(r)
+    return found
+
+
 def census(recorder, tracer, keep_ids):
     """The traced objects alive at the end of the real run, by type: what the program's names and
     namespaces reach, and the garbage no collection freed yet, among the objects the trace follows."""
@@ -519,7 +540,13 @@ def census(recorder, tracer, keep_ids):
         total += size
         if kind == O.WEAKREF:
             continue
-        for r in (generator_referents(obj) if type(obj) in _GENERATOR_TYPES else O.referents(obj)):
+        if type(obj) in _GENERATOR_TYPES:
+            referents = generator_referents(obj)
+        elif type(obj) is _FRAME:
+            referents = _frame_referents(obj, recorder, keep_ids)
+        else:
+            referents = O.referents(obj)
+        for r in referents:
             if id(r) not in seen:
                 stack.append(r)
                 if debug is not None and id(r) not in parents:
@@ -535,6 +562,7 @@ def census(recorder, tracer, keep_ids):
 
 def build_header(recorder, tracer, script, args, exit_code, version, threshold, enabled, count):
     gc.disable()
+    recorder.let_go_of_returned()
     real_census = census(recorder, tracer, recorder.preexisting)
     sources = []
     seen_files = set()

@@ -229,16 +229,22 @@ def code_strings(code):
             + (code.co_name, code.co_qualname, code.co_filename))
 
 
-_learned_modules = set()
+_learned_modules = {}  # id(module) -> how many names its namespace had when it was learned
+_learned_codes = set()
 
 
 def learn_stored_attributes(module, into):
-    """Adds to `into` every attribute name the code of `module` stores (STORE_ATTR), once per
-    module: its functions, its classes' methods (those of the classes nested in them too, such as
-    argparse's HelpFormatter._Section) and the code nested in them."""
-    if module is None or id(module) in _learned_modules:
+    """Adds to `into` every attribute name the code of `module` stores (STORE_ATTR): its
+    functions, its classes' methods (those of the classes nested in them too, such as argparse's
+    HelpFormatter._Section) and the code nested in them. Again when the module has more names
+    than when it was last learned: a class defined after an enum's members were made (which
+    learned the module) has its own code, a dataclass's `__init__` storing its fields."""
+    if module is None:
         return
-    _learned_modules.add(id(module))
+    size = len(vars(module))
+    if _learned_modules.get(id(module)) == size:
+        return
+    _learned_modules[id(module)] = size
     import dis
     codes = []
     classes = []
@@ -262,12 +268,11 @@ def learn_stored_attributes(module, into):
                 func = member.fset
             if isinstance(func, types.FunctionType):
                 codes.append(func.__code__)
-    seen = set()
     while codes:
         code = codes.pop()
-        if id(code) in seen:
+        if id(code) in _learned_codes:
             continue
-        seen.add(id(code))
+        _learned_codes.add(id(code))
         for ins in dis.get_instructions(code):
             if ins.opname == 'STORE_ATTR':
                 into[ins.argval] = 1

@@ -120,6 +120,28 @@ def _version_reader():
 _version = _version_reader()
 
 
+def _instance_print(obj):
+    """How many objects an instance refers to besides its class, then their ids, their types' ids
+    and the version tag of each dict among them (its own `__dict__`, or an attribute's), as bytes
+    (which the collector does not count): while it is unchanged, so are the instance's
+    attributes. None where a dict's tag cannot be read."""
+    referents = gc.get_referents(obj)
+    types = [*map(type, referents)]
+    found = array('Q', [len(referents) - (1 if referents and referents[-1] is type(obj) else 0)])
+    found.extend(map(id, referents))
+    found.extend(map(id, types))
+    if dict in types:
+        if _version is None:
+            return None
+        found.extend([_version(r) for r, tp in zip(referents, types) if tp is dict])
+    return found.tobytes()
+
+
+def _print_attributes(found):
+    """How many objects besides its class the instance of an `_instance_print` refers to."""
+    return int.from_bytes(found[:8], _BYTEORDER)
+
+
 def _vkey(key):
     """A key's value as text, equal for keys a dict takes as the same (1, 1.0 and True), or None
     for a key of another type (the recorder does not index dicts that have one)."""
@@ -185,6 +207,7 @@ class Recorder:
         self.suspects = set()  # ids whose count fell but not to zero since the last collection
         self.orphans = {}  # ids forgotten as unreachable (perhaps still alive until collected) -> type name
         self.holders = {}  # ids the interpreter holds for the program (gc.garbage) -> 1
+        self.garbage_length = 0  # len(gc.garbage) when a collection last put the shadow's objects there
         self.survived = {}  # ids a collection left alive that no shadow root reached -> their count then
         self.next_label = 0
         # Frames the model has: id(frame) -> '\0'-joined names and their ids.
@@ -209,6 +232,10 @@ class Recorder:
         self.discard_by_target = {}
         self.program_callbacks = {}  # weakrefs with a callback of the program's own -> their referent
         self.frame_returned = {}  # frame -> ids of the returned values among its holds
+        # Returned objects the trace already had elsewhere, with the frames they went back to
+        # (keep_returned). Two lists made once: the collector counts nothing new per line.
+        self.kept_objects = []
+        self.kept_frames = []
         self.missed_deaths = 0  # objects found dead only when their address came back
         self._reserved = {}  # id -> label given ahead of the object's allocation (_label_ahead)
         self.type_names = {}  # id(type) -> names its class defines (see _class_names)
@@ -249,6 +276,12 @@ class Recorder:
         self.finalizers_seen = set(map(id, _FINALIZE_REGISTRY))
         self.own_dicts = {}
         self._to_materialize = {}
+        # Instances whose shadow equals them: id -> _instance_print, and the shadow's refs and
+        # names then (the objects, so that a new shadow is a new one). Nothing here is a
+        # container the collector counts: the program's automatic collections come as they did.
+        self.instance_prints = {}
+        self.printed_refs = {}
+        self.printed_names = {}
         # Work of one flush.
         self._pending = []
         self._pending_ids = {}
@@ -427,6 +460,7 @@ class Recorder:
             return None  # as likely an attribute holding an empty dict (and then no value is lost)
         getattribute = object.__getattribute__
         class_names = self._class_names(tp)
+        checked = 0
         for name, value in dict.items(d):
             if type(name) is not str:
                 return None
@@ -437,7 +471,10 @@ class Recorder:
                     return None
             except Exception:
                 return None
-        return d
+            checked += 1
+        # (A dict whose every key the class binds to a descriptor is what descriptors store to,
+        # `obj._values[self.name] = value`: an attribute.)
+        return d if checked else None
 
     def _class_names(self, tp):
         """Names the class (or a base) binds to a descriptor other than a `__slots__` member (a
@@ -792,9 +829,32 @@ class Recorder:
             returned = self.frame_returned[frame] = bytearray()
         returned.extend(oid.to_bytes(8, _BYTEORDER, signed=True))
 
+    def keep_returned(self, frame, obj, oid):
+        """A returned object that the trace already holds elsewhere (a list read through a
+        property or a descriptor's `__get__`) may be changed by the rest of the caller's line,
+        `a.books.append(b)`, where no name of the line leads to it: it is kept until that line
+        ends, for `returned_to` (the model's frame holds it that long too). Not a new object that
+        only the caller's stack holds: the program may drop it before the line ends."""
+        if self.kind.get(oid) in _CHANGEABLE_KINDS and self.rc.get(oid, 0) > 1:
+            self.kept_objects.append(obj)
+            self.kept_frames.append(frame)
+
+    def let_go_of_returned(self):
+        """The program ended: nothing `keep_returned` kept outlives it."""
+        del self.kept_objects[:], self.kept_frames[:]
+
+    def returned_to(self, frame):
+        """The objects `keep_returned` kept for the frame's line."""
+        frames = self.kept_frames
+        return [obj for obj, at in zip(self.kept_objects, frames) if at == frame] if frame in frames else ()
+
     def release_held(self, frame):
         """The frame's line ended: what its stack held goes, last first."""
         self.frame_returned.pop(frame, None)
+        if frame in self.kept_frames:
+            for at in range(len(self.kept_frames) - 1, -1, -1):
+                if self.kept_frames[at] == frame:
+                    del self.kept_frames[at], self.kept_objects[at]
         held = self.frame_held.pop(frame, None)
         if held:
             ids = array('q', held)
@@ -1284,6 +1344,7 @@ class Recorder:
         self.cls.pop(oid, None)
         self.suspects.discard(oid)
         self.generators.pop(oid, None)
+        self._forget_print(oid)
         if oid in self.materialized:
             self.own_dicts.pop(self.materialized.pop(oid), None)
             self._to_materialize.pop(oid, None)
@@ -1596,6 +1657,8 @@ class Recorder:
         # (The recorder's own sets may have taken freed sets' addresses.)
         for oid in (id(reached), id(lost), id(objects)):
             lost.discard(oid)
+        freed = set(lost)  # (DEBUG_SAVEALL keeps some in gc.garbage, in the model too: not survivors)
+        lost.difference_update(map(id, gc.garbage))
         for obj in compress(objects, map(lost.__contains__, map(id, objects))):
             oid = id(obj)
             if O.type_name(obj) != tnames.get(oid):
@@ -1604,7 +1667,7 @@ class Recorder:
             self.external[oid] = self.external.get(oid, 0) + 1
             self.rc[oid] += 1
             self.survived[oid] = self.rc[oid]
-        return self._discarded_weakrefs(lost, objects)
+        return self._discarded_weakrefs(freed, objects)
 
     def _discarded_weakrefs(self, lost, objects):
         """The weakrefs with a callback of the program's own whose referent the collection freed and
@@ -1665,6 +1728,8 @@ class Recorder:
             return
         lost, reached = self._unreachable(self.suspects)
         self.suspects.clear()
+        if gc.garbage and lost:
+            lost = self._saved(lost, reached)
         refs = self.refs
         kinds = self.kind
         cls = self.cls
@@ -1695,6 +1760,33 @@ class Recorder:
     # ------------------------------------------------------------------------------------------
     # Changes of existing objects
 
+    def _saved(self, lost, reached):
+        """Of the objects a collection found unreachable, those DEBUG_SAVEALL put in gc.garbage
+        live on there, in the model too: the interpreter holds them (`holders`), and the shadow
+        keeps them until the program empties gc.garbage (`notice_garbage_cleared`). Returns the
+        others."""
+        garbage = set(map(id, gc.garbage))
+        kept = [oid for oid in lost if oid in garbage and self.kind.get(oid) != O.ATOMIC]
+        if not kept:
+            return lost
+        for oid in kept:
+            self.holders[oid] = 1
+            if oid in self.discard_by_target:
+                self._callbacks_discard(oid)  # (their weakrefs were cleared: the callbacks ran)
+        self._reach_from([*kept], reached)
+        self.garbage_length = len(gc.garbage)
+        return [oid for oid in lost if oid not in reached]
+
+    def notice_garbage_cleared(self):
+        """The program emptied gc.garbage (`gc.garbage.clear()`, `del gc.garbage[:]`): what
+        DEBUG_SAVEALL kept there is let go of, in the model as in the real run."""
+        if not self.holders or len(gc.garbage) >= self.garbage_length:
+            return
+        self.emit('{"op":"gc.garbage.clear"}')
+        self.suspects.update(self.holders)
+        self.holders.clear()
+        self.garbage_length = 0
+
     def rescan(self, obj):
         """Compares a known object with its shadow and writes what changed. New objects it now
         refers to are queued first; the changes are written by `emit_changes`. A dict whose version
@@ -1706,6 +1798,11 @@ class Recorder:
             if kind == O.ATOMIC:
                 self._check_size(obj, oid)
             return
+        if kind == O.INSTANCE:
+            seen = self.instance_prints.get(oid)
+            if (seen is not None and self.printed_refs[oid] is self.refs.get(oid) and self.printed_names[oid] is self.names.get(oid)
+                    and seen == _instance_print(obj)):
+                return  # (an instance named by many lines, `a.next = b`, mostly has not changed)
         hint = self.hints.get(oid)
         if kind == O.DICT and _version is not None:
             version = _version(obj)
@@ -2062,8 +2159,28 @@ class Recorder:
         label = self.label[oid]
         old_names, old_ids = self._mapping_shadow(oid)
         new_names, new_ids = self._stored(kind, names, refs)
-        if new_names == old_names and new_ids == old_ids:
-            return
+        if new_names != old_names or new_ids != old_ids:
+            self._diff_entries(oid, kind, label, old_names, old_ids, new_names, new_ids, obj)
+        if kind == O.INSTANCE and obj is not None:
+            self._note_print(obj, oid, len(new_names))
+
+    def _note_print(self, obj, oid, attributes):
+        """Remembers the print of an instance the shadow now equals, when its description found
+        every object it refers to (one per attribute, and its class): until it changes, `rescan`
+        has nothing to compare."""
+        found = _instance_print(obj)
+        if found is None or _print_attributes(found) != attributes or oid in self._to_materialize:
+            self._forget_print(oid)
+        else:
+            self.instance_prints[oid] = found
+            self.printed_refs[oid] = self.refs.get(oid)
+            self.printed_names[oid] = self.names.get(oid)
+
+    def _forget_print(self, oid):
+        if self.instance_prints.pop(oid, None) is not None:
+            del self.printed_refs[oid], self.printed_names[oid]
+
+    def _diff_entries(self, oid, kind, label, old_names, old_ids, new_names, new_ids, obj):
         old = {n: i for n, i in zip(old_names, old_ids)}
         new = {n: i for n, i in zip(new_names, new_ids)}
         batch = self._batch
@@ -2290,6 +2407,8 @@ def _remove_last(ids, needle):
 # running, not finished).
 _SUSPENDED_FLAG = {types.GeneratorType: 'gi_suspended', types.CoroutineType: 'cr_suspended'}
 
+# What a line can change in place (keep_returned).
+_CHANGEABLE_KINDS = frozenset([O.INSTANCE, O.GENERIC, O.DICT, O.LIST, O.SET])
 _KEPT_BY_CLEARED_LOCALS = ('function', 'frame')
 _RESUME = dis.opmap.get('RESUME', -1)
 

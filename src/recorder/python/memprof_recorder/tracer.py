@@ -377,6 +377,7 @@ class Tracer:
             if kept:
                 rec.hold_returned(rec.current, rid)
                 rec.release(rid)
+                rec.keep_returned(rec.current, value, rid)
             rec.commit()
             # A generator's frame that yields is a new frame of the model when it resumes.
             self.sort.pop(fid, None)
@@ -455,8 +456,11 @@ class Tracer:
             # `self.holder.inbox.append(x)`: a container further down than rescan_deep looks
             # from the names, changed through an attribute path the line spells out.
             self.rescan_deep(value, keys)
+        for value in rec.returned_to('main' if sort == MAIN else fid):
+            self.rescan_deep(value, keys)
         rec.emit_changes()
         rec.notice_finalizers()
+        rec.notice_garbage_cleared()
         rec.hints.clear()
 
     def note_uses(self, text, scope, globals_, deep):
@@ -559,8 +563,11 @@ class Tracer:
         hint = rec.hints.get(oid)
         if kind in _SIZED_KINDS and hint is not None and hint[0] != U.OTHER and _INNER_CODE not in rec.hints:
             # The line read, stored or appended at places it names and ran no code inside it that
-            # could reach the other entries: those places are what may have changed.
+            # could reach the other entries: those places are what may have changed, and what
+            # their entries hold is looked at only there (`for i in range(len(nodes))` reaches
+            # no entry of nodes at i).
             refs = _entries_at(obj, kind, hint)
+            keys = [key for key in hint[2:] if type(key) is str or type(key) is int]
         elif kind in _SIZED_KINDS and len(obj) > _DEEP_LIMIT:
             refs = ()
         elif kind == O.DICT:
