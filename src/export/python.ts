@@ -472,6 +472,11 @@ class PythonExporter {
     this.emit(`_mp_ids[id(_mp_t)] = ${pyString(event.id)}`);
     this.emit(`_mp_addr[${pyString(event.id)}] = id(_mp_t)`);
     this.objects.set(event.id, obj);
+    if (event.tracked === true && kind === 'dict' && fieldValues.length > 0) {
+      // Tracked though it holds nothing trackable: it held a list first (MAINTAIN_TRACKING keeps
+      // it tracked). An empty one cannot be had without a deleted entry, and is left untracked.
+      this.emit(`_mp_t[${pyString(fieldValues[0]![0])}] = _mp_held`);
+    }
     for (const [field, value] of fieldValues) this.setField(obj, '_mp_t', field, value.expr, value.id);
     if (kind === 'list' || kind === 'set') for (const value of itemValues) this.append(obj, '_mp_t', value.expr, value.id);
     this.store(event, '_mp_t', event.id);

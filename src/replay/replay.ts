@@ -489,6 +489,7 @@ export class Replay {
     }
     const keys = ev.entries === undefined ? NONE : ev.entries.map(([key]) => this.resolve(key));
     const keyed = ev.entries === undefined ? NONE : ev.entries.map(([, value]) => this.resolveNullable(value));
+    if (ev.tracked === true && cls.kind !== Kind.Dict) this.fail(`'${ev.id}' is a ${this.describe(cls.kind, cls.name)}: only a dict takes "tracked"`, 'Omit "tracked"');
     const type = ev.class === undefined ? null : this.resolve(ev.class);
     if (type !== null && cls.kind !== Kind.Instance) this.fail(`'${ev.id}' is a ${cls.name}: only a class instance takes a "class"`, 'Omit "class"');
     const into = ev.into === undefined ? null : this.container(ev.into.obj);
@@ -503,6 +504,7 @@ export class Replay {
     const size = ev.size !== undefined ? parseSize(ev.size) : cls.size;
     const obj = heap.allocate(ev.id, cls, size, frame.file, frame.line ?? 0, false, items.length);
     obj.refcount = 1; // the evaluation stack's reference
+    if (ev.tracked === true && !obj.tracked) this.gc.track(obj);
     if (type !== null) heap.setTypeObject(obj, type);
     // A tuple cannot exist without its items (BUILD_TUPLE fills it before anything else runs);
     // a list or dict display is modelled as an empty one that then receives its items.

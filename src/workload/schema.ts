@@ -178,6 +178,10 @@ const allocEvent = z.strictObject({
     .describe('dict entries whose keys are objects (`{1: a, obj: b}`): [key, value] pairs, in order'),
   class: refSchema.optional().describe('the type object of a class instance, when the trace has it (a recorded class): the instance holds a reference to it, as CPython instances of heap types do'),
   hold: z.boolean().optional().describe("the frame's evaluation stack holds the new object until the line's execution ends (a recorded trace allocates first, then stores)"),
+  tracked: z
+    .boolean()
+    .optional()
+    .describe('true: a dict the collector tracks though it holds nothing that may be tracked, because it once did (a recorder met it late); it stays tracked until a full collection untracks it'),
 });
 
 const indexSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);

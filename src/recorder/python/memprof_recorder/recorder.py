@@ -137,6 +137,13 @@ def _instance_print(obj):
     return found.tobytes()
 
 
+def _tracked_for_itself(d):
+    """Whether the collector tracks a dict that holds nothing it tracks: the dict once held
+    something (MAINTAIN_TRACKING never untracks; a full collection does). The model tracks a new
+    dict only for what it holds, so the trace says so ("tracked")."""
+    return _is_tracked(d) and not any(map(_is_tracked, dict.values(d))) and not any(map(_is_tracked, d))
+
+
 def _print_attributes(found):
     """How many objects besides its class the instance of an `_instance_print` refers to."""
     return int.from_bytes(found[:8], _BYTEORDER)
@@ -892,6 +899,8 @@ class Recorder:
         oid, label, tname, size = self._shadow_new(obj, kind)
         parts = ['{"op":"alloc","id":"%s","type":%s,"size":%d' % (label, quote(self.type_for(obj, kind, tname)), size)]
         self._class_ref(obj, kind, oid, parts)
+        if kind == O.DICT and _tracked_for_itself(obj):
+            parts.append(',"tracked":true')
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
         if oid in self._to_materialize:
@@ -980,6 +989,8 @@ class Recorder:
                 parts.append(',"fields":{%s}' % ','.join(fields))
             if entries:
                 parts.append(',"entries":[%s]' % ','.join(entries))
+        if kind == O.DICT and _tracked_for_itself(obj):
+            parts.append(',"tracked":true')
         parts.append(',"hold":true}')
         self.emit(''.join(parts))
         if oid in self._to_materialize:
