@@ -391,7 +391,12 @@ export class Collector implements CollectorHooks {
       const next = node.gcNext!;
       const obj = node as PyObject;
       survivors++;
-      if (obj.kind === kind && obj.cls.name === KINDS[kind].typeName && !this.holdsMaybeTracked(untrackCandidates(obj))) {
+      if (
+        obj.kind === kind &&
+        obj.cls.name === KINDS[kind].typeName &&
+        !this.holdsMaybeTracked(untrackCandidates(obj, false)) &&
+        !this.holdsMaybeTracked(untrackCandidates(obj, true))
+      ) {
         this.untrack(obj);
         survivors--;
       }
@@ -401,7 +406,8 @@ export class Collector implements CollectorHooks {
   }
 
   /** Any of the values could be part of a cycle (_PyObject_GC_MAY_BE_TRACKED). */
-  private holdsMaybeTracked(values: readonly (PyObject | null | undefined)[]): boolean {
+  private holdsMaybeTracked(values: readonly (PyObject | null | undefined)[] | null): boolean {
+    if (values === null) return false;
     for (let i = 0; i < values.length; i++) if (mayBeTracked(values[i])) return true;
     return false;
   }

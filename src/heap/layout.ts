@@ -495,9 +495,12 @@ export function mayBeTracked(value: PyObject | null | undefined): boolean {
   return true;
 }
 
-/** The references that decide whether an untracked-capable container holds anything trackable. */
-export function untrackCandidates(obj: PyObject): readonly (PyObject | null | undefined)[] {
-  return obj.kind === Kind.Tuple ? obj.items! : obj.fieldValues;
+/** The references that decide whether an untracked-capable container holds anything trackable: a
+ * tuple's items; a dict's values, and its key objects (_PyDict_MaybeUntrack checks both in a table
+ * that is not all str keys: `{node: 1}` stays tracked). Null when there are none. */
+export function untrackCandidates(obj: PyObject, keys: boolean): readonly (PyObject | null | undefined)[] | null {
+  if (obj.kind === Kind.Tuple) return keys ? null : obj.items!;
+  return keys ? obj.fieldKeys : obj.fieldValues;
 }
 
 // ---------------------------------------------------------------------------------------------
