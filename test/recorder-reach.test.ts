@@ -193,6 +193,38 @@ print(gc.collect(), type(e.__cause__).__name__)
     stdout: '0 IndexError\n',
     collects: [0],
   },
+  // Cities that key each other's road dicts: the dicts hold ints, and instances as keys. A full
+  // collection untracked them in the model (it looked at the values only), and the cycles through
+  // the keys were never collected: 0 where the real run collects 12.
+  'object_keys.py': {
+    title: 'dicts keyed by instances, through a full collection',
+    source: `import gc
+
+
+class City:
+    def __init__(self, name):
+        self.name = name
+        self.roads = {}
+
+
+def build(n):
+    cities = [City(f"c{i}") for i in range(n)]
+    for i, c in enumerate(cities):
+        for step in (1, 3):
+            other = cities[(i + step) % n]
+            c.roads[other] = (i * step) % 11 + 1
+            other.roads.setdefault(c, (i + step) % 5 + 2)
+    return cities
+
+
+cities = build(6)
+print("collected", gc.collect())
+del cities
+print("collected", gc.collect())
+`,
+    stdout: 'collected 0\ncollected 12\n',
+    collects: [0, 12],
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));
