@@ -3,6 +3,11 @@
 // from then on: a collection of the instance's cycle counts one object more. Measured (3.11.7 and
 // 3.12.1): `a = Node()` with `self.me = self; self.kids = [[], []]`, then `vars(a)`, `del a`,
 // `gc.collect()` gives 5; without `vars(a)`, 4. The dict's `sys.getsizeof` is 296 bytes on both.
+// 3.13 keeps the values inline when `__dict__` is made, but the instances of a class without
+// inline values (a subclass of a class with `__slots__` or of a C type) hold their attributes in a
+// dict from the first one on: `class Sub(Base)` with `Base.__slots__ = ("id",)`, four instances
+// linked both ways by `.peer`, gives 6 on 3.13.0 (4 on 3.11 and 3.12); a recorder says so with
+// the same event.
 import { describe, expect, it } from 'vitest';
 import { replayWorkload } from '../src/replay/replay.js';
 import { workloadFromObject } from '../src/workload/load.js';
@@ -26,7 +31,7 @@ async function replay(materialize: Event[], python: '3.11' | '3.12' | '3.13' = '
 }
 
 describe('materialize', () => {
-  it.each(['3.11', '3.12'] as const)('on %s the dict is collected with its instance, at its recorded size', async (python) => {
+  it.each(['3.11', '3.12', '3.13'] as const)('on %s the dict is collected with its instance, at its recorded size', async (python) => {
     const { report } = await replay([{ op: 'materialize', id: 'a', size: 296 }], python);
     expect(report.gc.passes.map((p) => p.collected)).toEqual([5]);
     expect(report.summary.peakBytes - (await replay([], python)).report.summary.peakBytes).toBe(296);
@@ -45,7 +50,6 @@ describe('materialize', () => {
   it.each([
     [{ op: 'materialize', id: 'k' }, '3.11', {}, `'k' is a list: only an instance of a class without fixed slots has a __dict__ to make`],
     [{ op: 'materialize', id: 'a' }, '3.11', { Node: { slots: ['me', 'kids'] } }, `'a' is a Node: only an instance of a class without fixed slots has a __dict__ to make`],
-    [{ op: 'materialize', id: 'a' }, '3.13', {}, '"materialize" is modelled for CPython 3.11 and 3.12 only'],
   ] as const)('refuses %j on %s (types %j)', async (event, python, types, message) => {
     await expect(replay([event as Event], python, types)).rejects.toThrow(message);
   });

@@ -12,8 +12,8 @@ interface Program {
   /** What the program shows. */
   title: string;
   source: string;
-  /** What it prints, on every version. */
-  stdout: string;
+  /** What it prints, on every version or by version. */
+  stdout: string | Record<string, string>;
   /** Its gc.collect() results, on every version or by version. */
   collects: number[] | Record<string, number[]>;
 }
@@ -225,6 +225,36 @@ print("collected", gc.collect())
     stdout: 'collected 0\ncollected 12\n',
     collects: [0, 12],
   },
+  // On 3.13 a subclass of a class with `__slots__` keeps no values inline: its instances hold
+  // their attributes in a dict from the first one on, which the collector counts. The recorder
+  // saw no attributes (none is among the instance's referents), so the nodes were no cycle in the
+  // model: 0 where the real run collects 6 (4 on 3.11 and 3.12, whose values stay inline).
+  'slotted_base.py': {
+    title: 'a subclass of a class with __slots__',
+    source: `import gc
+
+
+class Base:
+    __slots__ = ("id",)
+
+
+class Sub(Base):
+    def __init__(self, i):
+        self.id = i
+        self.peer = None
+        self.tags = []
+
+
+objs = [Sub(i) for i in range(4)]
+for a, b in zip(objs, objs[1:]):
+    a.peer = b
+    b.peer = a
+del objs, a, b
+print("collected", gc.collect())
+`,
+    stdout: { '3.11': 'collected 4\n', '3.12': 'collected 4\n', '3.13': 'collected 6\n' },
+    collects: { '3.11': [4], '3.12': [4], '3.13': [6] },
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));
@@ -237,7 +267,7 @@ for (const version of VERSIONS) {
     for (const [name, program] of Object.entries(PROGRAMS)) {
       it(`${program.title} (${name})`, async () => {
         const { stdout, report } = await recordAndReplay(dir, name, python!, version);
-        expect(stdout).toBe(program.stdout);
+        expect(stdout).toBe(typeof program.stdout === 'string' ? program.stdout : program.stdout[version]);
         const collects = report.recorded!.collects;
         const expected = Array.isArray(program.collects) ? program.collects : program.collects[version];
         expect(collects.map((c) => c.real)).toEqual(expected);

@@ -336,9 +336,6 @@ export class Replay {
       }
       case 'materialize': {
         const obj = this.resolve(ev.id);
-        if (this.python === '3.13') {
-          this.fail('"materialize" is modelled for CPython 3.11 and 3.12 only (3.13 keeps an instance\'s values inline when its __dict__ is made)', 'Replay the workload with --python 3.11 or 3.12, or leave the event out');
-        }
         if (obj.kind !== Kind.Instance || obj.cls.usable === Infinity) {
           this.fail(`'${obj.id}' is a ${obj.cls.name}: only an instance of a class without fixed slots has a __dict__ to make`, 'Name an instance of a class without "slots"');
         }

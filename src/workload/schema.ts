@@ -250,7 +250,7 @@ const materializeEvent = z.strictObject({
   op: z
     .literal('materialize')
     .describe(
-      "a class instance's `__dict__` is made (`vars(obj)`, `obj.__dict__`, copy, pickle): on CPython 3.11 and 3.12 a dict object takes its attribute values, and the instance refers to it from then on (3.13 keeps the values inline: not modelled)",
+      "a class instance's attributes go into a dict object, which the instance refers to from then on: on CPython 3.11 and 3.12 when its `__dict__` is made (`vars(obj)`, `obj.__dict__`, copy, pickle); on 3.13 from its first attribute, for a class that keeps no values inline (a subclass of a class with `__slots__` or of a C type, `__dict__` in `__slots__`; 3.13 keeps other instances' values inline when their `__dict__` is made)",
     ),
   ...common,
   id: refSchema.describe('the instance'),

@@ -78,8 +78,11 @@ _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from
 _FINALIZE_REGISTRY = weakref.finalize._registry
 # What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
 _ABC_DATA = type(getattr(abc.ABC, '_abc_impl', None))
-# 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made.
+# 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made: the
+# instances of a class with Py_TPFLAGS_INLINE_VALUES (not a subclass of a class with __slots__ or
+# of a C type, which keep a dict from their first attribute on).
 _INLINE_VALUES_KEPT = sys.version_info >= (3, 13)
+_TPFLAGS_INLINE_VALUES = 1 << 2
 # What the trace takes as an instance's field name (SPEC: `^[A-Za-z_][A-Za-z0-9_]*$`).
 _FIELD_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
 _UNBOUND = -4  # a frame's name that went (diff_names)
@@ -457,10 +460,13 @@ class Recorder:
 
     def _own_dict(self, obj, referents, tp):
         """An instance's own `__dict__` once CPython 3.11 or 3.12 has made one (`vars()`,
-        `obj.__dict__`, copy, pickle): the instance then refers to it, last before its type,
-        instead of to its values. None while its values are inline. (An attribute holding a dict
-        looks alike: the `__dict__` is the dict every attribute is read from.)"""
-        if _INLINE_VALUES_KEPT or len(referents) < 2 or referents[-1] is not tp or type(referents[-2]) is not dict:
+        `obj.__dict__`, copy, pickle), or 3.13 for a class without inline values: the instance
+        then refers to it, last before its type, instead of to its values. None while its values
+        are inline. (An attribute holding a dict looks alike: the `__dict__` is the dict every
+        attribute is read from.)"""
+        if _INLINE_VALUES_KEPT and tp.__flags__ & _TPFLAGS_INLINE_VALUES:
+            return None
+        if len(referents) < 2 or referents[-1] is not tp or type(referents[-2]) is not dict:
             return None
         d = referents[-2]
         if not d:
