@@ -147,11 +147,6 @@ def _tracked_for_itself(d):
     return _is_tracked(d) and not any(map(_is_tracked, dict.values(d))) and not any(map(_is_tracked, d))
 
 
-def _print_attributes(found):
-    """How many objects besides its class the instance of an `_instance_print` refers to."""
-    return int.from_bytes(found[:8], _BYTEORDER)
-
-
 def _vkey(key):
     """A key's value as text, equal for keys a dict takes as the same (1, 1.0 and True), or None
     for a key of another type (the recorder does not index dicts that have one)."""
@@ -419,12 +414,18 @@ class Recorder:
         found_values = []
         seen = 0
         getattribute = object.__getattribute__
+        # A name whose value is the class's own (`Logger.root`, which a logger's `parent` may
+        # be) is the instance's only if no other name accounts for that reference.
+        deferred = []
         for name in order:
             try:
                 value = getattribute(obj, name)
             except Exception:
                 continue
             if not _held_by(referents, value):
+                continue
+            if _class_attribute_is(tp, name, value):
+                deferred.append((name, value))
                 continue
             found_names.append(name)
             found_values.append(value)
@@ -449,11 +450,20 @@ class Recorder:
                 if not _held_by(referents, value):
                     continue
                 order.append(name)
+                if _class_attribute_is(tp, name, value):
+                    deferred.append((name, value))
+                    continue
                 found_names.append(name)
                 found_values.append(value)
                 seen += 1
                 if seen >= wanted:
                     break
+        for name, value in deferred:
+            if seen >= wanted:
+                break
+            found_names.append(name)
+            found_values.append(value)
+            seen += 1
         if known is None or len(order) != known.count('\0') + 1:
             self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
@@ -1056,6 +1066,11 @@ class Recorder:
                     self.rescan(obj)  # (at once unless its version tag moved)
                 elif kind == O.INSTANCE and self.is_foreign(obj):
                     self.rescan(obj)  # (a library's object: its own code changes it, `loop.close()`)
+                    for ref in _get_referents(obj):
+                        # Its dicts of atoms too, which the collector does not track (a
+                        # logger's `_cache`, which `setLevel` clears).
+                        if type(ref) is dict and id(ref) in label and not _is_tracked(ref):
+                            self.rescan(ref)
                 elif look_for_dicts and kind == O.INSTANCE and oid not in materialized:
                     referents = _get_referents(obj)
                     if len(referents) >= 2 and type(referents[-2]) is dict and referents[-1] is type(obj):
@@ -2179,14 +2194,17 @@ class Recorder:
         if new_names != old_names or new_ids != old_ids:
             self._diff_entries(oid, kind, label, old_names, old_ids, new_names, new_ids, obj)
         if kind == O.INSTANCE and obj is not None:
-            self._note_print(obj, oid, len(new_names))
+            self._note_print(obj, oid, refs)
 
-    def _note_print(self, obj, oid, attributes):
-        """Remembers the print of an instance the shadow now equals, when its description found
-        every object it refers to (one per attribute, and its class): until it changes, `rescan`
-        has nothing to compare."""
+    def _note_print(self, obj, oid, values):
+        """Remembers the print of an instance the shadow now equals, when its description's
+        attribute values are exactly what it refers to besides its class (a name read from the
+        class, `Logger.root`, while the instance's own `_cache` went unnamed, is no such
+        description): until the print changes, `rescan` has nothing to compare."""
         found = _instance_print(obj)
-        if found is None or _print_attributes(found) != attributes or oid in self._to_materialize:
+        tp = type(obj)
+        if (found is None or oid in self._to_materialize
+                or sorted(map(id, values)) != sorted([id(r) for r in gc.get_referents(obj) if r is not tp])):
             self._forget_print(oid)
         else:
             self.instance_prints[oid] = found
@@ -2502,6 +2520,16 @@ def generator_referents(gen):
             del refs[start:i]
             break
     return refs
+
+
+def _class_attribute_is(tp, name, value):
+    """Whether the class (or a base) binds `name` to `value` itself, so that reading it from an
+    instance may give the class's."""
+    for cls in tp.__mro__:
+        d = cls.__dict__
+        if name in d:
+            return d[name] is value
+    return False
 
 
 def _held_by(referents, value):
