@@ -287,6 +287,51 @@ print(gc.collect(), logging.getLogger("jobs.j0").isEnabledFor(logging.INFO))
     stdout: '0 True\n',
     collects: [0],
   },
+  // Attributes stored by name, `object.__setattr__(self, "_target", t)` and
+  // `self.__dict__["_log"] = []`: no STORE_ATTR names them. On 3.11 and 3.12 the instance's
+  // __dict__ (which that made) gives their names; 3.13 keeps the values inline, and the recorder
+  // found neither attribute, so the proxies and their models were no cycle: 0 where the real run
+  // collects 32. The str constants of a line that stores by name are now candidate names.
+  'proxy_attrs.py': {
+    title: 'attributes stored by name through __setattr__ and __dict__',
+    source: `"""Proxies with __getattr__/__setattr__ that store through __dict__ directly."""
+import gc
+
+
+class Proxy:
+    def __init__(self, target):
+        object.__setattr__(self, "_target", target)
+        self.__dict__["_log"] = []
+
+    def __getattr__(self, name):
+        self._log.append(("get", name))
+        return getattr(self._target, name)
+
+    def __setattr__(self, name, value):
+        self._log.append(("set", name))
+        setattr(self._target, name, value)
+
+
+class Model:
+    def __init__(self, name):
+        self.name = name
+        self.friends = []
+
+
+models = [Model(f"m{i}") for i in range(8)]
+proxies = [Proxy(m) for m in models]
+for a, b in zip(proxies, proxies[1:]):
+    a.friends.append(b)
+    b.partner = a
+print(len(proxies[0]._log), proxies[3].partner._target.name)
+del models
+print("collected", gc.collect())
+del proxies, a, b
+print("collected", gc.collect())
+`,
+    stdout: { '3.11': '1 m2\ncollected 0\ncollected 40\n', '3.12': '1 m2\ncollected 0\ncollected 40\n', '3.13': '1 m2\ncollected 0\ncollected 32\n' },
+    collects: { '3.11': [0, 40], '3.12': [0, 40], '3.13': [0, 32] },
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));

@@ -36,6 +36,9 @@ _NAME_OPS = frozenset(
      'STORE_FAST_STORE_FAST', 'LOAD_CLASSDEREF', 'LOAD_FROM_DICT_OR_DEREF', 'LOAD_FROM_DICT_OR_GLOBALS'])
 _GLOBAL_STORES = frozenset(['STORE_GLOBAL', 'DELETE_GLOBAL'])
 _ATTR_STORES = frozenset(['STORE_ATTR', 'DELETE_ATTR'])
+# What stores an attribute given by name (analyse): the loads that name it.
+_STORES_BY_NAME = frozenset(['__setattr__', '__dict__', 'setattr', 'vars'])
+_BY_NAME_OPS = frozenset(['LOAD_ATTR', 'LOAD_METHOD', 'LOAD_GLOBAL', 'LOAD_NAME'])
 
 # The recorder's own files: their frames are never the program's.
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -63,12 +66,16 @@ def analyse(code, attr_names, into):
     writes (and the cells, which another function, nested or enclosing, may rebind meanwhile); the
     globals it stores; the int and str constants it loads (`i3`, `skey`: subscripts such as
     `config[3]`); what it does to the containers it names (see uses.py). Each a string, nothing the
-    collector counts, kept for the run. Attribute names stored go to attr_names."""
+    collector counts, kept for the run. Attribute names stored go to attr_names, and so do the str
+    constants of a line that stores by name (`object.__setattr__(self, "_target", t)`,
+    `self.__dict__["_log"] = []`, `setattr(self, "x", v)`): on 3.13 an instance's values stay
+    inline, and its attributes are found by name."""
     cells = code.co_cellvars + code.co_freevars
     names = {}
     stores = {}
     consts = {}
     by_line = {}
+    by_name = {}  # lines that store attributes by name
     for ins in dis.get_instructions(code):
         line = ins.positions.lineno if ins.positions is not None else None
         if line is None:
@@ -84,6 +91,8 @@ def analyse(code, attr_names, into):
                 stores.setdefault(line, {})[value] = 1
         elif op in _ATTR_STORES:
             attr_names[ins.argval] = 1
+        if op in _BY_NAME_OPS and ins.argval in _STORES_BY_NAME:
+            by_name[line] = 1
         elif op == 'LOAD_CONST' and type(ins.argval) in _CONST_KEYS:
             value = ins.argval
             token = 'i%d' % value if type(value) is int else 's' + value
@@ -91,6 +100,10 @@ def analyse(code, attr_names, into):
                 consts.setdefault(line, {})[token] = 1
         if line not in names:
             names[line] = {}
+    for line in by_name:
+        for token in consts.get(line, ()):
+            if token[0] == 's' and token[1:].isidentifier():
+                attr_names[token[1:]] = 1
     for line, used in names.items():
         for name in cells:
             used[name] = 1
