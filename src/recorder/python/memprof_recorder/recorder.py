@@ -208,6 +208,7 @@ class Recorder:
         self.external = {}  # references from outside the trace (module namespaces), by id
         # Whether a frame is executing (the tracer says): its interpreter frame owns its frame object.
         self.running = None
+        self.frame_cells = {}  # function frame id -> the cells it holds for the model (_hold_frame_cell)
         self.running_frames = {}  # frame objects the trace holds for their executing frame, by id
         self.suspects = set()  # ids whose count fell but not to zero since the last collection
         self.orphans = {}  # ids forgotten as unreachable (perhaps still alive until collected) -> type name
@@ -1670,13 +1671,15 @@ class Recorder:
         self.emit('{"op":"decref","id":"%s"}' % label)
         self.release(oid)
 
-    def survivors(self, generation):
+    def survivors(self, generation, frames=()):
         """After a full collection, before the model hears of it: the objects no root reaches in
         the shadow that the real collection left alive. A finalizer or a weakref callback, which run
         inside the collector where nothing is traced, resurrected them (`retry_queue.append(self)`
         in a `__del__`), or something outside the trace holds them. Each gets a reference from
         outside for the model's collection, so that it is not collected there either, until
-        `settle_survivors` sees whether the program's own references reach it."""
+        `settle_survivors` sees whether the program's own references reach it. A cell whose
+        closures died is not resurrected: the function frame that made it (one of `frames`, the
+        running frames of the model) holds it until it returns (`let_go_of_cells`)."""
         if generation != 2 or not self.suspects:
             return ''
         reached = self._reached()
@@ -1684,22 +1687,60 @@ class Recorder:
         lost = {oid for oid in self.label if oid not in reached and kinds.get(oid) != O.ATOMIC}
         if not lost:
             return ''
-        objects = gc.get_objects()
+        # A full collection leaves what it did not free in the oldest generation, resurrected
+        # objects included; what was made since, the recorder's own cells and sets at a freed
+        # object's address among them, is in the youngest.
+        objects = gc.get_objects(2)
         tnames = self.tname
-        # (The recorder's own sets may have taken freed sets' addresses.)
-        for oid in (id(reached), id(lost), id(objects)):
-            lost.discard(oid)
         freed = set(lost)  # (DEBUG_SAVEALL keeps some in gc.garbage, in the model too: not survivors)
         lost.difference_update(map(id, gc.garbage))
         for obj in compress(objects, map(lost.__contains__, map(id, objects))):
             oid = id(obj)
             if O.type_name(obj) != tnames.get(oid):
                 continue  # a new object at a freed one's address
+            if type(obj) is _CELL and self._hold_frame_cell(obj, oid, frames):
+                continue
             self.emit('{"op":"incref","id":"%s"}' % self.label[oid])
             self.external[oid] = self.external.get(oid, 0) + 1
             self.rc[oid] += 1
             self.survived[oid] = self.rc[oid]
         return self._discarded_weakrefs(freed, objects)
+
+    def _hold_frame_cell(self, cell, oid, frames):
+        """Whether a running function frame of the model holds `cell` among its cell variables
+        (the trace binds the frame's name to the cell's value, or unbinds it when the cell is
+        empty): if so, the model's frame holds it from now until the frame returns."""
+        running = set(frames)
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            value = _EMPTY  # (`del name` emptied it)
+        frame = sys._getframe(1)
+        while frame is not None:
+            names = frame.f_code.co_cellvars
+            if names and id(frame) in running and not frame.f_code.co_flags & _CO_GENERATOR_LIKE:
+                # (A running frame's cells are not among its referents: they are known by what
+                # they hold, the frame's value of a cell variable.)
+                local = frame.f_locals
+                held = any(local.get(name, _EMPTY) is value for name in names)
+            else:
+                held = False
+            if held:
+                self.emit('{"op":"incref","id":"%s"}' % self.label[oid])
+                self.external[oid] = self.external.get(oid, 0) + 1
+                self.rc[oid] += 1
+                self.frame_cells.setdefault(id(frame), []).append(oid)
+                return True
+            frame = frame.f_back
+        return False
+
+    def let_go_of_cells(self, key):
+        """The function frame returned: the cells `_hold_frame_cell` gave it go with it."""
+        for oid in self.frame_cells.pop(key, ()):
+            if oid in self.rc:
+                self.emit('{"op":"decref","id":"%s"}' % self.label[oid])
+                self.external[oid] -= 1
+                self.release(oid)
 
     def _discarded_weakrefs(self, lost, objects):
         """The weakrefs with a callback of the program's own whose referent the collection freed and
@@ -2489,6 +2530,8 @@ def _discarded_from(callback):
 
 
 _FRAME = types.FrameType
+_CELL = types.CellType
+_EMPTY = object()
 
 
 def _without_locals_dict(frame, refs):

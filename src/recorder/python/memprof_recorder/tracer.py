@@ -381,6 +381,7 @@ class Tracer:
             if kept:
                 text += ',"value":"%s","keep":true' % rec.label[rid]
                 rec.rc[rid] += 1  # in flight while the frame's names go
+            rec.let_go_of_cells(fid)
             rec.emit(text + '}')
             self.model_frames.pop()
             self.model_files.pop()
@@ -762,7 +763,7 @@ class Tracer:
                 result = self._collect(generation)
             finally:
                 self.collecting = False
-            discarded = self.rec.survivors(generation)
+            discarded = self.rec.survivors(generation, self.model_frames)
             self.rec.emit('{"op":"gc.collect","generation":%d%s,"observed":{"result":%d,"count":[%d,%d,%d]}}' % (generation, discarded, result, count[0], count[1], count[2]))
             self.rec.after_collection(generation, result)
             return result
