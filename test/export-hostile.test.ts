@@ -215,6 +215,18 @@ describe('memprof export --python of hostile strings', () => {
     });
   });
 
+  it("stops at the __dict__ of a container subclass instance, which it writes as a plain class", async () => {
+    const workload = workloadFromObject(
+      { version: 1, types: { Env: { base: 'dict' } }, events: [{ op: 'alloc', id: 'e', type: 'Env', as: 'e' }, { op: 'materialize', id: 'e' }] },
+      'env.json',
+    );
+    await expect(exportPython(workload)).rejects.toMatchObject({
+      location: { file: 'env.json', eventIndex: 1 },
+      reason: "'e' is an instance of a subclass of dict: the script writes it as a plain class, which keeps no dict apart from its attributes",
+      hint: 'Replay this workload with memprof run rather than exporting it',
+    });
+  });
+
   it.skipIf(!python311.present)(
     'runs on CPython and observes what the harmless workload observes (seeded)',
     async () => {

@@ -40,6 +40,8 @@ interface ShadowObject {
   items: (string | null)[];
   /** A `bytearray` (or a declared atomic class, exported as one): no set can hold it. */
   unhashable?: boolean;
+  /** The built-in container a declared class derives from ("base"): the script writes a plain class. */
+  base?: string;
 }
 
 interface Frame {
@@ -462,6 +464,8 @@ class PythonExporter {
     }
     const obj: ShadowObject = { kind, pyType, fields: new Map(), items: [] };
     if (pyType === 'bytearray') obj.unhashable = true;
+    const base = this.declared(event.type)?.base;
+    if (base !== undefined) obj.base = base;
     if (kind === 'tuple') obj.items = itemValues.map((v) => v.id);
     if (kind === 'frozenset') obj.items = [...new Set(itemValues.map((v) => v.id))];
 
@@ -636,6 +640,10 @@ class PythonExporter {
       }
       case 'materialize': {
         const target = this.resolve(event.id);
+        const base = target.id === null ? undefined : this.shadow(target.id).base;
+        if (base !== undefined) {
+          this.fail(`'${event.id}' is an instance of a subclass of ${base}: the script writes it as a plain class, which keeps no dict apart from its attributes`, 'Replay this workload with memprof run rather than exporting it');
+        }
         return this.emit(`vars(${target.expr})`);
       }
       case 'decref': {

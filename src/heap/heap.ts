@@ -510,6 +510,16 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     }
   }
 
+  /** An instance of a subclass of list, dict, set, frozenset or tuple gets its `__dict__` at its
+   * first attribute (or `vars(obj)`): a dict outside its items, which it holds until it dies. Events
+   * store its attributes through it, as `<id>.__dict__`. */
+  materializeContainerDict(obj: PyObject, file: string, line: number): void {
+    const dict = this.allocateDict(obj, file, line);
+    dict.named = true;
+    this.ids.setLive(dict.id, dict.handle);
+    this.lastNamed = dict;
+  }
+
   /** A function's `__dict__` is created on its first attribute (PyDict_New: untracked at first). */
   private createFunctionDict(fn: PyObject, file: string, line: number): void {
     this.allocateDict(fn, file, line);
@@ -777,10 +787,8 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     if (pass >= 0) this.onGcFreed?.(obj, pass);
     this.objects[obj.handle] = null;
     this.holes++;
-    if (!obj.implicit) {
-      this.objectsFreed++;
-      this.ids.setFreed(obj.id, this.event);
-    }
+    if (!obj.implicit) this.objectsFreed++;
+    if (!obj.implicit || obj.named) this.ids.setFreed(obj.id, this.event);
   }
 
   /** Drops the null slots of freed objects, so that the table grows with live objects rather than
@@ -793,7 +801,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
       if (obj === null || obj === undefined) continue;
       obj.handle = live;
       objects[live++] = obj;
-      if (!obj.implicit) this.ids.setLive(obj.id, obj.handle);
+      if (!obj.implicit || obj.named) this.ids.setLive(obj.id, obj.handle);
     }
     objects.length = live;
     this.holes = 0;

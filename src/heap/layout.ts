@@ -235,22 +235,37 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
       return n;
     }
     case Kind.Dict:
-      return obj.unicodeKeys ? valuesInto(obj.fieldValues, out) : entriesInto(obj, out);
+    case Kind.List:
+    case Kind.Tuple:
+    case Kind.Set:
+    case Kind.FrozenSet: {
+      // subtype_traverse: a container subclass instance's `__dict__`, then what the base visits.
+      const dict = obj.dict;
+      if (dict === null) return containerInto(obj, out, 0);
+      out[0] = dict;
+      return containerInto(obj, out, 1);
+    }
+    default:
+      return 0;
+  }
+}
+
+/** What a list, tuple, dict, set or frozenset itself refers to, written into `out` from `n` on. */
+function containerInto(obj: PyObject, out: PyObject[], n: number): number {
+  switch (obj.kind) {
+    case Kind.Dict:
+      return obj.unicodeKeys ? valuesInto(obj.fieldValues, out, n) : entriesInto(obj, out, n);
     case Kind.List:
     case Kind.Tuple: {
       const items = obj.items!;
-      let n = 0;
       for (let i = items.length - 1; i >= 0; i--) {
         const item = items[i]!;
         if (item !== null) out[n++] = item;
       }
       return n;
     }
-    case Kind.Set:
-    case Kind.FrozenSet:
-      return valuesInto(obj.items!, out);
     default:
-      return 0;
+      return valuesInto(obj.items!, out, n);
   }
 }
 
@@ -295,15 +310,19 @@ function takeFunctionField(fn: PyObject, i: number): PyObject | null | undefined
  * tuple's items first to last, so that of equally short paths the one through `[0]` is found.
  */
 export function referencesInReadingOrder(obj: PyObject, out: PyObject[]): number {
-  if (obj.kind === Kind.List || obj.kind === Kind.Tuple) return valuesInto(obj.items!, out);
+  if (obj.kind === Kind.List || obj.kind === Kind.Tuple) {
+    const dict = obj.dict;
+    if (dict === null) return valuesInto(obj.items!, out);
+    out[0] = dict;
+    return valuesInto(obj.items!, out, 1);
+  }
   return traverse(obj, out);
 }
 
 /** dict_traverse of a table that is not DK_IS_UNICODE: each entry's value, then its key. */
-function entriesInto(dict: PyObject, out: PyObject[]): number {
+function entriesInto(dict: PyObject, out: PyObject[], n = 0): number {
   const values = dict.fieldValues;
   const keys = dict.fieldKeys;
-  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === undefined) continue;
@@ -314,8 +333,7 @@ function entriesInto(dict: PyObject, out: PyObject[]): number {
   return n;
 }
 
-function valuesInto(values: readonly (PyObject | null | undefined)[], out: PyObject[]): number {
-  let n = 0;
+function valuesInto(values: readonly (PyObject | null | undefined)[], out: PyObject[], n = 0): number {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== undefined && v !== null) out[n++] = v;
@@ -358,11 +376,25 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
       }
       return n;
     }
+    default: {
+      // subtype_clear: a container subclass instance drops its `__dict__`, then the base's
+      // tp_clear runs.
+      const dict = obj.dict;
+      if (dict === null) return detachContainer(obj, out, 0);
+      obj.dict = null;
+      out[0] = dict;
+      return detachContainer(obj, out, 1);
+    }
+  }
+}
+
+/** The base's tp_clear of a list, dict, set or frozenset (a tuple has none), into `out` from `n` on. */
+function detachContainer(obj: PyObject, out: (PyObject | null)[], n: number): number {
+  switch (obj.kind) {
     case Kind.Dict: {
       // free_keys_object: each entry's key, then its value. The caller empties the dict.
       const values = obj.fieldValues;
       const keys = obj.fieldKeys;
-      let n = 0;
       for (let i = 0; i < values.length; i++) {
         if (values[i] === undefined) continue;
         const k = keys?.[i];
@@ -374,18 +406,17 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
     case Kind.List: {
       const items = obj.items!;
       obj.items = [];
-      let n = 0;
       for (let i = items.length - 1; i >= 0; i--) out[n++] = items[i]!;
       return n;
     }
     case Kind.Set:
     case Kind.FrozenSet: {
       const items = setTakeAll(obj);
-      for (let i = 0; i < items.length; i++) out[i] = items[i]!;
-      return items.length;
+      for (let i = 0; i < items.length; i++) out[n++] = items[i]!;
+      return n;
     }
     default:
-      return 0;
+      return n;
   }
 }
 
@@ -432,17 +463,34 @@ export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[
       return undefined;
     }
     case Kind.Dict:
+    case Kind.List:
+    case Kind.Tuple:
+    case Kind.Set:
+    case Kind.FrozenSet: {
+      // subtype_dealloc: a container subclass instance's `__dict__` goes before the base's dealloc.
+      const dict = obj.dict;
+      if (dict !== null) {
+        obj.dict = null;
+        return dict;
+      }
+      return takeContainerReference(obj, cursor, at);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function takeContainerReference(obj: PyObject, cursor: Int32Array | number[], at: number): PyObject | null | undefined {
+  switch (obj.kind) {
+    case Kind.Dict:
       return obj.fieldKeys === null ? takeNextValue(obj.fieldValues, cursor, at) : takeNextEntryPart(obj, cursor, at);
     case Kind.List:
     case Kind.Tuple: {
       const items = obj.items!;
       return items.length === 0 ? undefined : items.pop();
     }
-    case Kind.Set:
-    case Kind.FrozenSet:
-      return takeNextValue(obj.items!, cursor, at);
     default:
-      return undefined;
+      return takeNextValue(obj.items!, cursor, at);
   }
 }
 

@@ -18,6 +18,8 @@ const IMPLICIT = 16;
 const HAS_CALLBACK = 32;
 /** A dict whose keys are all str (DK_IS_UNICODE); cleared by the first key of another type. */
 const NON_UNICODE_KEYS = 64;
+/** An implicit object that events name by its id: a container subclass instance's `__dict__`. */
+const NAMED = 128;
 const KIND_SHIFT = 8;
 
 /** The field array of objects that have no field yet (never written: replaced on first store). */
@@ -275,6 +277,13 @@ export class PyObject extends GcNode {
   }
   set implicit(on: boolean) {
     this.setFlag(IMPLICIT, on);
+  }
+  /** An implicit object whose id events name (`<owner>.__dict__` of a container subclass instance). */
+  get named(): boolean {
+    return (this.flags & NAMED) !== 0;
+  }
+  set named(on: boolean) {
+    this.setFlag(NAMED, on);
   }
   /** For a weakref: it has a callback that has not been called or cleared. */
   get hasCallback(): boolean {

@@ -336,10 +336,18 @@ export class Replay {
       }
       case 'materialize': {
         const obj = this.resolve(ev.id);
-        if (obj.kind !== Kind.Instance || obj.cls.usable === Infinity) {
-          this.fail(`'${obj.id}' is a ${obj.cls.name}: only an instance of a class without fixed slots has a __dict__ to make`, 'Name an instance of a class without "slots"');
-        }
-        if (obj.dict === null) heap.materializeDict(obj, frame.file, frame.line ?? 0);
+        const container = KINDS[obj.kind].storage === 'items' || obj.kind === Kind.Dict;
+        if (container && !this.types.isBuiltin(obj.cls.name)) {
+          if (obj.dict === null) {
+            this.requireNewId(`${obj.id}.__dict__`);
+            heap.materializeContainerDict(obj, frame.file, frame.line ?? 0);
+          }
+        } else if (obj.kind !== Kind.Instance || obj.cls.usable === Infinity) {
+          this.fail(
+            `'${obj.id}' is a ${obj.cls.name}: only an instance of a class without fixed slots, or of a subclass of list, dict, set, frozenset or tuple, has a __dict__ to make`,
+            'Name an instance of a class without "slots", or of a container subclass declared with "base"',
+          );
+        } else if (obj.dict === null) heap.materializeDict(obj, frame.file, frame.line ?? 0);
         if (ev.size !== undefined) heap.resize(obj.dict!, parseSize(ev.size));
         return;
       }

@@ -250,7 +250,7 @@ const materializeEvent = z.strictObject({
   op: z
     .literal('materialize')
     .describe(
-      "a class instance's attributes go into a dict object, which the instance refers to from then on: on CPython 3.11 and 3.12 when its `__dict__` is made (`vars(obj)`, `obj.__dict__`, copy, pickle); on 3.13 from its first attribute, for a class that keeps no values inline (a subclass of a class with `__slots__` or of a C type, `__dict__` in `__slots__`; 3.13 keeps other instances' values inline when their `__dict__` is made)",
+      "a class instance's attributes go into a dict object, which the instance refers to from then on: on CPython 3.11 and 3.12 when its `__dict__` is made (`vars(obj)`, `obj.__dict__`, copy, pickle); on 3.13 from its first attribute, for a class that keeps no values inline (a subclass of a class with `__slots__` or of a C type, `__dict__` in `__slots__`; 3.13 keeps other instances' values inline when their `__dict__` is made). An instance of a subclass of list, dict, set, frozenset or tuple (declared with \"base\") gets its dict at its first attribute on every version: the dict is the object `<id>.__dict__`, which the events storing its attributes name (`{\"op\": \"ref\", \"from\": \"e.__dict__\", \"field\": \"outer\", …}`), and it dies with its instance",
     ),
   ...common,
   id: refSchema.describe('the instance'),

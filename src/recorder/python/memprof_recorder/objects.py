@@ -206,6 +206,24 @@ def function_fields(fn):
     return names, values
 
 
+CONTAINER_KINDS = frozenset([LIST, TUPLE, DICT, SET, FROZENSET])
+
+
+def container_dict(obj, kind):
+    """The `__dict__` of an instance of a Python subclass of list, tuple, dict, set or frozenset, or
+    None while it has none (its first attribute makes it). subtype_traverse visits that dict, then
+    the class, then what the base holds; reading `obj.__dict__` would make one."""
+    if kind not in CONTAINER_KINDS:
+        return None
+    tp = type(obj)
+    if not tp.__flags__ & _HEAPTYPE or not tp.__dictoffset__:
+        return None
+    refs = get_referents(obj)
+    if len(refs) >= 2 and refs[1] is tp and type(refs[0]) is dict:
+        return refs[0]
+    return None
+
+
 def class_namespace(cls):
     """The dict a class keeps its attributes in, read without making a mappingproxy: the first dict
     the class refers to (type_traverse visits tp_dict first; a class whose metaclass is written in

@@ -203,7 +203,9 @@ class Recorder:
         self.size = {}
         self.refs = {}  # ids of what the object references (array('q').tobytes()), -1 for None/external
         self.names = {}  # instances: attribute names; dicts: key tokens; '\0'-joined, parallel to refs
-        self.cls = {}  # instance -> id of its traced class
+        # The one reference an object holds that its description leaves out: an instance's to its
+        # traced class, an instance of a container subclass's to its __dict__ (by id).
+        self.hidden = {}
         self.rc = {}  # shadow refcount
         self.external = {}  # references from outside the trace (module namespaces), by id
         # Whether a frame is executing (the tracer says): its interpreter frame owns its frame object.
@@ -282,6 +284,11 @@ class Recorder:
         self.finalizers_seen = set(map(id, _FINALIZE_REGISTRY))
         self.own_dicts = {}
         self._to_materialize = {}
+        # The __dict__ of an instance of a container subclass, pending: its id -> its owner's id.
+        self._attr_owner = {}
+        # The container subclasses an instance of which has had a __dict__ (a big one is looked
+        # at for one only then: finding it reads all the container refers to).
+        self._attr_dict_types = set()
         # Instances whose shadow equals them: id -> _instance_print, and the shadow's refs and
         # names then (the objects, so that a new shadow is a new one). Nothing here is a
         # container the collector counts: the program's automatic collections come as they did.
@@ -553,6 +560,9 @@ class Recorder:
             kind = pending_ids[id(obj)]
             names, refs = self.describe(obj, kind)
             self._pending.append((obj, kind, names, refs))
+            own = O.container_dict(obj, kind)
+            if own is not None:
+                self._queue_attribute_dict(own, obj, stack)
             if kind == O.INSTANCE:
                 self._queue(type(obj), stack)
             if names is not None and kind == O.DICT:
@@ -759,7 +769,9 @@ class Recorder:
             if oid in self.label:
                 continue
             obj, kind, names, refs = by_id[oid]
-            if kind == O.TUPLE or kind == O.FROZENSET:
+            if oid in self._attr_owner:
+                fill.append(self._make_attribute_dict(by_id[oid]))
+            elif kind == O.TUPLE or kind == O.FROZENSET:
                 for child in kids[oid]:
                     if child in by_id and child not in self.label:
                         self._alloc_in_cycle(by_id[child], by_id, fill)
@@ -791,7 +803,54 @@ class Recorder:
             children.insert(0, id(type(obj)))
         elif kind == O.DICT:
             children.extend(id(k) for k in names if type(k) is not str)
+            owner = self._attr_owner.get(id(obj))
+            if owner is not None:
+                children.insert(0, owner)  # (made by its owner's `materialize`)
         return children
+
+    def _queue_attribute_dict(self, own, owner, stack):
+        """Queues the new __dict__ of `owner`, an instance of a container subclass."""
+        did = id(own)
+        if did in self.label or did in self._pending_ids:
+            return
+        self._attr_owner[did] = id(owner)
+        self._attr_dict_types.add(id(type(owner)))
+        self._pending_ids[did] = O.DICT
+        stack.append(own)
+
+    def _make_attribute_dict(self, entry):
+        """The model makes a container subclass instance's __dict__ (`materialize`), which is
+        `<owner>.__dict__` from then on, held by its owner; returns the entry to fill."""
+        obj = entry[0]
+        oid = id(obj)
+        owner = self._attr_owner.pop(oid)
+        owner_label = self.label[owner]
+        size = _getsizeof(obj)
+        self.label[oid] = owner_label + '.__dict__'
+        self.kind[oid] = O.DICT
+        self.tname[oid] = 'dict'
+        self.size[oid] = size
+        self.rc[oid] = 1
+        self.refs[oid] = b''
+        self.names[oid] = ''
+        self.hidden[owner] = oid
+        self.emit('{"op":"materialize","id":"%s","size":%d}' % (owner_label, size))
+        return entry
+
+    def _rescan_attributes(self, obj, oid, kind):
+        """An instance of a container subclass: its __dict__ is compared, or queued when new."""
+        if oid not in self.hidden and len(obj) > _MANY and id(type(obj)) not in self._attr_dict_types:
+            return
+        own = O.container_dict(obj, kind)
+        if own is None:
+            return
+        if id(own) in self.label:
+            if self.hidden.get(oid) == id(own):
+                self.rescan(own)
+            return
+        stack = []
+        self._queue_attribute_dict(own, obj, stack)
+        self._drain(stack)
 
     def _label_ahead(self, obj):
         """The label of an object that may not be allocated yet (it will be in this batch)."""
@@ -947,7 +1006,7 @@ class Recorder:
             return
         cid = id(type(obj))
         if cid in self.label:
-            self.cls[oid] = cid
+            self.hidden[oid] = cid
             self.rc[cid] += 1
             parts.append(',"class":"%s"' % self.label[cid])
 
@@ -1309,7 +1368,7 @@ class Recorder:
                     stack.extend(held)
             if kind == O.DICT:
                 stack.extend(_key_ids(self._mapping_shadow(cur)[0]))
-            cid = self.cls.pop(cur, None)
+            cid = self.hidden.pop(cur, None)
             if cid is not None:
                 stack.append(cid)
             self.forget(cur)
@@ -1374,7 +1433,7 @@ class Recorder:
         self.refs.pop(oid, None)
         self.names.pop(oid, None)
         self.rc.pop(oid, None)
-        self.cls.pop(oid, None)
+        self.hidden.pop(oid, None)
         self.suspects.discard(oid)
         self.generators.pop(oid, None)
         self._forget_print(oid)
@@ -1455,7 +1514,7 @@ class Recorder:
         label = self.label
         refs = self.refs
         kinds = self.kind
-        cls = self.cls
+        hidden = self.hidden
         area = {oid for oid in suspects if oid in label}
         limit = len(label) >> 1
         inside = {}  # id -> how many references the area's objects hold to it
@@ -1469,7 +1528,7 @@ class Recorder:
             targets = [] if kind == O.WEAKREF else [rid for rid in array('q', refs.get(cur, b'')) if rid >= 0]
             if kind == O.DICT:
                 targets += self._dict_key_ids(cur)
-            c = cls.get(cur)
+            c = hidden.get(cur)
             if c is not None:
                 targets.append(c)
             for rid in targets:
@@ -1487,7 +1546,7 @@ class Recorder:
         """Adds to `reached` everything the ids on `stack` (already in it) refer to, transitively."""
         refs = self.refs
         kinds = self.kind
-        cls = self.cls
+        hidden = self.hidden
         while stack:
             cur = stack.pop()
             kind = kinds.get(cur)
@@ -1502,7 +1561,7 @@ class Recorder:
                     if rid not in reached:
                         reached.add(rid)
                         stack.append(rid)
-            c = cls.get(cur)
+            c = hidden.get(cur)
             if c is not None and c not in reached:
                 reached.add(c)
                 stack.append(c)
@@ -1805,7 +1864,7 @@ class Recorder:
             lost = self._saved(lost, reached)
         refs = self.refs
         kinds = self.kind
-        cls = self.cls
+        hidden = self.hidden
         # What the collection did not free (it lies in an older generation) is garbage still
         # alive: the census at the end counts it if no later collection frees it.
         tracked = [oid for oid in lost if kinds.get(oid) != O.ATOMIC]
@@ -1824,7 +1883,7 @@ class Recorder:
                 for rid in self._dict_key_ids(oid):
                     if rid in reached:
                         self.rc[rid] -= 1
-            c = cls.get(oid)
+            c = hidden.get(oid)
             if c is not None and c in reached:
                 self.rc[c] -= 1
         for oid in lost:
@@ -1871,6 +1930,8 @@ class Recorder:
             if kind == O.ATOMIC:
                 self._check_size(obj, oid)
             return
+        if kind in _CONTAINER_KINDS and type(obj).__flags__ & O.HEAPTYPE:
+            self._rescan_attributes(obj, oid, kind)
         if kind == O.INSTANCE:
             seen = self.instance_prints.get(oid)
             if (seen is not None and self.printed_refs[oid] is self.refs.get(oid) and self.printed_names[oid] is self.names.get(oid)
@@ -1953,7 +2014,7 @@ class Recorder:
         self._drain(stack)
         if kind == O.INSTANCE:
             tp = type(obj)
-            if id(tp) not in self.label and oid not in self.cls:
+            if id(tp) not in self.label and oid not in self.hidden:
                 self.discover(tp)
         if names is not None and kind == O.DICT:
             for key in names:
@@ -2531,6 +2592,7 @@ def _discarded_from(callback):
 
 _FRAME = types.FrameType
 _CELL = types.CellType
+_CONTAINER_KINDS = O.CONTAINER_KINDS
 _EMPTY = object()
 
 

@@ -538,12 +538,16 @@ class Tracer:
 
     def resolve(self, path, scope, globals_):
         """The object a use's path names (`self.cache`), read without running the program's code:
-        attributes only of traced instances, and not where the class has a descriptor."""
+        attributes only of traced instances (and of instances of container subclasses that have a
+        __dict__), and not where the class has a descriptor."""
         rec = self.rec
         parts = path.split('.')
         obj = _lookup(parts[0], scope, globals_)
         for attr in parts[1:]:
-            if obj is None or rec.kind.get(id(obj)) != O.INSTANCE or attr in rec._class_names(type(obj)):
+            if obj is None or attr in rec._class_names(type(obj)):
+                return None
+            kind = rec.kind.get(id(obj))
+            if kind != O.INSTANCE and not (kind in O.CONTAINER_KINDS and id(obj) in rec.hidden):
                 return None
             try:
                 obj = object.__getattribute__(obj, attr)
@@ -571,6 +575,11 @@ class Tracer:
                 return
             rec.rescan(obj)
         kind = rec.kind.get(oid)
+        if oid in rec.hidden and kind in O.CONTAINER_KINDS:
+            # So are an instance's of a container subclass (`parent.children.append(self)`).
+            own = O.container_dict(obj, kind)
+            if own is not None and id(own) == rec.hidden[oid]:
+                self.rescan_deep(own)
         if kind not in _DEEP_KINDS:
             return
         foreign = [obj] if kind == O.INSTANCE and self.rec.is_foreign(obj) else []
