@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { exportPython } from '../src/export/python.js';
+import { replayWorkload } from '../src/replay/replay.js';
 import { workloadFromObject } from '../src/workload/load.js';
 import { interpreters, runScript } from './differential/oracle.js';
 
@@ -68,6 +69,32 @@ describe('memprof export --python', () => {
     it.skipIf(!interpreter.present)(`prints the hand-checked observables on CPython ${interpreter.python}`, async () => {
       const script = await exportPython(workloadFromObject(WORKLOAD), { python: interpreter.python });
       expect(await runScript(interpreter.path, script)).toEqual(EXPECTED);
+    });
+  }
+
+  // `a.__dict__ = shared`: the script assigns it, and the instance's attributes go to that dict.
+  const BORG = {
+    version: 1,
+    events: [
+      { op: 'alloc', id: 'shared', type: 'dict', as: 'shared' },
+      { op: 'alloc', id: 'a', type: 'A', as: 'a' },
+      { op: 'alloc', id: 'x', type: 'list', into: { obj: 'a', field: 'x' } },
+      { op: 'materialize', id: 'a', dict: 'shared' },
+      { op: 'ref', from: 'a', field: 'me', to: 'a' },
+      { op: 'unbind', name: 'a' },
+      { op: 'gc.collect' },
+      { op: 'unbind', name: 'shared' },
+      { op: 'gc.collect' },
+    ],
+  };
+  for (const interpreter of interpreters()) {
+    it.skipIf(!interpreter.present)(`assigns an instance's __dict__ as the model does, on CPython ${interpreter.python}`, async () => {
+      const script = await exportPython(workloadFromObject(BORG), { python: interpreter.python });
+      expect(script).toContain('a.__dict__ = shared\n');
+      const observed = await runScript(interpreter.path, script);
+      const { report } = await replayWorkload(workloadFromObject(BORG), { python: interpreter.python });
+      expect(observed.collects).toEqual([0, 2]);
+      expect(report.gc.passes.map((p) => p.collected)).toEqual([0, 2]);
     });
   }
 

@@ -644,7 +644,13 @@ class PythonExporter {
         if (base !== undefined) {
           this.fail(`'${event.id}' is an instance of a subclass of ${base}: the script writes it as a plain class, which keeps no dict apart from its attributes`, 'Replay this workload with memprof run rather than exporting it');
         }
-        return this.emit(`vars(${target.expr})`);
+        if (event.dict === undefined) return this.emit(`vars(${target.expr})`);
+        const dict = this.resolve(event.dict);
+        if (target.id === null || dict.id === null || this.shadow(dict.id).kind !== 'dict') this.fail('__dict__ must be set to a dictionary', 'Name a dict');
+        this.emit(`${target.expr}.__dict__ = ${dict.expr}`);
+        // The instance's attributes are the dict's keys from now on.
+        this.shadow(target.id).fields = this.shadow(dict.id).fields;
+        return;
       }
       case 'decref': {
         const target = this.resolve(event.id);

@@ -520,6 +520,21 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     this.lastNamed = dict;
   }
 
+  /** `obj.__dict__ = dict` (subtype_setdict): the object refers to `dict` from then on and drops
+   * the values it kept inline, or the dict it had. */
+  assignDict(obj: PyObject, dict: PyObject): void {
+    this.incref(dict);
+    const old = obj.dict;
+    obj.dict = dict;
+    if (old !== null) {
+      this.decref(old);
+    } else if (obj.kind === Kind.Instance) {
+      const values = obj.fieldValues;
+      obj.fieldValues = NO_VALUES;
+      for (let i = 0; i < values.length; i++) if (values[i] !== undefined) this.decref(values[i]!);
+    }
+  }
+
   /** A function's `__dict__` is created on its first attribute (PyDict_New: untracked at first). */
   private createFunctionDict(fn: PyObject, file: string, line: number): void {
     this.allocateDict(fn, file, line);

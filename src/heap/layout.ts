@@ -557,7 +557,7 @@ export function untrackCandidates(obj: PyObject, keys: boolean): readonly (PyObj
 /**
  * How `holder` refers to `target`, as Python code would spell the access: `.next`, `['k']`, `[3]`,
  * `{…}` for a set's member. A materialised `__dict__` is not shown: the instance → dict hop is `''`
- * and the dict's key is an attribute (`.name`).
+ * and the dict's key is an attribute (`.name`); a container subclass instance's is `.__dict__`.
  */
 export function referenceLabel(holder: PyObject, target: PyObject): string {
   switch (holder.kind) {
@@ -569,16 +569,17 @@ export function referenceLabel(holder: PyObject, target: PyObject): string {
       return '.?';
     }
     case Kind.Dict: {
+      if (holder.dict === target) return '.__dict__';
       const i = holder.fieldValues.indexOf(target);
       const key = holder.fieldNames![i] ?? '?';
       return holder.implicit && holder.owner !== null ? `.${key}` : `[${pythonString(key)}]`;
     }
     case Kind.List:
     case Kind.Tuple:
-      return `[${holder.items!.indexOf(target)}]`;
+      return holder.dict === target ? '.__dict__' : `[${holder.items!.indexOf(target)}]`;
     case Kind.Set:
     case Kind.FrozenSet:
-      return '{…}';
+      return holder.dict === target ? '.__dict__' : '{…}';
     default:
       return '?';
   }

@@ -337,6 +337,18 @@ export class Replay {
       case 'materialize': {
         const obj = this.resolve(ev.id);
         const container = KINDS[obj.kind].storage === 'items' || obj.kind === Kind.Dict;
+        if (ev.dict !== undefined) {
+          const dict = this.resolve(ev.dict);
+          if (obj.kind !== Kind.Instance && !(container && !this.types.isBuiltin(obj.cls.name))) {
+            this.fail(`'${obj.id}' is a ${obj.cls.name}: only an instance of a class, or of a subclass of list, dict, set, frozenset or tuple, has a __dict__ to assign`, 'Name a class instance');
+          }
+          if (obj.kind === Kind.Instance && obj.cls.usable === Infinity) {
+            this.fail(`'${obj.id}' is a ${obj.cls.name}, whose fixed slots leave no __dict__ to assign`, 'Name an instance of a class without "slots"');
+          }
+          if (dict.kind !== Kind.Dict) this.fail(`'${dict.id}' is a ${dict.cls.name}: __dict__ must be set to a dictionary`, 'Name a dict');
+          heap.assignDict(obj, dict);
+          return;
+        }
         if (container && !this.types.isBuiltin(obj.cls.name)) {
           if (obj.dict === null) {
             this.requireNewId(`${obj.id}.__dict__`);

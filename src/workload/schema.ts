@@ -255,6 +255,11 @@ const materializeEvent = z.strictObject({
   ...common,
   id: refSchema.describe('the instance'),
   size: sizeSchema.optional().describe("the dict's size (`sys.getsizeof`), when recorded"),
+  dict: refSchema
+    .optional()
+    .describe(
+      "`obj.__dict__ = d`: the instance refers to the dict `d` as its `__dict__` from then on, and lets go of the values or the dict it had (`self.__dict__ = self` in a dict subclass, the attribute dict of its own items); no dict is made",
+    ),
 });
 
 const callEvent = z.strictObject({

@@ -212,14 +212,15 @@ CONTAINER_KINDS = frozenset([LIST, TUPLE, DICT, SET, FROZENSET])
 def container_dict(obj, kind):
     """The `__dict__` of an instance of a Python subclass of list, tuple, dict, set or frozenset, or
     None while it has none (its first attribute makes it). subtype_traverse visits that dict, then
-    the class, then what the base holds; reading `obj.__dict__` would make one."""
+    the class, then what the base holds; reading `obj.__dict__` would make one. It may be a dict
+    the program assigned, `obj` itself (`self.__dict__ = self` in a dict subclass) among them."""
     if kind not in CONTAINER_KINDS:
         return None
     tp = type(obj)
     if not tp.__flags__ & _HEAPTYPE or not tp.__dictoffset__:
         return None
     refs = get_referents(obj)
-    if len(refs) >= 2 and refs[1] is tp and type(refs[0]) is dict:
+    if len(refs) >= 2 and refs[1] is tp and isinstance(refs[0], dict):
         return refs[0]
     return None
 

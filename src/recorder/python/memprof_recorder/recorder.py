@@ -286,6 +286,9 @@ class Recorder:
         self._to_materialize = {}
         # The __dict__ of an instance of a container subclass, pending: its id -> its owner's id.
         self._attr_owner = {}
+        # A dict the trace follows that a new container subclass instance has as its __dict__
+        # (`self.__dict__ = self`): owner id -> dict id, made so once both are allocated.
+        self._assign_after = {}
         # The container subclasses an instance of which has had a __dict__ (a big one is looked
         # at for one only then: finding it reads all the container refers to).
         self._attr_dict_types = set()
@@ -781,6 +784,11 @@ class Recorder:
             else:
                 self._alloc_in_cycle(by_id[oid], by_id, fill)
         reserved.clear()  # a label reserved for an object the trace does not follow stays unused
+        if self._assign_after:
+            for owner, did in self._assign_after.items():
+                if owner in self.label and did in self.label and self.hidden.get(owner) != did:
+                    self._assign_dict(owner, did)
+            self._assign_after.clear()
         if fill:
             # The references of what was allocated empty are stored now, before anything refers
             # to those objects (changes queued before are kept for their own commit).
@@ -809,9 +817,13 @@ class Recorder:
         return children
 
     def _queue_attribute_dict(self, own, owner, stack):
-        """Queues the new __dict__ of `owner`, an instance of a container subclass."""
+        """Queues the new __dict__ of `owner`, an instance of a container subclass; one that is an
+        object of the trace (itself, a dict it was given) is assigned once both are allocated."""
         did = id(own)
-        if did in self.label or did in self._pending_ids:
+        if own is owner or did in self.label:
+            self._assign_after[id(owner)] = did
+            return
+        if did in self._pending_ids:
             return
         self._attr_owner[did] = id(owner)
         self._attr_dict_types.add(id(type(owner)))
@@ -844,13 +856,27 @@ class Recorder:
         own = O.container_dict(obj, kind)
         if own is None:
             return
-        if id(own) in self.label:
-            if self.hidden.get(oid) == id(own):
+        did = id(own)
+        if self.hidden.get(oid) == did:
+            if own is not obj:
                 self.rescan(own)
+            return
+        if own is obj or did in self.label:
+            self._assign_dict(oid, did)
             return
         stack = []
         self._queue_attribute_dict(own, obj, stack)
         self._drain(stack)
+
+    def _assign_dict(self, owner, did):
+        """`obj.__dict__ = d` of an instance of a container subclass and a dict the trace has: the
+        model's instance refers to it from now on, and lets go of the dict it had."""
+        self.emit('{"op":"materialize","id":"%s","dict":"%s"}' % (self.label[owner], self.label[did]))
+        self.rc[did] += 1
+        old = self.hidden.get(owner)
+        self.hidden[owner] = did
+        if old is not None:
+            self.release(old)
 
     def _label_ahead(self, obj):
         """The label of an object that may not be allocated yet (it will be in this batch)."""

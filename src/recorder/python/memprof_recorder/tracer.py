@@ -578,7 +578,7 @@ class Tracer:
         if oid in rec.hidden and kind in O.CONTAINER_KINDS:
             # So are an instance's of a container subclass (`parent.children.append(self)`).
             own = O.container_dict(obj, kind)
-            if own is not None and id(own) == rec.hidden[oid]:
+            if own is not None and own is not obj and id(own) == rec.hidden[oid]:
                 self.rescan_deep(own)
         if kind not in _DEEP_KINDS:
             return
