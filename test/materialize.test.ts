@@ -176,6 +176,21 @@ describe('materialize with a dict: `obj.__dict__ = d`', () => {
     expect(await collected(events, python)).toEqual([0, 2]);
   });
 
+  it('an instance\'s "__dict__" field is the same assignment', async () => {
+    const events: Event[] = [
+      { op: 'alloc', id: 'shared', type: 'dict', as: 'shared' },
+      { op: 'alloc', id: 'a', type: 'A', as: 'a' },
+      { op: 'alloc', id: 'x', type: 'list', into: { obj: 'a', field: 'x' } },
+      { op: 'ref', from: 'a', field: '__dict__', to: 'shared' },
+      { op: 'ref', from: 'a', field: 'me', to: 'a' },
+      { op: 'unbind', name: 'a' },
+      { op: 'gc.collect' },
+      { op: 'unbind', name: 'shared' },
+      { op: 'gc.collect' },
+    ];
+    expect(await collected(events)).toEqual([0, 2]);
+  });
+
   it.each([
     [[{ op: 'alloc', id: 'd', type: 'dict', as: 'd' }, { op: 'materialize', id: 'd', dict: 'd' }], `'d' is a dict: only an instance of a class, or of a subclass of list, dict, set, frozenset or tuple, has a __dict__ to assign`],
     [[{ op: 'alloc', id: 'n', type: 'Node', as: 'n' }, { op: 'alloc', id: 'd', type: 'dict', as: 'd' }, { op: 'materialize', id: 'n', dict: 'd' }], `'n' is a Node, whose fixed slots leave no __dict__ to assign`],

@@ -597,6 +597,49 @@ print(gc.collect())
     stdout: "s2 3 [4, 4, 4]\n10\n['a', 'b']\n1\n",
     collects: [10, 1],
   },
+  // The Borg pattern, `self.__dict__ = self._shared_state`: every instance's attributes are one
+  // class-level dict. On 3.11 and 3.12 the recorder took that dict for each instance's own and
+  // made the model copy it: 7 collected where the real run collects 5. The instance's
+  // `__dict__` field is now that dict, as `a.__dict__ = d` is in CPython.
+  'borg.py': {
+    title: 'instances sharing one __dict__ (the Borg pattern)',
+    source: `"""Shared-state singletons (the Borg pattern): every instance's __dict__ is one class-level dict."""
+import gc
+
+
+class Registry:
+    _shared_state = {}
+
+    def __init__(self):
+        self.__dict__ = self._shared_state
+        if not hasattr(self, "entries"):
+            self.entries = []
+
+    def register(self, item):
+        self.entries.append(item)
+        item.registry = self
+
+
+class Plugin:
+    def __init__(self, name):
+        self.name = name
+
+
+r1 = Registry()
+r2 = Registry()
+for i in range(4):
+    r1.register(Plugin(f"p{i}"))
+for a, b in zip(r1.entries, r1.entries[1:] + r1.entries[:1]):
+    a.next = b
+print(len(r2.entries), r1.entries[0].registry is r2)
+del r1, r2, a, b
+print(gc.collect())
+Registry._shared_state.clear()
+print(gc.collect())
+`,
+    stdout: '4 False\n0\n5\n',
+    collects: [0, 5],
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));

@@ -261,6 +261,8 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   /** `a.f = v` / `d[k] = v`: stores a new reference, then drops the replaced value. */
   setField(obj: PyObject, name: string, value: PyObject | null, file: string, line: number): void {
     if (obj.kind === Kind.Dict) return this.dictSet(obj, name, value);
+    // `a.__dict__ = d` is no attribute: the instance takes d as its __dict__.
+    if (name === '__dict__' && obj.kind === Kind.Instance && value !== null && value.kind === Kind.Dict && obj.cls.usable !== Infinity) return this.assignDict(obj, value);
     if (obj.kind === Kind.Function) {
       const ix = obj.cls.keyIndex.get(name);
       if (ix !== undefined) return this.setSlot(obj, ix, value);

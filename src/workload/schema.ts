@@ -191,7 +191,10 @@ const refEvent = z.strictObject({
   ...common,
   from: refSchema,
   to: nullableRefSchema,
-  field: z.string().optional().describe('`a.f = b` / `d["f"] = b`: the attribute or str key to store into'),
+  field: z
+    .string()
+    .optional()
+    .describe('`a.f = b` / `d["f"] = b`: the attribute or str key to store into; `__dict__` of a class instance is `a.__dict__ = b`, which makes the dict b its attributes (the Borg pattern\'s shared state)'),
   key: refSchema.optional().describe('`d[k] = b` with an object key `k`'),
   index: indexSchema.optional().describe('`lst[i] = b`: replaces item i'),
 });

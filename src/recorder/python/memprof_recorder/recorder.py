@@ -407,6 +407,11 @@ class Recorder:
         known = self.class_attrs.get(id(tp))
         order = known.split('\0') if known else [*O.slot_names(tp)]
         referents = _get_referents(obj)
+        if (len(referents) == 2 and referents[1] is tp and id(referents[0]) in self.label
+                and (self._is_dict_of(obj, referents[0]) or self._assigned_dict(id(obj)) == id(referents[0]))):
+            # `obj.__dict__ = d`, a dict the trace follows (the shared state of the Borg pattern):
+            # its entries are the instance's attributes, and the model's `__dict__` field is it.
+            return ['__dict__'], [referents[0]]
         own = self._own_dict(obj, referents, tp)
         if own is not None:
             oid = id(obj)
@@ -478,6 +483,34 @@ class Recorder:
         if known is None or len(order) != known.count('\0') + 1:
             self.class_attrs[id(tp)] = '\0'.join(order)
         return found_names, found_values
+
+    def _assigned_dict(self, oid):
+        """The id of the dict the shadow gives the instance as its `__dict__`, or None."""
+        if self.names.get(oid) != '__dict__':
+            return None
+        return int.from_bytes(self.refs[oid], _BYTEORDER, signed=True)
+
+    def _is_dict_of(self, obj, d):
+        """Whether the dict `d` is where `obj` reads its attributes from: each of its str keys that
+        the class does not bind to a descriptor reads back as its value (an empty dict, or an
+        attribute holding a dict, does not tell)."""
+        if type(d) is not dict or not d:
+            return False
+        class_names = self._class_names(type(obj))
+        getattribute = object.__getattribute__
+        checked = 0
+        for name, value in dict.items(d):
+            if type(name) is not str:
+                return False
+            if name in class_names:
+                continue
+            try:
+                if getattribute(obj, name) is not value:
+                    return False
+            except Exception:
+                return False
+            checked += 1
+        return checked > 0
 
     def _own_dict(self, obj, referents, tp):
         """An instance's own `__dict__` once CPython 3.11 or 3.12 has made one (`vars()`,
