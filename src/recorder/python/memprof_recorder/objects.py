@@ -12,6 +12,7 @@ import os
 import sys
 import types
 import weakref
+from collections import OrderedDict as _ORDERED_DICT
 
 get_referents = gc.get_referents
 _MODULE_DICT = types.ModuleType.__dict__['__dict__'].__get__
@@ -217,11 +218,22 @@ def container_dict(obj, kind):
     if kind not in CONTAINER_KINDS:
         return None
     tp = type(obj)
-    if not tp.__flags__ & _HEAPTYPE or not tp.__dictoffset__:
+    if not tp.__dictoffset__:
+        return None
+    heap = tp.__flags__ & _HEAPTYPE
+    if not heap and tp is not _ORDERED_DICT:
         return None
     refs = get_referents(obj)
-    if len(refs) >= 2 and refs[1] is tp and isinstance(refs[0], dict):
+    if heap and len(refs) >= 2 and refs[1] is tp and isinstance(refs[0], dict):
         return refs[0]
+    if isinstance(obj, _ORDERED_DICT):
+        # An OrderedDict keeps its own: odict_traverse visits it (after a subclass's class), then
+        # the key of each node of its order, then what dict_traverse visits: the values (and the
+        # keys, of a table not all str keys).
+        at = 1 if heap else 0
+        entries = (2 if all(type(k) is str for k in dict.keys(obj)) else 3) * len(obj)
+        if len(refs) == at + 1 + entries and type(refs[at]) is dict:
+            return refs[at]
     return None
 
 

@@ -275,6 +275,7 @@ class Recorder:
         # Instances whose __dict__ CPython has made (3.11, 3.12) -> the dict's id, and back; those
         # the trace has not said so of yet.
         self.materialized = {}
+        self.own_dict_size = {}  # instance id -> the size its own __dict__ was last said to have
         self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
         self.instance_type_names = {}  # id(class) -> the trace's name for it (_instance_type_name)
         self.program_froze = False  # gc.freeze() called by the program (and no gc.unfreeze() since)
@@ -407,6 +408,10 @@ class Recorder:
         known = self.class_attrs.get(id(tp))
         order = known.split('\0') if known else [*O.slot_names(tp)]
         referents = _get_referents(obj)
+        if referents and referents[0] is tp and referents[-1] is not tp:
+            # A C type's traverse may visit the type first and the managed dict last (3.12's
+            # typing.TypeVar): in the order a Python class's instance has them.
+            referents = [*referents[1:], tp]
         if (len(referents) == 2 and referents[1] is tp and id(referents[0]) in self.label
                 and (self._is_dict_of(obj, referents[0]) or self._assigned_dict(id(obj)) == id(referents[0]))):
             # `obj.__dict__ = d`, a dict the trace follows (the shared state of the Borg pattern):
@@ -898,6 +903,12 @@ class Recorder:
             self._assign_dict(oid, did)
             return
         stack = []
+        if oid in self.hidden:
+            # `obj.__dict__ = {...}` replaced the dict it had: a new dict, assigned once allocated.
+            self._queue(own, stack)
+            self._drain(stack)
+            self._assign_after[oid] = did
+            return
         self._queue_attribute_dict(own, obj, stack)
         self._drain(stack)
 
@@ -1307,6 +1318,7 @@ class Recorder:
         change the same line made to them)."""
         size = self._to_materialize.pop(oid)
         self.emit('{"op":"materialize","id":"%s","size":%d}' % (self.label[oid], size))
+        self.own_dict_size[oid] = (size, 0)
 
     def _incref_all(self, ids):
         """One more shadow reference to each of `ids` (-1: none)."""
@@ -1498,6 +1510,7 @@ class Recorder:
         self._forget_print(oid)
         if oid in self.materialized:
             self.own_dicts.pop(self.materialized.pop(oid), None)
+            self.own_dict_size.pop(oid, None)
             self._to_materialize.pop(oid, None)
 
     def _callbacks_discard(self, target):
@@ -1934,17 +1947,20 @@ class Recorder:
             for oid in tracked:
                 if oid in older:
                     self.orphans[oid] = self.tname.get(oid, '')
+        # (An object the shadow forgot, at an address a new object of another type took, is
+        # reached through the ids that still name it, but counts no references.)
+        rc = self.rc
         for oid in lost:
             for rid in array('q', refs.get(oid, b'')):
-                if rid in reached and kinds.get(oid) != O.WEAKREF:
-                    self.rc[rid] -= 1
+                if rid in reached and kinds.get(oid) != O.WEAKREF and rid in rc:
+                    rc[rid] -= 1
             if kinds.get(oid) == O.DICT:
                 for rid in self._dict_key_ids(oid):
-                    if rid in reached:
-                        self.rc[rid] -= 1
+                    if rid in reached and rid in rc:
+                        rc[rid] -= 1
             c = hidden.get(oid)
-            if c is not None and c in reached:
-                self.rc[c] -= 1
+            if c is not None and c in reached and c in rc:
+                rc[c] -= 1
         for oid in lost:
             self.forget(oid)
 
@@ -1989,7 +2005,7 @@ class Recorder:
             if kind == O.ATOMIC:
                 self._check_size(obj, oid)
             return
-        if kind in _CONTAINER_KINDS and type(obj).__flags__ & O.HEAPTYPE:
+        if kind in _CONTAINER_KINDS and type(obj).__dictoffset__:
             self._rescan_attributes(obj, oid, kind)
         if kind == O.INSTANCE:
             seen = self.instance_prints.get(oid)
@@ -2267,6 +2283,23 @@ class Recorder:
         if size != self.size.get(oid):
             self.size[oid] = size
             self._batch.append(('{"op":"resize","id":"%s","size":%d}' % (self.label[oid], size), (), ()))
+        if oid in self.own_dict_size:
+            self._check_own_dict_size(obj, oid)
+
+    def _check_own_dict_size(self, obj, oid):
+        """An instance's own __dict__ after a line: the model grows it as a dict of its own keys,
+        CPython as one that may share its class's (a split table), so its size is said again (the
+        `materialize` of a dict already made) when it changed or when it gained keys."""
+        did = self.materialized.get(oid)
+        own = next((r for r in _get_referents(obj) if id(r) == did), None) if did is not None else None
+        if own is None:
+            return
+        size = _getsizeof(own)
+        said, keys = self.own_dict_size[oid]
+        if size == said and len(own) <= keys:
+            return
+        self.own_dict_size[oid] = (size, len(own))
+        self._batch.append(('{"op":"materialize","id":"%s","size":%d}' % (self.label[oid], size), (), ()))
 
     def _token(self, key):
         """A dict key as the shadow names it (see _stored), or None for an object key the trace
