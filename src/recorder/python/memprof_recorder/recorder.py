@@ -497,8 +497,8 @@ class Recorder:
 
     def _is_dict_of(self, obj, d):
         """Whether the dict `d` is where `obj` reads its attributes from: each of its str keys that
-        the class does not bind to a descriptor reads back as its value (an empty dict, or an
-        attribute holding a dict, does not tell)."""
+        the class does not bind to a descriptor (reading that could run the descriptor's code)
+        reads back as its value, and there is one at least."""
         if type(d) is not dict or not d:
             return False
         class_names = self._class_names(type(obj))
@@ -528,25 +528,10 @@ class Recorder:
         if len(referents) < 2 or referents[-1] is not tp or type(referents[-2]) is not dict:
             return None
         d = referents[-2]
-        if not d:
-            return None  # as likely an attribute holding an empty dict (and then no value is lost)
-        getattribute = object.__getattribute__
-        class_names = self._class_names(tp)
-        checked = 0
-        for name, value in dict.items(d):
-            if type(name) is not str:
-                return None
-            if name in class_names:
-                continue  # reading it could run a descriptor's code
-            try:
-                if getattribute(obj, name) is not value:
-                    return None
-            except Exception:
-                return None
-            checked += 1
-        # (A dict whose every key the class binds to a descriptor is what descriptors store to,
+        # (An empty dict is as likely an attribute holding one, and then no value is lost; a dict
+        # whose every key the class binds to a descriptor is what descriptors store to,
         # `obj._values[self.name] = value`: an attribute.)
-        return d if checked else None
+        return d if self._is_dict_of(obj, d) else None
 
     def _class_names(self, tp):
         """Names the class (or a base) binds to a descriptor other than a `__slots__` member (a
