@@ -199,3 +199,39 @@ describe('materialize with a dict: `obj.__dict__ = d`', () => {
     await expect(collected(events as unknown as Event[])).rejects.toThrow(message);
   });
 });
+
+// `obj.__class__ = C` (setclass): CPython makes the instance's dict first (its referents are that
+// dict and its class from then on), then the instance is a C. On 3.11.7, 3.12.1 and 3.13.0 after
+// gc.collect() and gc.freeze(), `class A`, `class B`:
+//   a = A(); a.x = [1]; a.me = a; a.__class__ = B; del a; gc.collect()   -> 3
+describe('setclass: `obj.__class__ = C`', () => {
+  async function replay(events: Event[]) {
+    return replayWorkload(workloadFromObject({ version: 1, source: { file: 't.py', lines: [] }, types: { S: { slots: ['x'] } }, events }), { python: '3.12' });
+  }
+  const swap: Event[] = [
+    { op: 'alloc', id: 'a', type: 'A', as: 'a' },
+    { op: 'alloc', id: 'x', type: 'list', into: { obj: 'a', field: 'x' } },
+    { op: 'ref', from: 'a', field: 'me', to: 'a' },
+    { op: 'materialize', id: 'a', size: 296 },
+    { op: 'setclass', id: 'a', type: 'B' },
+  ];
+
+  it('keeps the attributes: the instance, its dict and its list are a cycle of 3', async () => {
+    const { report } = await replay([...swap, { op: 'unbind', name: 'a' }, { op: 'gc.collect' }]);
+    expect(report.gc.passes.map((p) => p.collected)).toEqual([3]);
+  });
+
+  it('keeps the attributes without a dict too, moved to the new class', async () => {
+    const { report } = await replay([...swap.filter((e) => e.op !== 'materialize'), { op: 'unbind', name: 'a' }, { op: 'gc.collect' }]);
+    expect(report.gc.passes.map((p) => p.collected)).toEqual([2]);
+  });
+
+  it('refuses a list, and a class of another layout', async () => {
+    await expect(replay([{ op: 'alloc', id: 'l', type: 'list', as: 'l' }, { op: 'setclass', id: 'l', type: 'B' }])).rejects.toThrow(
+      "'l' is a list: only a class instance's __class__ can be assigned",
+    );
+    await expect(replay([{ op: 'alloc', id: 'a', type: 'A', as: 'a' }, { op: 'setclass', id: 'a', type: 'S' }])).rejects.toThrow(
+      "__class__ assignment: 'A' object layout differs from 'S'",
+    );
+  });
+});

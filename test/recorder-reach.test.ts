@@ -701,6 +701,137 @@ print([b.item for b in boxes], T.__name__)
     stdout: "3 [2, 3, 4, 5] 4\n18\n['again', 'items']\n3\n[0, 1, 2] T\n",
     collects: [18, 3],
   },
+  // The state pattern by `self.__class__ = NewState`: the instance under another class name was
+  // taken for a new object at the address of one that died unseen, the old one kept in the model
+  // for good (and, until then, an internal error in a collection's bookkeeping stopped the
+  // recording). The line that assigns `__class__` now makes the model's instance one of the new
+  // class (`setclass`), once CPython has moved its values into a dict for the assignment.
+  'class_swap.py': {
+    title: 'instances whose __class__ is assigned (the state pattern)',
+    source: `"""A support-ticket state machine that changes state by reassigning self.__class__.
+
+Every transition is recorded in a history list whose records point back at the ticket.
+"""
+import gc
+
+gc.collect()
+
+
+class Transition:
+    def __init__(self, ticket, old, new, note):
+        self.ticket, self.old, self.new, self.note = ticket, old, new, note
+
+
+class Ticket:
+    def __init__(self, number, title, board):
+        self.number = number
+        self.title = title
+        self.board = board
+        self.history = []
+        self.comments = []
+        board.tickets.append(self)
+
+    @property
+    def state(self):
+        return type(self).__name__.replace("State", "").lower()
+
+    def _move(self, new_cls, note=""):
+        if new_cls not in self.allowed:
+            raise RuntimeError(f"#{self.number}: {self.state} -> {new_cls.__name__} not allowed")
+        self.history.append(Transition(self, type(self), new_cls, note))
+        self.__class__ = new_cls
+
+    def comment(self, text):
+        self.comments.append((self, text))  # (ticket, text) pairs, like a mailbox
+
+
+class NewState(Ticket):
+    def open(self):
+        self._move(OpenState, "triaged")
+
+
+class OpenState(Ticket):
+    def resolve(self, how):
+        self._move(ResolvedState, how)
+
+    def escalate(self):
+        self._move(EscalatedState, "needs senior")
+
+
+class EscalatedState(OpenState):
+    def resolve(self, how):
+        self.comment("senior fix: " + how)
+        self._move(ResolvedState, how)
+
+
+class ResolvedState(Ticket):
+    def reopen(self):
+        self._move(OpenState, "regression")
+
+    def close(self):
+        self._move(ClosedState, "verified")
+
+
+class ClosedState(Ticket):
+    allowed = ()
+
+
+for cls, targets in [(NewState, (OpenState,)), (OpenState, (ResolvedState, EscalatedState)),
+                     (EscalatedState, (ResolvedState,)), (ResolvedState, (OpenState, ClosedState))]:
+    cls.allowed = targets
+
+
+class Board:
+    def __init__(self, name):
+        self.name = name
+        self.tickets = []
+
+    def summary(self):
+        return sorted((s, sum(t.state == s for t in self.tickets)) for s in {t.state for t in self.tickets})
+
+
+def work(board, n):
+    for i in range(n):
+        t = NewState(i + 1, f"issue {i + 1}", board)
+        if i % 7 == 6:
+            continue
+        t.open()
+        if i % 3 == 0:
+            t.escalate()
+        if i % 5 != 4:
+            t.resolve("patched" if i % 2 else "config change")
+            if i % 4 == 1:
+                t.reopen()
+                t.resolve("second patch")
+            if i % 6 != 5:
+                t.close()
+
+
+board = Board("support")
+work(board, 40)
+print("states:", board.summary())
+t = board.tickets[9]
+print(f"#{t.number} is {t.state}:", [(h.old.__name__, h.new.__name__, h.note) for h in t.history])
+try:
+    board.tickets[0]._move(ClosedState)
+except RuntimeError as exc:
+    print("RuntimeError:", exc)
+print("ticket 7 can resolve:", hasattr(board.tickets[6], "resolve"))
+print("comments:", sum(len(x.comments) for x in board.tickets))
+del t, board
+print("gc after dropping board:", gc.collect())
+
+boards = [Board(f"team{k}") for k in range(4)]
+for k, b in enumerate(boards):
+    work(b, 15 + k * 5)
+print("team summaries:", [b.summary() for b in boards])
+print("transitions:", sum(len(t.history) for b in boards for t in b.tickets))
+del boards, b
+print("gc after dropping teams:", gc.collect())
+`,
+    stdout: "states: [('closed', 23), ('escalated', 3), ('new', 5), ('open', 4), ('resolved', 5)]\n#10 is escalated: [('NewState', 'OpenState', 'triaged'), ('OpenState', 'EscalatedState', 'needs senior')]\nRuntimeError: #1: closed -> ClosedState not allowed\nticket 7 can resolve: False\ncomments: 9\ngc after dropping board: 278\nteam summaries: [[('closed', 8), ('escalated', 1), ('new', 2), ('open', 2), ('resolved', 2)], [('closed', 11), ('escalated', 1), ('new', 2), ('open', 3), ('resolved', 3)], [('closed', 13), ('escalated', 2), ('new', 3), ('open', 3), ('resolved', 4)], [('closed', 16), ('escalated', 2), ('new', 4), ('open', 4), ('resolved', 4)]]\ntransitions: 242\ngc after dropping teams: 619\n",
+    collects: [0, 278, 619],
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));

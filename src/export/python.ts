@@ -652,6 +652,14 @@ class PythonExporter {
         this.shadow(target.id).fields = this.shadow(dict.id).fields;
         return;
       }
+      case 'setclass': {
+        const target = this.resolve(event.id);
+        if (target.id === null || this.shadow(target.id).kind !== 'instance') this.fail(`'${event.id}' is no class instance: only an instance's __class__ can be assigned`, 'Name a class instance');
+        const info = this.classFor(event.type, this.declared(event.type)?.finalizer);
+        this.emit(`${target.expr}.__class__ = ${info.pyName}`);
+        this.shadow(target.id).pyType = info.pyName;
+        return;
+      }
       case 'decref': {
         const target = this.resolve(event.id);
         const at = this.held.indexOf(target.id ?? '');

@@ -537,6 +537,26 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     }
   }
 
+  /** `obj.__class__ = cls` (object_set_class): the instance's values move to the new class's key
+   * table (unless its dict holds them), and it refers to the new class's type object, if any,
+   * instead of the old one. */
+  setClass(obj: PyObject, cls: PyClass, type: PyObject | null, file: string, line: number): void {
+    const keys = obj.cls.keys;
+    const values = obj.dict === null ? obj.fieldValues : NO_VALUES;
+    obj.fieldValues = NO_VALUES;
+    obj.cls = cls;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === undefined) continue;
+      this.setField(obj, keys[i]!, v, file, line);
+      this.decref(v); // the reference moved: setField took one of its own
+    }
+    if (type !== null) this.incref(type);
+    const old = obj.typeObject;
+    obj.typeObject = type;
+    if (old !== null) this.decref(old);
+  }
+
   /** A function's `__dict__` is created on its first attribute (PyDict_New: untracked at first). */
   private createFunctionDict(fn: PyObject, file: string, line: number): void {
     this.allocateDict(fn, file, line);

@@ -44,7 +44,7 @@ export class PyObject extends GcNode {
   /** Index in the heap's object table: the object's handle (it changes when the table is compacted). */
   handle: number;
   readonly id: string;
-  readonly cls: PyClass;
+  cls: PyClass;
   size: number;
   refcount = 0;
   /** gc_refs during a collection. */

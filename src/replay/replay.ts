@@ -363,6 +363,16 @@ export class Replay {
         if (ev.size !== undefined) heap.resize(obj.dict!, parseSize(ev.size));
         return;
       }
+      case 'setclass': {
+        const obj = this.resolve(ev.id);
+        const cls = this.types.resolve(ev.type);
+        if (obj.kind !== Kind.Instance) this.fail(`'${obj.id}' is a ${obj.cls.name}: only a class instance's __class__ can be assigned`, 'Name a class instance');
+        if (cls.kind !== Kind.Instance || (cls.usable === Infinity) !== (obj.cls.usable === Infinity)) {
+          this.fail(`__class__ assignment: '${obj.cls.name}' object layout differs from '${cls.name}'`, 'Give a class of the same layout (both with "slots" or neither)');
+        }
+        heap.setClass(obj, cls, ev.class === undefined ? null : this.resolve(ev.class), frame.file, frame.line ?? 0);
+        return;
+      }
       case 'call': {
         const callee = new Frame(ev.function, ev.file ?? frame.file, frame.line);
         // The arguments go into the callee's frame, which holds them until it returns. A value a

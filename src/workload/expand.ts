@@ -272,9 +272,16 @@ function referenceStrings(event: PlainEvent): [(string | number)[], string][] {
       break;
     case 'incref':
     case 'decref':
-    case 'materialize':
     case 'resize':
       add(['id'], event.id);
+      break;
+    case 'materialize':
+      add(['id'], event.id);
+      add(['dict'], event.dict);
+      break;
+    case 'setclass':
+      add(['id'], event.id);
+      add(['class'], event.class);
       break;
     case 'return':
       add(['value'], event.value);

@@ -265,6 +265,14 @@ const materializeEvent = z.strictObject({
     ),
 });
 
+const setClassEvent = z.strictObject({
+  op: z.literal('setclass').describe("`obj.__class__ = C`: a class instance becomes an instance of another class (the state pattern); its attributes stay, in a dict CPython makes for them (`materialize`)"),
+  ...common,
+  id: refSchema.describe('the instance'),
+  type: z.string().min(1).describe('the name of its new class'),
+  class: refSchema.optional().describe("the new class's type object, when the trace has it: the instance refers to it instead of the old one"),
+});
+
 const callEvent = z.strictObject({
   op: z.literal('call').describe('entering a function; its events follow, on the callee\'s lines'),
   ...common,
@@ -406,6 +414,7 @@ const plainEvents = [
   increfEvent,
   decrefEvent,
   materializeEvent,
+  setClassEvent,
   callEvent,
   returnEvent,
   weakrefEvent,

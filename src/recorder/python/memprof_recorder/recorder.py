@@ -276,6 +276,9 @@ class Recorder:
         # the trace has not said so of yet.
         self.materialized = {}
         self.own_dict_size = {}  # instance id -> the size its own __dict__ was last said to have
+        # The line being flushed assigns an instance's __class__ (only then is an instance under
+        # another class name taken for the same instance: `_reclassed`).
+        self.assigning_class = False
         self.foreign_types = {}  # id(type) -> whether its code is outside the trace (is_foreign)
         self.instance_type_names = {}  # id(class) -> the trace's name for it (_instance_type_name)
         self.program_froze = False  # gc.freeze() called by the program (and no gc.unfreeze() since)
@@ -523,10 +526,10 @@ class Recorder:
         then refers to it, last before its type, instead of to its values. None while its values
         are inline. (An attribute holding a dict looks alike: the `__dict__` is the dict every
         attribute is read from.)"""
-        if _INLINE_VALUES_KEPT and tp.__flags__ & _TPFLAGS_INLINE_VALUES:
-            return None
         if len(referents) < 2 or referents[-1] is not tp or type(referents[-2]) is not dict:
             return None
+        if _INLINE_VALUES_KEPT and tp.__flags__ & _TPFLAGS_INLINE_VALUES and len(referents) != 2:
+            return None  # (its values are inline, unless a `__class__` assignment moved them to the dict)
         d = referents[-2]
         # (An empty dict is as likely an attribute holding one, and then no value is lost; a dict
         # whose every key the class binds to a descriptor is what descriptors store to,
@@ -558,16 +561,48 @@ class Recorder:
         `root`, or -1 when the trace does not follow it."""
         rid = id(root)
         if rid in self.label:
-            if self.tname.get(rid) != type(root).__name__:
-                self._reused(root, rid)
-            else:
+            if self.tname.get(rid) == type(root).__name__ or self._reclassed(root, rid):
                 return rid
+            self._reused(root, rid)
         if rid in self._pending_ids:
             return rid
         stack = []
         self._queue(root, stack)
         self._drain(stack)
         return rid if rid in self.label or rid in self._pending_ids else -1
+
+    def _reclassed(self, obj, oid):
+        """Whether an instance the shadow has under another class name is that instance after
+        `obj.__class__ = C` (the state pattern) rather than a new object at a dead one's address:
+        the line assigns a `__class__`, CPython moved the values into a dict for the assignment, so it refers to that dict and its
+        class only, and the dict holds exactly the objects the shadow gives it. If so the model's
+        instance becomes a C (`setclass`)."""
+        if (not self.assigning_class or self.kind.get(oid) != O.INSTANCE
+                or self.classifier.kind(obj, self.preexisting) != O.INSTANCE):
+            return False
+        held = sorted(rid for rid in array('q', self.refs.get(oid, b'')) if rid >= 0)
+        if not held:
+            return False  # (an instance holding nothing, at a dead one's address, looks alike)
+        tp = type(obj)
+        referents = _get_referents(obj)
+        if len(referents) != 2 or referents[1] is not tp or type(referents[0]) is not dict:
+            return False
+        label = self.label
+        if sorted(i for i in map(id, dict.values(referents[0])) if i in label) != held:
+            return False
+        self.tname[oid] = tp.__name__
+        self._forget_print(oid)
+        text = '{"op":"setclass","id":"%s","type":%s' % (self.label[oid], quote(self.type_for(obj, O.INSTANCE, tp.__name__)))
+        cid = id(tp)
+        old = self.hidden.pop(oid, None)
+        if cid in self.label:
+            text += ',"class":"%s"' % self.label[cid]
+            self.rc[cid] += 1
+            self.hidden[oid] = cid
+        self.emit(text + '}')
+        if old is not None:
+            self.release(old)
+        return True
 
     def _reused(self, obj, oid):
         """An object at an address the shadow still gives a live object of another type: that
@@ -613,7 +648,7 @@ class Recorder:
                 continue
             oid = id(ref)
             if oid in label:
-                if tname.get(oid) == type(ref).__name__:
+                if tname.get(oid) == type(ref).__name__ or self._reclassed(ref, oid):
                     continue
                 self._reused(ref, oid)  # a new object at the address of one that died unseen
             if oid in pending:
@@ -721,7 +756,7 @@ class Recorder:
         if obj is None:
             return
         oid = id(obj)
-        if oid in self.label and self.tname.get(oid) != type(obj).__name__:
+        if oid in self.label and self.tname.get(oid) != type(obj).__name__ and not self._reclassed(obj, oid):
             self._reused(obj, oid)  # a new object at the address of one that died unseen
         if oid in self.label or oid in self._pending_ids or oid in self.own_dicts:
             return  # (an instance's own __dict__ is its instance's part in the model)
@@ -1992,6 +2027,8 @@ class Recorder:
             return
         if kind in _CONTAINER_KINDS and type(obj).__dictoffset__:
             self._rescan_attributes(obj, oid, kind)
+        elif kind == O.INSTANCE and self.tname.get(oid) != type(obj).__name__:
+            self._reclassed(obj, oid)
         if kind == O.INSTANCE:
             seen = self.instance_prints.get(oid)
             if (seen is not None and self.printed_refs[oid] is self.refs.get(oid) and self.printed_names[oid] is self.names.get(oid)

@@ -91,6 +91,8 @@ def analyse(code, attr_names, into):
                 stores.setdefault(line, {})[value] = 1
         elif op in _ATTR_STORES:
             attr_names[ins.argval] = 1
+            if ins.argval == '__class__':
+                CLASS_STORES.add(line_key(code, line))
         if op in _BY_NAME_OPS and ins.argval in _STORES_BY_NAME:
             by_name[line] = 1
         elif op == 'LOAD_CONST' and type(ins.argval) in _CONST_KEYS:
@@ -109,6 +111,10 @@ def analyse(code, attr_names, into):
             used[name] = 1
         into[line_key(code, line)] = '\x01'.join(['\0'.join(used), '\0'.join(stores.get(line, ())), '\0'.join(consts.get(line, ())),
                                                   line_uses(by_line[line])])
+
+
+# The lines that assign an instance's __class__ (`self.__class__ = Closed`), by line_key.
+CLASS_STORES = set()
 
 
 def line_key(code, line):
@@ -431,6 +437,7 @@ class Tracer:
             return
         line = self.line.get(fid)
         names, global_stores, keys, uses = self.line_info(frame.f_code, line) if line is not None else ((), (), [], '')
+        rec.assigning_class = line is not None and line_key(frame.f_code, line) in CLASS_STORES
         if sort == FUNCTION:
             values = frame.f_locals
             rec.diff_names(fid, values, names if line is not None else None)
