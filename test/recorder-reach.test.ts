@@ -832,6 +832,137 @@ print("gc after dropping teams:", gc.collect())
     stdout: "states: [('closed', 23), ('escalated', 3), ('new', 5), ('open', 4), ('resolved', 5)]\n#10 is escalated: [('NewState', 'OpenState', 'triaged'), ('OpenState', 'EscalatedState', 'needs senior')]\nRuntimeError: #1: closed -> ClosedState not allowed\nticket 7 can resolve: False\ncomments: 9\ngc after dropping board: 278\nteam summaries: [[('closed', 8), ('escalated', 1), ('new', 2), ('open', 2), ('resolved', 2)], [('closed', 11), ('escalated', 1), ('new', 2), ('open', 3), ('resolved', 3)], [('closed', 13), ('escalated', 2), ('new', 3), ('open', 3), ('resolved', 4)], [('closed', 16), ('escalated', 2), ('new', 4), ('open', 4), ('resolved', 4)]]\ntransitions: 242\ngc after dropping teams: 619\n",
     collects: [0, 278, 619],
   },
+  // Failed transfers keep their exception, whose traceback keeps the frames it passed through.
+  // On 3.11 and 3.12 reading a frame's f_locals gives it a dict, which a frame kept that way kept
+  // too: the recorded program collected 24 and 33 where the untraced one collects 17 and 29, and
+  // printed those numbers (recording changed what the program prints). The recorder now takes
+  // that dict from each function frame as it returns.
+  'bank_sim.py': {
+    title: 'exceptions kept with their tracebacks: the recorded run prints what the untraced one does',
+    source: `"""A tiny bank simulation with accounts, two-sided transactions and an audit log.
+
+Failed transfers keep the caught exception (and so its traceback) on the transaction.
+"""
+import gc
+
+gc.collect()
+
+
+class BankError(Exception):
+    pass
+
+
+class OverdraftError(BankError):
+    def __init__(self, account, amount):
+        super().__init__("%s cannot pay %d (balance %d)" % (account.name, amount, account.balance))
+        self.account = account
+        self.amount = amount
+
+
+class Account:
+    def __init__(self, bank, name, balance=0, limit=0):
+        self.bank = bank
+        self.name = name
+        self.balance = balance
+        self.limit = limit
+        self.transactions = []
+
+    def withdraw(self, amount):
+        if self.balance - amount < -self.limit:
+            raise OverdraftError(self, amount)
+        self.balance -= amount
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise BankError("bad deposit amount %d" % amount)
+        self.balance += amount
+
+
+class Transaction:
+    def __init__(self, number, source, target, amount):
+        self.number = number
+        self.source = source
+        self.target = target
+        self.amount = amount
+        self.error = None
+        source.transactions.append(self)
+        target.transactions.append(self)
+
+    def execute(self):
+        try:
+            self.source.withdraw(self.amount)
+            self.target.deposit(self.amount)
+        except BankError as exc:
+            self.error = exc
+        return self.error is None
+
+
+class Bank:
+    def __init__(self, name):
+        self.name = name
+        self.accounts = {}
+        self.audit = []
+        self.counter = 0
+
+    def open(self, name, balance=0, limit=0):
+        self.accounts[name] = Account(self, name, balance, limit)
+        self.audit.append(("open", name, balance))
+        return self.accounts[name]
+
+    def transfer(self, src, dst, amount):
+        self.counter += 1
+        tx = Transaction(self.counter, self.accounts[src], self.accounts[dst], amount)
+        ok = tx.execute()
+        self.audit.append(("transfer", tx, ok))
+        return tx
+
+    def report(self):
+        for name in sorted(self.accounts):
+            acc = self.accounts[name]
+            failed = sum(1 for t in acc.transactions if t.error)
+            print("  %-6s balance=%5d txs=%d failed=%d" % (name, acc.balance, len(acc.transactions), failed))
+
+
+def run_day(bank, transfers):
+    for src, dst, amount in transfers:
+        tx = bank.transfer(src, dst, amount)
+        status = "ok" if tx.error is None else "FAILED: %s" % tx.error
+        print("  #%d %s -> %s %d %s" % (tx.number, src, dst, amount, status))
+
+
+def main():
+    bank = Bank("First Python Bank")
+    bank.open("alice", 100)
+    bank.open("bob", 50, limit=30)
+    bank.open("carol", 0)
+    print("day 1")
+    run_day(bank, [("alice", "bob", 40), ("bob", "carol", 100), ("bob", "carol", 70),
+                   ("carol", "alice", 80), ("carol", "alice", 0), ("alice", "carol", 5)])
+    bank.report()
+    failures = [entry[1] for entry in bank.audit if entry[0] == "transfer" and not entry[2]]
+    print("failed types:", [type(t.error).__name__ for t in failures])
+    del failures
+    print("collected after day 1:", gc.collect())
+
+    # Failed transactions hold exceptions whose tracebacks hold frames: drop them.
+    bank.audit.clear()
+    for acc in bank.accounts.values():
+        acc.transactions = [t for t in acc.transactions if t.error is None]
+    print("collected after pruning failed transactions:", gc.collect())
+
+    print("day 2")
+    run_day(bank, [("bob", "alice", 10), ("alice", "bob", 500), ("carol", "bob", 25)])
+    bank.report()
+    del bank, acc
+    print("collected after closing the bank:", gc.collect())
+
+
+if __name__ == "__main__":
+    main()
+`,
+    stdout: "day 1\n  #1 alice -> bob 40 ok\n  #2 bob -> carol 100 ok\n  #3 bob -> carol 70 FAILED: bob cannot pay 70 (balance -10)\n  #4 carol -> alice 80 ok\n  #5 carol -> alice 0 FAILED: bad deposit amount 0\n  #6 alice -> carol 5 ok\n  alice  balance=  135 txs=4 failed=1\n  bob    balance=  -10 txs=3 failed=1\n  carol  balance=   25 txs=5 failed=2\nfailed types: ['OverdraftError', 'BankError']\ncollected after day 1: 0\ncollected after pruning failed transactions: 17\nday 2\n  #7 bob -> alice 10 ok\n  #8 alice -> bob 500 FAILED: alice cannot pay 500 (balance 145)\n  #9 carol -> bob 25 ok\n  alice  balance=  145 txs=5 failed=1\n  bob    balance=    5 txs=5 failed=1\n  carol  balance=    0 txs=4 failed=0\ncollected after closing the bank: 29\n",
+    collects: [0, 0, 17, 29],
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));

@@ -21,7 +21,7 @@ import types
 from weakref import ref as _WEAKREF
 
 from . import objects as O
-from .allocations import Allocations
+from .allocations import Allocations, drop_locals
 from .recorder import Recorder, generator_referents
 from .trace import TraceFile
 from .tracer import GC_SETTINGS, Tracer
@@ -318,27 +318,31 @@ def _settrace_install(tracer, allocations):
         # Only the frame's return matters: its frame object is about to go.
         if event == 'return' and not _yielded(frame):
             allocations.frame_gone(id(frame))
+            if drop_locals is not None:
+                drop_locals(frame)
         return untraced
 
     def local(frame, event, arg):
-        if event == 'return' and not _yielded(frame):
+        returning = event == 'return' and not _yielded(frame)
+        if returning:
             allocations.frame_gone(id(frame))
-        if tracer.busy or tracer.collecting or tracer.failed:
-            return local
-        was = gc.isenabled()
-        gc.disable()
-        tracer.busy = True
-        try:
-            if event == 'line':
-                tracer.on_line(frame, frame.f_lineno)
-            elif event == 'return':
-                tracer.on_return(frame, arg)
-        except Exception:
-            tracer.fail()
-        finally:
-            tracer.busy = False
-            if was:
-                gc.enable()
+        if not (tracer.busy or tracer.collecting or tracer.failed):
+            was = gc.isenabled()
+            gc.disable()
+            tracer.busy = True
+            try:
+                if event == 'line':
+                    tracer.on_line(frame, frame.f_lineno)
+                elif event == 'return':
+                    tracer.on_return(frame, arg)
+            except Exception:
+                tracer.fail()
+            finally:
+                tracer.busy = False
+                if was:
+                    gc.enable()
+        if returning and drop_locals is not None:
+            drop_locals(frame)  # (after the recorder's last look at the frame)
         return local
 
     def call(frame, event, arg):
@@ -436,6 +440,8 @@ def _monitoring_install(tracer, allocations):
         frame = getframe(2)
         tracer.on_return(frame, value)
         allocations.frame_gone(id(frame))
+        if drop_locals is not None:
+            drop_locals(frame)
 
     def py_unwind(code, offset, exc):
         if id(code) not in enabled_codes:
@@ -443,6 +449,8 @@ def _monitoring_install(tracer, allocations):
         frame = getframe(2)
         tracer.on_return(frame, None)
         allocations.frame_gone(id(frame))
+        if drop_locals is not None:
+            drop_locals(frame)
 
     # (Made now, before the start-up freeze: installing them allocates nothing the program would count.)
     callbacks = [(E.PY_START, guard(py_start)), (E.PY_RESUME, guard(py_resume)), (E.LINE, guard(line)),
