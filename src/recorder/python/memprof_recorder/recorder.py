@@ -574,9 +574,10 @@ class Recorder:
     def _reclassed(self, obj, oid):
         """Whether an instance the shadow has under another class name is that instance after
         `obj.__class__ = C` (the state pattern) rather than a new object at a dead one's address:
-        the line assigns a `__class__`, CPython moved the values into a dict for the assignment, so it refers to that dict and its
-        class only, and the dict holds exactly the objects the shadow gives it. If so the model's
-        instance becomes a C (`setclass`)."""
+        the line assigns a `__class__`, and CPython moved the values into a dict for the
+        assignment, so that the instance refers to that dict and its class only, and the dict holds
+        exactly the objects the shadow gives it. If so the model's instance becomes a C
+        (`setclass`)."""
         if (not self.assigning_class or self.kind.get(oid) != O.INSTANCE
                 or self.classifier.kind(obj, self.preexisting) != O.INSTANCE):
             return False
