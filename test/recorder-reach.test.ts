@@ -963,6 +963,45 @@ if __name__ == "__main__":
     stdout: "day 1\n  #1 alice -> bob 40 ok\n  #2 bob -> carol 100 ok\n  #3 bob -> carol 70 FAILED: bob cannot pay 70 (balance -10)\n  #4 carol -> alice 80 ok\n  #5 carol -> alice 0 FAILED: bad deposit amount 0\n  #6 alice -> carol 5 ok\n  alice  balance=  135 txs=4 failed=1\n  bob    balance=  -10 txs=3 failed=1\n  carol  balance=   25 txs=5 failed=2\nfailed types: ['OverdraftError', 'BankError']\ncollected after day 1: 0\ncollected after pruning failed transactions: 17\nday 2\n  #7 bob -> alice 10 ok\n  #8 alice -> bob 500 FAILED: alice cannot pay 500 (balance 145)\n  #9 carol -> bob 25 ok\n  alice  balance=  145 txs=5 failed=1\n  bob    balance=    5 txs=5 failed=1\n  carol  balance=    0 txs=4 failed=0\ncollected after closing the bank: 29\n",
     collects: [0, 0, 17, 29],
   },
+  // `functools.cached_property` stores its value through the instance's __dict__, under a name
+  // the class binds to the descriptor, which the recorder must not read where the value is not
+  // there (that would run the function). On 3.13 the value stays inline and the recorder never
+  // found it: 0 where the real run collects 9. The dict CPython made for the store (its pointer,
+  // read from the object's memory, says whether there is one) now gives the name.
+  'cached_summary.py': {
+    title: 'values cached by cached_property on some instances only',
+    source: `"""Reports that cache an expensive summary with cached_property; some never ask for it."""
+import gc
+from functools import cached_property
+
+calls = []
+
+
+class Report:
+    def __init__(self, name, rows):
+        self.name = name
+        self.rows = rows
+
+    @cached_property
+    def summary(self):
+        calls.append(self.name)
+        return {"total": sum(self.rows), "report": self}
+
+
+reports = [Report(f"r{i}", list(range(i, i + 5))) for i in range(6)]
+for r in reports[::2]:
+    print(r.name, r.summary["total"])
+print(sorted(calls))
+del reports, r
+print(gc.collect(), sorted(calls))
+`,
+    stdout: {
+      '3.11': "r0 10\nr2 20\nr4 30\n['r0', 'r2', 'r4']\n12 ['r0', 'r2', 'r4']\n",
+      '3.12': "r0 10\nr2 20\nr4 30\n['r0', 'r2', 'r4']\n12 ['r0', 'r2', 'r4']\n",
+      '3.13': "r0 10\nr2 20\nr4 30\n['r0', 'r2', 'r4']\n9 ['r0', 'r2', 'r4']\n",
+    },
+    collects: { '3.11': [12], '3.12': [12], '3.13': [9] },
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));

@@ -22,6 +22,8 @@ list, counted 1,000 where the untraced run counts 1,921).
 import gc
 import sys
 
+from .objects import process_words
+
 _get_count = gc.get_count
 _LOCALS_DICT = sys.version_info < (3, 13)  # (3.13's f_locals is a proxy, made and dropped at each read)
 _CO_NEWLOCALS = 0x2
@@ -35,12 +37,8 @@ def _locals_dropper():
     (`_PyInterpreterFrame.f_locals`, reached through `PyFrameObject.f_frame`) and the dict loses
     the frame's reference; nothing is allocated. None where the layout is not the one checked."""
     offset = {(3, 11): 24, (3, 12): 40}.get(sys.version_info[:2])
-    if offset is None or sys.implementation.name != 'cpython' or sys.maxsize < 2 ** 63 - 1:
-        return None
-    try:
-        import ctypes
-        words = memoryview((ctypes.c_uint64 * (1 << 58)).from_address(0)).cast('B').cast('Q')
-    except Exception:
+    words = process_words() if offset is not None else None
+    if words is None:
         return None
 
     def slot(frame):

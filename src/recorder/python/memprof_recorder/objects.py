@@ -207,6 +207,25 @@ def function_fields(fn):
     return names, values
 
 
+_WORDS = []
+
+
+def process_words():
+    """The process's memory as 64-bit words (a memoryview, made once), for reading the few fields
+    of CPython's objects that no Python API gives without making an object; None where it cannot
+    be made (not CPython on a 64-bit build)."""
+    if not _WORDS:
+        words = None
+        if sys.implementation.name == 'cpython' and sys.maxsize == 2 ** 63 - 1:
+            try:
+                import ctypes
+                words = memoryview((ctypes.c_uint64 * (1 << 58)).from_address(0)).cast('B').cast('Q')
+            except Exception:
+                words = None
+        _WORDS.append(words)
+    return _WORDS[0]
+
+
 CONTAINER_KINDS = frozenset([LIST, TUPLE, DICT, SET, FROZENSET])
 
 

@@ -99,12 +99,8 @@ def _version_reader():
     give every dict a new tag at each change (PEP 509): a dict whose tag is the one it had when the
     shadow was last compared has not changed. It is read from the dict's memory (ma_version_tag,
     after the object header and ma_used), without making any object."""
-    if sys.implementation.name != 'cpython' or sys.maxsize < 2 ** 63 - 1 or not (3, 11) <= sys.version_info[:2] <= (3, 13):
-        return None
-    try:
-        import ctypes
-        words = memoryview((ctypes.c_uint64 * (1 << 58)).from_address(0)).cast('B').cast('Q')
-    except Exception:
+    words = O.process_words() if (3, 11) <= sys.version_info[:2] <= (3, 13) else None
+    if words is None:
         return None
 
     def version(d):
@@ -121,6 +117,32 @@ def _version_reader():
 
 
 _version = _version_reader()
+
+
+def _dict_made_reader():
+    """On 3.13: a function telling whether an instance of a class that keeps its values inline
+    has had its `__dict__` made (`obj.__dict__`, `vars(obj)`, `cached_property`), which reading
+    it then only returns. The managed dict pointer is three words before the object; reading it
+    makes nothing. None elsewhere, or where the layout is not the one checked."""
+    words = O.process_words() if _INLINE_VALUES_KEPT else None
+    if words is None:
+        return None
+
+    def made(obj):
+        return words[(id(obj) - 24) >> 3] != 0
+
+    class Probe:
+        pass
+
+    probe = Probe()
+    probe.x = 1
+    if made(probe):
+        return None
+    d = probe.__dict__
+    return made if words[(id(probe) - 24) >> 3] == id(d) else None
+
+
+_dict_made = _dict_made_reader()
 
 
 def _instance_print(obj):
@@ -482,6 +504,19 @@ class Recorder:
                 seen += 1
                 if seen >= wanted:
                     break
+        if seen < wanted and _dict_made is not None and tp.__flags__ & _TPFLAGS_INLINE_VALUES and _dict_made(obj):
+            # 3.13: library code stored an attribute through the instance's __dict__, under a name
+            # the class binds to a descriptor (`cached_property`): that dict, which reading now
+            # only returns, says which.
+            for name, value in dict.items(object.__getattribute__(obj, '__dict__')):
+                if seen >= wanted:
+                    break
+                if type(name) is str and name not in found_names and _held_by(referents, value):
+                    # (Not in the class's order: reading such a name where it is not set runs
+                    # the descriptor.)
+                    found_names.append(name)
+                    found_values.append(value)
+                    seen += 1
         for name, value in deferred:
             if seen >= wanted:
                 break
