@@ -9,6 +9,7 @@ import { exportPython } from '../src/export/python.js';
 import { replayWorkload } from '../src/replay/replay.js';
 import { workloadFromObject } from '../src/workload/load.js';
 import { interpreters, runScript } from './differential/oracle.js';
+import { SHARED_DICT_COLLECTS, SHARED_DICT_EVENTS } from './support/shared-dict.js';
 
 // A cycle with a finalizer and a weakref callback, a frame returning a dict, a legacy finalizer in
 // a self-cycle, and a frame left open at the end holding a C reference.
@@ -73,28 +74,15 @@ describe('memprof export --python', () => {
   }
 
   // `a.__dict__ = shared`: the script assigns it, and the instance's attributes go to that dict.
-  const BORG = {
-    version: 1,
-    events: [
-      { op: 'alloc', id: 'shared', type: 'dict', as: 'shared' },
-      { op: 'alloc', id: 'a', type: 'A', as: 'a' },
-      { op: 'alloc', id: 'x', type: 'list', into: { obj: 'a', field: 'x' } },
-      { op: 'materialize', id: 'a', dict: 'shared' },
-      { op: 'ref', from: 'a', field: 'me', to: 'a' },
-      { op: 'unbind', name: 'a' },
-      { op: 'gc.collect' },
-      { op: 'unbind', name: 'shared' },
-      { op: 'gc.collect' },
-    ],
-  };
+  const BORG = { version: 1, events: SHARED_DICT_EVENTS };
   for (const interpreter of interpreters()) {
     it.skipIf(!interpreter.present)(`assigns an instance's __dict__ as the model does, on CPython ${interpreter.python}`, async () => {
       const script = await exportPython(workloadFromObject(BORG), { python: interpreter.python });
       expect(script).toContain('a.__dict__ = shared\n');
       const observed = await runScript(interpreter.path, script);
       const { report } = await replayWorkload(workloadFromObject(BORG), { python: interpreter.python });
-      expect(observed.collects).toEqual([0, 2]);
-      expect(report.gc.passes.map((p) => p.collected)).toEqual([0, 2]);
+      expect(observed.collects).toEqual(SHARED_DICT_COLLECTS);
+      expect(report.gc.passes.map((p) => p.collected)).toEqual(SHARED_DICT_COLLECTS);
     });
   }
 

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { replayWorkload } from '../src/replay/replay.js';
 import { workloadFromObject } from '../src/workload/load.js';
 import type { Event } from '../src/workload/schema.js';
+import { SHARED_DICT_COLLECTS, SHARED_DICT_EVENTS } from './support/shared-dict.js';
 
 function events(materialize: Event[]): Event[] {
   return [
@@ -162,33 +163,12 @@ describe('materialize with a dict: `obj.__dict__ = d`', () => {
   });
 
   it.each(['3.11', '3.12', '3.13'] as const)('an instance given a shared dict drops its values and stores into that dict: 0 then 2 on %s', async (python) => {
-    const events: Event[] = [
-      { op: 'alloc', id: 'shared', type: 'dict', as: 'shared' },
-      { op: 'alloc', id: 'a', type: 'A', as: 'a' },
-      { op: 'alloc', id: 'x', type: 'list', into: { obj: 'a', field: 'x' } },
-      { op: 'materialize', id: 'a', dict: 'shared' },
-      { op: 'ref', from: 'a', field: 'me', to: 'a' },
-      { op: 'unbind', name: 'a' },
-      { op: 'gc.collect' },
-      { op: 'unbind', name: 'shared' },
-      { op: 'gc.collect' },
-    ];
-    expect(await collected(events, python)).toEqual([0, 2]);
+    expect(await collected([...SHARED_DICT_EVENTS], python)).toEqual(SHARED_DICT_COLLECTS);
   });
 
   it('an instance\'s "__dict__" field is the same assignment', async () => {
-    const events: Event[] = [
-      { op: 'alloc', id: 'shared', type: 'dict', as: 'shared' },
-      { op: 'alloc', id: 'a', type: 'A', as: 'a' },
-      { op: 'alloc', id: 'x', type: 'list', into: { obj: 'a', field: 'x' } },
-      { op: 'ref', from: 'a', field: '__dict__', to: 'shared' },
-      { op: 'ref', from: 'a', field: 'me', to: 'a' },
-      { op: 'unbind', name: 'a' },
-      { op: 'gc.collect' },
-      { op: 'unbind', name: 'shared' },
-      { op: 'gc.collect' },
-    ];
-    expect(await collected(events)).toEqual([0, 2]);
+    const events = SHARED_DICT_EVENTS.map((e): Event => (e.op === 'materialize' ? { op: 'ref', from: 'a', field: '__dict__', to: 'shared' } : e));
+    expect(await collected(events)).toEqual(SHARED_DICT_COLLECTS);
   });
 
   it.each([
