@@ -322,25 +322,39 @@ def _settrace_install(tracer, allocations):
                 drop_locals(frame)
         return untraced
 
+    # (Bound once: a bound method made at each event would be an allocation the program's count sees.)
+    on_line = tracer.on_line
+    on_return = tracer.on_return
+
+    def start(frame, _):
+        allocations.locals_made(frame)
+        return tracer.on_call(frame)
+
+    def recording(work, frame, arg):
+        """`work(frame, arg)`, the recorder's, with the collector off and the tracer busy; a failure
+        stops recording (None)."""
+        was = gc.isenabled()
+        gc.disable()
+        tracer.busy = True
+        try:
+            return work(frame, arg)
+        except Exception:
+            tracer.fail()
+            return None
+        finally:
+            tracer.busy = False
+            if was:
+                gc.enable()
+
     def local(frame, event, arg):
         returning = event == 'return' and not _yielded(frame)
         if returning:
             allocations.frame_gone(id(frame))
         if not (tracer.busy or tracer.collecting or tracer.failed):
-            was = gc.isenabled()
-            gc.disable()
-            tracer.busy = True
-            try:
-                if event == 'line':
-                    tracer.on_line(frame, frame.f_lineno)
-                elif event == 'return':
-                    tracer.on_return(frame, arg)
-            except Exception:
-                tracer.fail()
-            finally:
-                tracer.busy = False
-                if was:
-                    gc.enable()
+            if event == 'line':
+                recording(on_line, frame, frame.f_lineno)
+            elif event == 'return':
+                recording(on_return, frame, arg)
         if returning and drop_locals is not None:
             drop_locals(frame)  # (after the recorder's last look at the frame)
         return local
@@ -350,20 +364,7 @@ def _settrace_install(tracer, allocations):
         if tracer.busy or tracer.collecting or tracer.failed or not files(frame.f_code.co_filename):
             frame.f_trace_lines = False
             return untraced
-        was = gc.isenabled()
-        gc.disable()
-        tracer.busy = True
-        traced = False
-        try:
-            allocations.locals_made(frame)
-            traced = tracer.on_call(frame)
-        except Exception:
-            tracer.fail()
-        finally:
-            tracer.busy = False
-            if was:
-                gc.enable()
-        if traced:
+        if recording(start, frame, None):
             return local
         frame.f_trace_lines = False
         return untraced
