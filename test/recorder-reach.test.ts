@@ -1002,6 +1002,31 @@ print(gc.collect(), sorted(calls))
     },
     collects: { '3.11': [12], '3.12': [12], '3.13': [9] },
   },
+  // Two dict subclass instances, each the other's __dict__: comparing one compared its dict, the
+  // other, whose dict is the first, without end (recording stopped at Python's recursion limit).
+  // A dict subclass instance that is another's __dict__ is compared when a line names it.
+  'mutual_dicts.py': {
+    title: "two attribute dicts that are each other's __dict__",
+    source: `"""Two attribute dicts that are each other's __dict__."""
+import gc
+
+
+class A(dict):
+    pass
+
+
+a = A(x=1)
+b = A(y=2)
+a.__dict__ = b
+b.__dict__ = a
+a.extra = [a]
+print(sorted(a), sorted(b))
+del a, b
+print(gc.collect())
+`,
+    stdout: "['x'] ['extra', 'y']\n3\n",
+    collects: [3],
+  },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'memprof-reach-'));

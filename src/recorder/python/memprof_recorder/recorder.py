@@ -952,8 +952,8 @@ class Recorder:
             return
         did = id(own)
         if self.hidden.get(oid) == did:
-            if own is not obj:
-                self.rescan(own)
+            if type(own) is dict:
+                self.rescan(own)  # (a dict subclass instance, itself or another, is compared when named)
             return
         if own is obj or did in self.label:
             self._assign_dict(oid, did)

@@ -584,8 +584,9 @@ class Tracer:
         kind = rec.kind.get(oid)
         if oid in rec.hidden and kind in O.CONTAINER_KINDS:
             # So are an instance's of a container subclass (`parent.children.append(self)`).
+            # (Only a plain dict: two dict subclass instances may each be the other's __dict__.)
             own = O.container_dict(obj, kind)
-            if own is not None and own is not obj and id(own) == rec.hidden[oid]:
+            if type(own) is dict and id(own) == rec.hidden[oid]:
                 self.rescan_deep(own)
         if kind not in _DEEP_KINDS:
             return
