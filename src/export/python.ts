@@ -983,7 +983,7 @@ class PythonExporter {
 }
 
 /** What only a recorder writes: the exporter has no Python for it. */
-const RECORDED_PROPERTIES = ['entries', 'class', 'hold', 'length', 'key', 'index', 'stop', 'args', 'keep', 'discard'] as const;
+const RECORDED_PROPERTIES = ['entries', 'class', 'hold', 'length', 'key', 'index', 'stop', 'args', 'keep', 'discard', 'callable'] as const;
 const RECORDED_HINT = 'Run that program itself; export --python writes a script for a hand-written workload';
 
 /** The Python script for a workload (docs/model.md, "The observables"). */

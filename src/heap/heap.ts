@@ -573,9 +573,13 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
   }
 
   /** `weakref.ref(target, cb)`: the new weakref goes to the head of the referent's list, so callbacks
-   * run newest first. */
-  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined, discard?: string): void {
+   * run newest first. The weakref holds a reference to its callback object, when the trace names one. */
+  attachWeakref(wr: PyObject, target: PyObject, label: string | undefined, discard?: string, callable: PyObject | null = null): void {
     wr.referent = target;
+    if (callable !== null) {
+      callable.refcount++;
+      wr.callable = callable;
+    }
     if (discard !== undefined) wr.discard = discard;
     wr.hasCallback = label !== undefined;
     wr.callback = label ?? null;
@@ -669,10 +673,13 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     if (list.length === 1 && !this.dealloc.weakrefTupleAlways) {
       const wr = list[0]!;
       const label = wr.callback;
+      const callable = wr.callable;
       wr.callback = null;
+      wr.callable = null;
       wr.hasCallback = false;
       this.clearWeakref(wr);
       if (label !== null && wr.refcount > 0) this.callWeakrefCallback(wr, label);
+      if (callable !== null) this.decref(callable);
       return;
     }
     // Several weakrefs: CPython keeps them alive in a tuple (weakref, callback) × n while calling.
@@ -684,13 +691,17 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     const labels: (string | null)[] = [];
     for (let i = 0; i < count && list.length > 0; i++) {
       const wr = list[0]!;
+      // The tuple takes over the weakref's reference to its callback object.
+      const callable = wr.callable;
+      wr.callable = null;
       if (wr.refcount > 0) {
         wr.refcount++;
-        items.push(wr, null);
+        items.push(wr, callable);
         labels.push(wr.callback);
       } else {
         items.push(null, null);
         labels.push(null);
+        if (callable !== null) this.decref(callable);
       }
       wr.callback = null;
       wr.hasCallback = false;
@@ -854,7 +865,6 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
       this.clearWeakref(obj);
       obj.hasCallback = false;
       obj.callback = null;
-      return;
     }
     const dropped: (PyObject | null)[] = [];
     const n = detachForClear(obj, dropped);

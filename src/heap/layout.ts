@@ -208,7 +208,7 @@ export function setGrownSlots(used: number): number {
  * many. An instance visits its materialised `__dict__` or its values in key-table order; a function
  * its `__dict__`; a dict its values in entry order; lists and tuples their items last first
  * (list_traverse, tupletraverse); sets their items in table order. None is no reference, and a
- * weakref's referent is none either.
+ * weakref's referent is none either: it visits its callback object.
  */
 export function traverse(obj: PyObject, out: PyObject[]): number {
   switch (obj.kind) {
@@ -244,6 +244,13 @@ export function traverse(obj: PyObject, out: PyObject[]): number {
       if (dict === null) return containerInto(obj, out, 0);
       out[0] = dict;
       return containerInto(obj, out, 1);
+    }
+    case Kind.Weakref: {
+      // weakref_traverse: the callback (the referent is no reference).
+      const callable = obj.callable;
+      if (callable === null) return 0;
+      out[0] = callable;
+      return 1;
     }
     default:
       return 0;
@@ -347,7 +354,7 @@ function valuesInto(values: readonly (PyObject | null | undefined)[], out: PyObj
  * `__dict__`, or each value in key-table order (_PyObject_ClearInstanceAttributes); a function its
  * `__dict__`; a dict and a set are emptied first, then their old entries dropped in order
  * (PyDict_Clear, set_clear_internal); a list is emptied, then its items dropped last first
- * (_list_clear); a weakref is cleared. Tuples have no tp_clear. The table size the emptied
+ * (_list_clear); a weakref drops its callback object. Tuples have no tp_clear. The table size the emptied
  * container keeps is the caller's to set.
  */
 export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number {
@@ -376,6 +383,8 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
       }
       return n;
     }
+    case Kind.Weakref:
+      return takeCallable(obj, out);
     default: {
       // subtype_clear: a container subclass instance drops its `__dict__`, then the base's
       // tp_clear runs.
@@ -386,6 +395,15 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
       return detachContainer(obj, out, 1);
     }
   }
+}
+
+/** clear_weakref: a weakref drops its callback object (into `out`; 0 or 1 references). */
+function takeCallable(wr: PyObject, out: (PyObject | null)[]): number {
+  const callable = wr.callable;
+  if (callable === null) return 0;
+  wr.callable = null;
+  out[0] = callable;
+  return 1;
 }
 
 /** The base's tp_clear of a list, dict, set or frozenset (a tuple has none), into `out` from `n` on. */
@@ -433,7 +451,7 @@ export function hasClear(kind: Kind): boolean {
  * key-table order (_PyObject_FreeInstanceAttributes), and last an instance's type object
  * (subtype_dealloc); a dict's entries in order, each key before its value (free_keys_object);
  * list and tuple items last first (list_dealloc, tupledealloc); set items in table order
- * (set_dealloc).
+ * (set_dealloc); a weakref's callback object (weakref_dealloc).
  */
 export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[], at: number): PyObject | null | undefined {
   switch (obj.kind) {
@@ -474,6 +492,12 @@ export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[
         return dict;
       }
       return takeContainerReference(obj, cursor, at);
+    }
+    case Kind.Weakref: {
+      // weakref_dealloc → clear_weakref: the callback object.
+      const callable = obj.callable;
+      obj.callable = null;
+      return callable ?? undefined;
     }
     default:
       return undefined;
@@ -580,6 +604,8 @@ export function referenceLabel(holder: PyObject, target: PyObject): string {
     case Kind.Set:
     case Kind.FrozenSet:
       return holder.dict === target ? '.__dict__' : '{…}';
+    case Kind.Weakref:
+      return '.__callback__';
     default:
       return '?';
   }

@@ -32,6 +32,7 @@ class RareState {
   weakrefs: PyObject[] | null = null;
   referent: PyObject | null = null;
   callback: string | null = null;
+  callable: PyObject | null = null;
   discard: string | null = null;
   owner: PyObject | null = null;
   external = 0;
@@ -183,6 +184,15 @@ export class PyObject extends GcNode {
   }
   set callback(label: string | null) {
     if (label !== null || this.rare !== null) this.more.callback = label;
+  }
+
+  /** For a weakref: the callback object it refers to (`wr_callback`), or null when the trace
+   * names none. */
+  get callable(): PyObject | null {
+    return this.rare === null ? null : this.rare.callable;
+  }
+  set callable(obj: PyObject | null) {
+    if (obj !== null || this.rare !== null) this.more.callable = obj;
   }
 
   /** For a `__dict__` object: the instance or function it belongs to. */

@@ -569,14 +569,16 @@ export class Replay {
     // runs: by the evaluation stack and by the tuple. A 3.11 collection inside the weakref's
     // allocation sees the stack's reference as one from outside (the target stays where it is in
     // its generation) and the tuple's as one from inside.
+    if (ev.callable !== undefined && ev.callback === undefined) this.fail('"callable" is the callback\'s object, and the weakref has no callback', 'Give a "callback", or omit "callable"');
+    const callable = ev.callable === undefined ? null : this.resolve(ev.callable);
     heap.incref(target);
-    const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, null]);
+    const args = this.argumentTuple(ev.callback === undefined ? [target] : [target, callable]);
     const weakrefClass = ev.type === undefined ? this.types.weakref : this.types.resolve(ev.type);
     if (weakrefClass.kind !== Kind.Weakref) this.fail(`'${ev.type}' is not a weakref type`, 'Declare it in "types" with "base": "weakref"');
     const wr = heap.allocate(ev.id, weakrefClass, ev.size !== undefined ? parseSize(ev.size) : weakrefClass.size, frame.file, frame.line ?? 0);
     wr.refcount = 1;
     if (ev.discard !== undefined && ev.callback === undefined) this.fail('"discard" says what a callback does, and the weakref has none', 'Give a "callback", or omit "discard"');
-    heap.attachWeakref(wr, target, ev.callback, ev.discard);
+    heap.attachWeakref(wr, target, ev.callback, ev.discard, callable);
     heap.decref(args);
     heap.decref(target); // CALL pops its arguments before the eval-breaker check
     this.gc.safePoint(); // 3.12+: the call returned

@@ -260,6 +260,7 @@ function referenceStrings(event: PlainEvent): [(string | number)[], string][] {
     case 'weakref':
       add(['id'], event.id);
       add(['to'], event.to);
+      add(['callable'], event.callable);
       add(['into', 'obj'], event.into?.obj);
       break;
     case 'ref':

@@ -214,6 +214,7 @@ function isWeakrefKey(key: string, value: unknown): boolean {
     case 'size':
       return isInteger(value, 0);
     case 'discard':
+    case 'callable':
       return isRef(value);
     case 'as':
       return isName(value);

@@ -317,6 +317,11 @@ const weakrefEvent = z.strictObject({
   type: z.string().min(1).optional().describe('a subclass of weakref.ref declared in `types` with base "weakref" (weakref.KeyedRef); default weakref'),
   size: sizeSchema.optional().describe("the weakref's size, when not its type's"),
   callback: z.string().optional().describe('label logged when the callback runs'),
+  callable: refSchema
+    .optional()
+    .describe(
+      "the callback object itself (`wr.__callback__`, a function or a bound method), when the trace follows it: the weakref refers to it until the referent dies by reference counting (after the callback ran), the weakref is cleared or it dies. A referent the collector frees leaves it in place, as CPython does (needs a callback)",
+    ),
   discard: refSchema
     .optional()
     .describe(
