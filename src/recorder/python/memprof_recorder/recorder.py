@@ -39,6 +39,7 @@ from .trace import quote
 
 _getsizeof = sys.getsizeof
 _getrefcount = sys.getrefcount
+_getweakrefcount = weakref.getweakrefcount
 _get_referents = O.referents
 _is_tracked = gc.is_tracked
 _MISSING = object()
@@ -261,6 +262,9 @@ class Recorder:
         self.discard_container = {}
         self.discard_by_target = {}
         self.program_callbacks = {}  # weakrefs with a callback of the program's own -> their referent
+        self.callables_by_target = {}  # referent -> the weakrefs to it that hold their callback object
+        self._weakrefs_due = []  # new objects that have weakrefs (within one emit_pending only)
+        self.outer_holds = {}  # frame -> ids held for names it bound while a call it made runs
         self.frame_returned = {}  # frame -> ids of the returned values among its holds
         # Returned objects the trace already had elsewhere, with the frames they went back to
         # (keep_returned). Two lists made once: the collector counts nothing new per line.
@@ -407,7 +411,8 @@ class Recorder:
             return None, [r for r in _get_referents(obj)]
         if kind == O.WEAKREF:
             target = obj()
-            return None, [target]
+            callback = _program_callback(obj)
+            return None, [target] if callback is None else [target, callback]
         return None, []
 
     def _dict_entries(self, d):
@@ -892,6 +897,22 @@ class Recorder:
                 self._change(obj, kind, names, refs)
             self.commit()
             self._batch = queued
+        if self._weakrefs_due:
+            self._library_weakrefs()
+
+    def _library_weakrefs(self):
+        """The weakrefs to the objects just allocated that a library keeps in registries of its own
+        (`logging` keeps each handler's in `_handlerList` and in a WeakSet): the model makes them,
+        held from outside, so that a collection that frees the referent frees them too, when
+        their callbacks take them out, and counts them as CPython does."""
+        due = self._weakrefs_due
+        self._weakrefs_due = []
+        for obj in due:
+            for wr in weakref.getweakrefs(obj):
+                if id(wr) not in self.label and _library_held(wr.__callback__):
+                    self.discover(wr)
+        del due
+        self.emit_pending()
 
     def _children(self, entry, pending):
         """Ids of what a pending object refers to (its class first for an instance); of a big
@@ -995,6 +1016,8 @@ class Recorder:
             self.orphans.pop(oid, None)  # the garbage that was here has been freed
         self.label[oid] = label
         self.kind[oid] = kind
+        if _getweakrefcount(obj):
+            self._weakrefs_due.append(obj)  # (looked at once it is allocated: emit_pending)
         tname = O.type_name(obj)
         self.tname[oid] = tname
         size = _getsizeof(obj)
@@ -1083,13 +1106,15 @@ class Recorder:
     def _alloc_in_cycle(self, entry, by_id, fill):
         """Allocates an object of a cycle before what it refers to: empty, its references stored
         afterwards (the entry goes to `fill`). A weakref's referent is fixed when it is made: the
-        referent is allocated empty first, then the weakref (a WeakValueDictionary's `_remove`
-        holds a weakref to the dictionary in its defaults)."""
+        referent is allocated empty first (and so is the callback it holds), then the weakref (a
+        WeakValueDictionary's `_remove` holds a weakref to the dictionary in its defaults)."""
         obj, kind, names, refs = entry
         if kind == O.WEAKREF and refs and refs[0] is not None:
+            for ref in refs:  # its referent, then the callback it holds
+                rid = id(ref)
+                if rid in by_id and rid not in self.label and by_id[rid][1] not in (O.TUPLE, O.FROZENSET):
+                    fill.append(self._alloc_empty(by_id[rid]))
             target = id(refs[0])
-            if target in by_id and target not in self.label and by_id[target][1] not in (O.TUPLE, O.FROZENSET):
-                fill.append(self._alloc_empty(by_id[target]))
             if target not in by_id or target in self.label:
                 self._alloc(obj, kind, names, refs)
                 return
@@ -1150,9 +1175,9 @@ class Recorder:
             if callback is not None:
                 text += ',"callback":%s' % quote(getattr(callback, '__qualname__', None) or type(callback).__name__)
                 container = _discarded_from(callback)
-                if type(callback) is weakref.finalize:
+                if type(callback) is weakref.finalize or _library_held(callback):
                     # weakref.finalize's registry holds the weakref (through its _Info) until the
-                    # callback, run when the referent dies, takes it out.
+                    # callback, run when the referent dies, takes it out; so do logging's.
                     text += ',"discard":"@external"'
                     held = True
                     if tid >= 0:
@@ -1165,6 +1190,13 @@ class Recorder:
                         self.discard_by_target.setdefault(tid, []).append(oid)
                 elif tid >= 0:
                     self.program_callbacks[oid] = tid
+                cid = self._idof(refs[1]) if len(refs) > 1 and tid >= 0 else -1
+                if cid >= 0:
+                    # The weakref holds its callback until the referent dies by reference counting.
+                    text += ',"callable":%s' % self.ref_of(cid)
+                    self.rc[cid] += 1
+                    self.refs[oid] = array('q', [cid]).tobytes()
+                    self.callables_by_target.setdefault(tid, []).append(oid)
             self.emit(text + ',"hold":true}')
             if held:
                 self.emit('{"op":"incref","id":"%s"}' % label)
@@ -1486,13 +1518,18 @@ class Recorder:
             if kind == atomic:
                 del self.label[cur], kinds[cur], self.tname[cur], self.size[cur], rc[cur]
                 continue
-            if kind != O.WEAKREF:
-                # (Ids are addresses, whose top bytes are zero: eight 0xff bytes are always a -1.)
-                held = array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b''))
-                if len(held) > _MANY:
-                    self._release_atoms(held, stack)
-                else:
-                    stack.extend(held)
+            # (Ids are addresses, whose top bytes are zero: eight 0xff bytes are always a -1.)
+            held = array('q', self.refs.get(cur, b'').replace(_UNTRACED_BYTES, b''))
+            if len(held) > _MANY:
+                self._release_atoms(held, stack)
+            else:
+                stack.extend(held)
+            if cur in self.callables_by_target:
+                # Its weakrefs' callbacks ran, and the weakrefs let go of them (PyObject_ClearWeakRefs).
+                for wr in self.callables_by_target.pop(cur):
+                    if wr in self.label:
+                        stack.extend(array('q', self.refs.get(wr, b'')))
+                        self.refs[wr] = b''
             if kind == O.DICT:
                 stack.extend(_key_ids(self._mapping_shadow(cur)[0]))
             cid = self.hidden.pop(cur, None)
@@ -1550,6 +1587,7 @@ class Recorder:
             self._callbacks_discard(oid)
         self.discard_container.pop(oid, None)
         self.program_callbacks.pop(oid, None)
+        self.callables_by_target.pop(oid, None)  # (a collection freed it: its weakrefs keep their callbacks)
         self.label.pop(oid, None)
         self.kind.pop(oid, None)
         self.tname.pop(oid, None)
@@ -1653,7 +1691,7 @@ class Recorder:
                 return [oid for oid in label if oid not in reached], reached
             cur = stack.pop()
             kind = kinds.get(cur)
-            targets = [] if kind == O.WEAKREF else [rid for rid in array('q', refs.get(cur, b'')) if rid >= 0]
+            targets = [rid for rid in array('q', refs.get(cur, b'')) if rid >= 0]
             if kind == O.DICT:
                 targets += self._dict_key_ids(cur)
             c = hidden.get(cur)
@@ -1678,8 +1716,6 @@ class Recorder:
         while stack:
             cur = stack.pop()
             kind = kinds.get(cur)
-            if kind == O.WEAKREF:
-                continue
             for rid in array('q', refs.get(cur, b'')):
                 if rid >= 0 and rid not in reached:
                     reached.add(rid)
@@ -2008,7 +2044,7 @@ class Recorder:
         rc = self.rc
         for oid in lost:
             for rid in array('q', refs.get(oid, b'')):
-                if rid in reached and kinds.get(oid) != O.WEAKREF and rid in rc:
+                if rid in reached and rid in rc:
                     rc[rid] -= 1
             if kinds.get(oid) == O.DICT:
                 for rid in self._dict_key_ids(oid):
@@ -2571,9 +2607,10 @@ class Recorder:
     # ------------------------------------------------------------------------------------------
     # Names
 
-    def diff_names(self, key, values, only=None):
+    def diff_names(self, key, values, only=None, outer=False):
         """Compares a frame's names (a mapping name -> object) with its shadow and queues bind and
-        unbind events; `only`: the names to look at (the others are unchanged). The model has a
+        unbind events; `only`: the names to look at (the others are unchanged); `outer`: the frame
+        is the module's, and a function's is the model's current one. The model has a
         name once it held a traced object (then None stands for anything outside the trace).
         Names rebound are written in the order they were first bound, then new names, then the
         names that went."""
@@ -2618,19 +2655,20 @@ class Recorder:
         if not rebound and not unbound and not added:
             return
         batch = self._batch
+        end = ',"global":true}' if outer else '}'
         rebound.sort()
         for i, before in rebound:
             if ids[i] != _UNBOUND:
                 rid = ids[i]
-                batch.append(('{"op":"bind","name":%s,"to":%s}' % (quote(names[i]), self.ref_of(rid)), (rid,), (before,) if before >= 0 else ()))
+                batch.append(('{"op":"bind","name":%s,"to":%s%s' % (quote(names[i]), self.ref_of(rid), end), (rid,), (before,) if before >= 0 else ()))
         for i in range(len(names) - added, len(names)):
             rid = ids[i]
             if rid != _UNBOUND:
-                batch.append(('{"op":"bind","name":%s,"to":%s}' % (quote(names[i]), self.ref_of(rid)), (rid,), ()))
+                batch.append(('{"op":"bind","name":%s,"to":%s%s' % (quote(names[i]), self.ref_of(rid), end), (rid,), ()))
         unbound.sort()
         for i, before in unbound:
             if i < len(names) - added:
-                batch.append(('{"op":"unbind","name":%s}' % quote(names[i]), (), (before,) if before >= 0 else ()))
+                batch.append(('{"op":"unbind","name":%s%s' % (quote(names[i]), end), (), (before,) if before >= 0 else ()))
         if unbound:
             kept = [i for i in range(len(names)) if ids[i] != _UNBOUND]
             names = [names[i] for i in kept]
@@ -2638,6 +2676,40 @@ class Recorder:
         if unbound or added:
             self.frame_names[key] = '\0'.join(names)
         self.frame_values[key] = ids.tobytes()
+
+    def hold_outer_names(self, key, values, only):
+        """A function's frame further out than the model's current one, flushed before a
+        collection: what its names hold that the shadow does not bind them to yet is held for it
+        from outside (incref) until its own line ends (release_outer_names), where its names are
+        compared and bound."""
+        old_text = self.frame_names.get(key, '')
+        bound = dict(zip(old_text.split('\0'), array('q', self.frame_values.get(key, b'')))) if old_text else {}
+        held = self.outer_holds.get(key, ())
+        for name in (values.keys() if only is None else only):
+            value = values.get(name)
+            if value is None:
+                continue
+            rid = self.discover(value)
+            self.emit_pending()
+            if rid < 0 or rid not in self.label or bound.get(name) == rid or rid in held:
+                continue
+            if not held:
+                held = self.outer_holds[key] = []
+            held.append(rid)
+            self.rc[rid] += 1
+            self.external[rid] = self.external.get(rid, 0) + 1
+            self.emit('{"op":"incref","id":"%s"}' % self.label[rid])
+
+    def release_outer_names(self, key):
+        """The frame's names are compared: it lets go of what hold_outer_names held for it."""
+        held = self.outer_holds.pop(key, None)
+        if not held:
+            return
+        for rid in held:
+            if self.external.get(rid) and rid in self.label:
+                self.emit('{"op":"decref","id":"%s"}' % self.label[rid])
+                self.external[rid] -= 1
+                self.release(rid)
 
     def take_over_locals(self, frame):
         """A returning call whose frame object outlives it (a traceback holds it): when the frame is
@@ -2658,6 +2730,7 @@ class Recorder:
 
     def drop_frame_names(self, key):
         """The frame returned: the model unbinds its names; so does the shadow."""
+        self.release_outer_names(key)
         ids = array('q', self.frame_values.pop(key, b''))
         self.frame_names.pop(key, None)
         for rid in ids:
@@ -2724,6 +2797,31 @@ _CONTAINER_NAMES = {O.LIST: 'list', O.DICT: 'dict', O.TUPLE: 'tuple', O.SET: 'se
 # weakref out of the owner's `data` (their first default is a weakref to the owner).
 _DISCARDING_CALLBACKS = frozenset(['WeakSet.__init__.<locals>._remove', 'WeakValueDictionary.__init__.<locals>.remove',
                                    'WeakKeyDictionary.__init__.<locals>.remove'])
+
+
+def _program_callback(wr):
+    """A weakref's callback when it is the program's own (not weakref.finalize, nor the callback of
+    a WeakSet, WeakKeyDictionary or WeakValueDictionary, which their container holds), or None."""
+    callback = wr.__callback__
+    if callback is None or type(callback) is weakref.finalize or _library_held(callback) or _discarded_from(callback) is not None:
+        return None
+    return callback
+
+
+def _library_held(callback):
+    """Whether a weakref with this callback is kept in a registry of the `logging` module, which
+    the callback takes it out of: `_handlerList` (`_removeHandlerRef`) and the WeakSet of handlers
+    whose locks are reset at fork."""
+    logging = sys.modules.get('logging')
+    if logging is None or callback is None:
+        return False
+    if callback is getattr(logging, '_removeHandlerRef', None):
+        return True
+    registry = getattr(logging, '_at_fork_reinit_lock_weakset', None)
+    if registry is None or getattr(callback, '__qualname__', None) != 'WeakSet.__init__.<locals>._remove':
+        return False
+    defaults = getattr(callback, '__defaults__', None)
+    return bool(defaults) and type(defaults[0]) is weakref.ref and defaults[0]() is registry
 
 
 def _discarded_from(callback):

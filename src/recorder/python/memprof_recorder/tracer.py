@@ -440,11 +440,17 @@ class Tracer:
         rec.assigning_class = line is not None and line_key(frame.f_code, line) in CLASS_STORES
         if sort == FUNCTION:
             values = frame.f_locals
-            rec.diff_names(fid, values, names if line is not None else None)
+            if fid == rec.current:
+                rec.diff_names(fid, values, names if line is not None else None)
+            else:
+                # A caller flushed before a collection: its names are the model's to bind when
+                # its own line ends ("bind" binds in the current frame); meanwhile what they newly
+                # hold (a 3.12 comprehension's variable) is held for it.
+                rec.hold_outer_names(fid, values, names if line is not None else None)
             scope = values
         elif sort == MAIN:
             scope = self.main_globals
-            rec.diff_names('main', scope, names)
+            rec.diff_names('main', scope, names, rec.current != 'main')
         else:
             scope = frame.f_locals
             rec.rescan(scope)
@@ -480,6 +486,8 @@ class Tracer:
         for value in rec.returned_to('main' if sort == MAIN else fid):
             self.rescan_deep(value, keys)
         rec.emit_changes()
+        if fid == rec.current:
+            rec.release_outer_names(fid)  # (once its names hold what was held for them)
         rec.notice_finalizers()
         rec.notice_garbage_cleared()
         rec.hints.clear()
