@@ -1,6 +1,8 @@
 """Entry point of memprof's recorder: `python memprof_record.py --out TRACE -- SCRIPT [ARGS...]`."""
-import os
 import sys
+
+_preloaded = frozenset(sys.modules)  # (what the interpreter loaded before the recorder)
+import os  # noqa: E402
 
 _here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _here)
@@ -12,4 +14,4 @@ if sys.path and sys.path[0] in ('', _here):
     del sys.path[0]
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(preloaded=_preloaded))

@@ -137,7 +137,21 @@ class ProfileDecorator:
         return func
 
 
-def main(argv=None):
+# Pure-Python modules the recorder imports that a program's own imports may load (dataclasses loads
+# dis and weakref, shutil is the trace's): taken out of sys.modules before the program starts,
+# unless the interpreter had them already, so that the program's `import` loads them, and
+# allocates, as it does without the recorder (the recorder keeps its own copies).
+_OWN_IMPORTS = ('dis', 'opcode', '_opcode_metadata', 'weakref', '_weakrefset', 'shutil', 'fnmatch',
+                'bz2', 'lzma', '_compression', 'struct', 'ctypes', 'ctypes._endian')
+
+
+def forget_own_imports(preloaded):
+    for name in _OWN_IMPORTS:
+        if name not in preloaded:
+            sys.modules.pop(name, None)
+
+
+def main(argv=None, preloaded=None):
     argv = sys.argv[1:] if argv is None else argv
     out, include, progress, script, args = parse_args(argv)
     try:
@@ -186,6 +200,8 @@ def main(argv=None):
     _watch_threads_and_forks(tracer, trace)
     install = _settrace_install(tracer, allocations) if sys.version_info < (3, 12) else _monitoring_install(tracer, allocations)
 
+    if preloaded is not None:
+        forget_own_imports(preloaded)
     _real_collect()
     fill_freelists()
     _real_freeze()

@@ -7,6 +7,7 @@ References are read without running the program's code where that can be avoided
 ever making CPython create an instance's `__dict__` (reading `obj.__dict__`, `vars(obj)` or
 `dir(obj)` would create one, a real dict the collector would then count).
 """
+import dis
 import gc
 import os
 import sys
@@ -295,7 +296,6 @@ def learn_stored_attributes(module, into):
     if _learned_modules.get(id(module)) == size:
         return
     _learned_modules[id(module)] = size
-    import dis
     codes = []
     classes = []
     for value in list(vars(module).values()):

@@ -76,7 +76,23 @@ _NO_IDS = frozenset()
 _GONE = -3  # an indexed dict's slot whose key was deleted
 _OUTSIDE = -4  # a dict's value or a tuple's item the trace does not follow but the collector tracks (a library's class): "@external"
 _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from C (weakref.finalize)
-_FINALIZE_REGISTRY = weakref.finalize._registry
+
+
+def _finalize_registry():
+    """weakref.finalize's registry: the program's `weakref` module's (the recorder's own copy of
+    the module is not the program's when the program imports it after the start: main.py)"""
+    module = sys.modules.get('weakref')
+    finalize = getattr(module, 'finalize', None) if module is not None else None
+    registry = getattr(finalize, '_registry', None)
+    return registry if type(registry) is dict else _NO_REGISTRY
+
+
+_NO_REGISTRY = {}
+
+
+def _is_finalize(obj):
+    tp = type(obj)
+    return tp.__name__ == 'finalize' and tp.__module__ == 'weakref'
 # What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
 _ABC_DATA = type(getattr(abc.ABC, '_abc_impl', None))
 # 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made: the
@@ -309,9 +325,11 @@ class Recorder:
         self.instance_type_names = {}  # id(class) -> the trace's name for it (_instance_type_name)
         self.program_froze = False  # gc.freeze() called by the program (and no gc.unfreeze() since)
         # weakref.finalize's registry as the last line left it: its length, its finalizers.
-        self.finalize_count = len(_FINALIZE_REGISTRY)
+        registry = _finalize_registry()
+        self.finalize_registry = id(registry)
+        self.finalize_count = len(registry)
         self.finalizer_weakrefs = {}  # id of a finalizer the trace follows -> id of its weakref
-        self.finalizers_seen = set(map(id, _FINALIZE_REGISTRY))
+        self.finalizers_seen = set(map(id, registry))
         self.own_dicts = {}
         self._to_materialize = {}
         # The __dict__ of an instance of a container subclass, pending: its id -> its owner's id.
@@ -1175,7 +1193,7 @@ class Recorder:
             if callback is not None:
                 text += ',"callback":%s' % quote(getattr(callback, '__qualname__', None) or type(callback).__name__)
                 container = _discarded_from(callback)
-                if type(callback) is weakref.finalize or _library_held(callback):
+                if _is_finalize(callback) or _library_held(callback):
                     # weakref.finalize's registry holds the weakref (through its _Info) until the
                     # callback, run when the referent dies, takes it out; so do logging's.
                     text += ',"discard":"@external"'
@@ -1357,7 +1375,12 @@ class Recorder:
         """The weakrefs of the weakref.finalize objects made since the last line: the trace does
         not reach them (the finalize class's registry holds them), but a collection that frees
         their referent counts each."""
-        registry = _FINALIZE_REGISTRY
+        registry = _finalize_registry()
+        if id(registry) != self.finalize_registry:
+            # The program imported `weakref` (a module of its own, with a registry of its own).
+            self.finalize_registry = id(registry)
+            self.finalize_count = 0
+            self.finalizers_seen = set()
         if len(registry) == self.finalize_count:
             return
         seen = self.finalizers_seen
@@ -2803,7 +2826,7 @@ def _program_callback(wr):
     """A weakref's callback when it is the program's own (not weakref.finalize, nor the callback of
     a WeakSet, WeakKeyDictionary or WeakValueDictionary, which their container holds), or None."""
     callback = wr.__callback__
-    if callback is None or type(callback) is weakref.finalize or _library_held(callback) or _discarded_from(callback) is not None:
+    if callback is None or _is_finalize(callback) or _library_held(callback) or _discarded_from(callback) is not None:
         return None
     return callback
 
