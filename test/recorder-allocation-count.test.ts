@@ -69,6 +69,11 @@ gc.collect()
 print(descend(600))
 `;
 
+/** The automatic passes of the untraced run (gc.get_stats()): on 3.12 `import copy`, which loads
+ * weakref, starts one that collects nothing (the traced run had none while the recorder's own
+ * `weakref` module stood in sys.modules, and the import allocated less). */
+const AUTOMATIC_PASSES: Record<string, number> = { '3.11': 0, '3.12': 1, '3.13': 0 };
+
 /** Objects per copy of the project: 3.13 keeps an instance's attributes without a dict. */
 const COPY_OBJECTS: Record<string, number> = { '3.11': 323, '3.12': 323, '3.13': 242 };
 
@@ -85,7 +90,8 @@ for (const version of VERSIONS) {
       const { stdout, report } = await recordAndReplay(dir, 'copies.py', python!, version);
       expect(stdout).toBe(`True\n${n}\n${n}\n`);
       expect(report.recorded!.collects.map((c) => [c.real, c.model])).toEqual([[n, n], [n, n]]);
-      expect(report.recorded!.automatic).toEqual([]);
+      const pass = { generation: 0, collected: 0, uncollectable: 0 };
+      expect(report.recorded!.automatic.map((a) => a.real)).toEqual(Array(AUTOMATIC_PASSES[version]).fill(pass));
     }, 120_000);
 
     it('is not moved by the frames tracing makes: 600 frames deep, no automatic pass runs', async () => {

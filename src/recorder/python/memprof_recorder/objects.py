@@ -148,7 +148,7 @@ class Classifier:
         return GENERIC
 
     def _heap_instance_kind(self, tp):
-        if issubclass(tp, weakref.WeakMethod):
+        if _is_weak_method_type(tp):
             # A WeakMethod holds a closure of its own (its callback, which refers to the function's
             # weakref and to a weakref to the WeakMethod): the trace follows it as an object holding
             # those, as the collector sees it, not as a weakref (the model's hold no references).
@@ -228,6 +228,12 @@ def process_words():
 
 
 CONTAINER_KINDS = frozenset([LIST, TUPLE, DICT, SET, FROZENSET])
+
+
+def _is_weak_method_type(tp):
+    """Whether `tp` is weakref.WeakMethod or a subclass: the program's `weakref` module's class,
+    which is not the recorder's when the program imported the module itself (main.py)."""
+    return any(c.__name__ == 'WeakMethod' and c.__module__ == 'weakref' for c in tp.__mro__)
 
 
 def container_dict(obj, kind):
