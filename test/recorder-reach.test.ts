@@ -1,7 +1,7 @@
 // What a line can change that none of its names leads to, and what the collector keeps alive for
 // the program. Each comes from recording code written in the usual ways; what went wrong before
 // is given beside it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -1157,6 +1157,26 @@ print(gc.collect())
 `,
     stdout: '0\n5\n',
     collects: [0, 5],
+  },
+  // An asyncio service (fixtures/recorder): a producer whose `await queue.put(...)` suspends on a
+  // full queue. On 3.12 one line's changes let go of the coroutine chain that alone held an awaited
+  // generator and stored that generator elsewhere: the model freed it first, and the replay
+  // stopped at "object 'o980' was freed". What a removal frees in a cascade and the line stores
+  // again is held until the line ends.
+  'async_command_editor.py': {
+    title: 'asyncio workers, a bounded queue, commands with undo',
+    source: readFileSync(join(import.meta.dirname, '..', 'fixtures', 'recorder', 'async_command_editor.py'), 'utf8'),
+    stdout: `worker results: [(0, 15), (1, 15), (2, 15), (3, 15)]
+docs loaded lazily: 12 first: ['doc00', 'doc01', 'doc02']
+doc03:  t qua bbrownbbb x aajs bverbaabbbbbbb lazyb dogaaaaaaaaaaaaaa
+undo depth total: 336
+collect after serving: 0
+restored documents: 12 of 12
+collect after closing editors: 514
+proxy text lengths: [50, 50, 50, 50] sum: 600
+collect at end: 0
+`,
+    collects: { '3.11': [5, 0, 514, 0], '3.12': [0, 0, 514, 0], '3.13': [0, 0, 514, 0] },
   },
 };
 

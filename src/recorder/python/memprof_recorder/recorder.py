@@ -2368,6 +2368,14 @@ class Recorder:
                 self.emit('{"op":"hold","id":"%s"}' % self.label[rid])
                 self.hold(self.current, rid)
                 added[rid] = 2
+        if removed and added:
+            # An object stored here that only what a removal lets go of holds now (a coroutine's
+            # awaited generator, held through the frame it replaces) would be freed by the model
+            # before the event that stores it: held until the line ends, as a move is.
+            for rid in self._below(removed, added):
+                self.emit('{"op":"hold","id":"%s"}' % self.label[rid])
+                self.hold(self.current, rid)
+                added[rid] = 2
         for text, adds, removes in batch:
             self.emit(text)
         rc = self.rc
@@ -2377,6 +2385,31 @@ class Recorder:
                     rc[rid] += 1
         for rid in removed:
             self.release(rid)
+
+    def _below(self, removed, added, limit=4096):
+        """The ids of `added` (not held for a move already) that the removals would free in a
+        cascade: reached from what they free (the objects only they hold) through objects held
+        once, looking at no more than `limit` objects."""
+        wanted = {rid for rid, n in added.items() if n == 1 and rid in self.label}
+        if not wanted:
+            return []
+        rc = self.rc
+        refs = self.refs
+        dropped = {}
+        for rid in removed:
+            dropped[rid] = dropped.get(rid, 0) + 1
+        stack = [rid for rid, n in dropped.items() if rid >= 0 and rc.get(rid, 0) <= n]
+        seen = set(stack)
+        found = []
+        while stack and wanted and len(seen) < limit:
+            for rid in array('q', refs.get(stack.pop(), b'')):
+                if rid in wanted:
+                    wanted.discard(rid)
+                    found.append(rid)
+                elif rid >= 0 and rid not in seen and rc.get(rid, 0) <= 1:
+                    seen.add(rid)
+                    stack.append(rid)
+        return found
 
     def _change(self, obj, kind, names, refs):
         """Queues how a known object's references differ from its shadow's (a new object allocated
