@@ -146,6 +146,8 @@ _OWN_IMPORTS = ('dis', 'opcode', '_opcode_metadata', 'weakref', '_weakrefset', '
 
 
 def forget_own_imports(preloaded):
+    """Takes the recorder's own imports (_OWN_IMPORTS) out of sys.modules, but for those in
+    `preloaded`, the modules the interpreter had before the recorder."""
     for name in _OWN_IMPORTS:
         if name not in preloaded:
             sys.modules.pop(name, None)

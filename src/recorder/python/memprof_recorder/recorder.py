@@ -80,7 +80,7 @@ _C_HOLD = -5  # discard_container: the weakref's callback drops a reference from
 
 def _finalize_registry():
     """weakref.finalize's registry: the program's `weakref` module's (the recorder's own copy of
-    the module is not the program's when the program imports it after the start: main.py)"""
+    the module is not the program's when the program imports it after the start: main.py)."""
     module = sys.modules.get('weakref')
     finalize = getattr(module, 'finalize', None) if module is not None else None
     registry = getattr(finalize, '_registry', None)
@@ -91,8 +91,11 @@ _NO_REGISTRY = {}
 
 
 def _is_finalize(obj):
+    """Whether `obj` is a weakref.finalize (of whichever copy of the `weakref` module)."""
     tp = type(obj)
     return tp.__name__ == 'finalize' and tp.__module__ == 'weakref'
+
+
 # What `abc.ABC` keeps its registry and caches in (the C implementation's; None without it).
 _ABC_DATA = type(getattr(abc.ABC, '_abc_impl', None))
 # 3.13 keeps an instance's values inline, and refers to them, when its __dict__ is made: the
@@ -2666,7 +2669,8 @@ class Recorder:
     def diff_names(self, key, values, only=None, outer=False):
         """Compares a frame's names (a mapping name -> object) with its shadow and queues bind and
         unbind events; `only`: the names to look at (the others are unchanged); `outer`: the frame
-        is the module's, and a function's is the model's current one. The model has a
+        is the module's while a function's is the model's current one (its names are bound with
+        "global"). The model has a
         name once it held a traced object (then None stands for anything outside the trace).
         Names rebound are written in the order they were first bound, then new names, then the
         names that went."""
@@ -2735,37 +2739,45 @@ class Recorder:
 
     def hold_outer_names(self, key, values, only):
         """A function's frame further out than the model's current one, flushed before a
-        collection: what its names hold that the shadow does not bind them to yet is held for it
-        from outside (incref) until its own line ends (release_outer_names), where its names are
-        compared and bound."""
+        collection: what each of its names holds that the shadow does not bind it to is held for
+        it from outside (incref), in place of what the name held before (a comprehension's
+        variable, from one item to the next), until its own line ends (release_outer_names),
+        where its names are compared and bound."""
         old_text = self.frame_names.get(key, '')
         bound = dict(zip(old_text.split('\0'), array('q', self.frame_values.get(key, b'')))) if old_text else {}
-        held = self.outer_holds.get(key, ())
+        held = self.outer_holds.get(key)
         for name in (values.keys() if only is None else only):
             value = values.get(name)
-            if value is None:
-                continue
-            rid = self.discover(value)
+            rid = -1 if value is None else self.discover(value)
             self.emit_pending()
-            if rid < 0 or rid not in self.label or bound.get(name) == rid or rid in held:
+            if rid >= 0 and (rid not in self.label or bound.get(name) == rid):
+                rid = -1
+            before = held.pop(name, -1) if held else -1
+            if rid == before:
+                if rid >= 0:
+                    held[name] = rid
                 continue
-            if not held:
-                held = self.outer_holds[key] = []
-            held.append(rid)
-            self.rc[rid] += 1
-            self.external[rid] = self.external.get(rid, 0) + 1
-            self.emit('{"op":"incref","id":"%s"}' % self.label[rid])
+            if rid >= 0:
+                if held is None:
+                    held = self.outer_holds[key] = {}  # (made only when a name needs it: it counts)
+                held[name] = rid
+                self.rc[rid] += 1
+                self.external[rid] = self.external.get(rid, 0) + 1
+                self.emit('{"op":"incref","id":"%s"}' % self.label[rid])
+            self._let_go_outside(before)
 
     def release_outer_names(self, key):
         """The frame's names are compared: it lets go of what hold_outer_names held for it."""
         held = self.outer_holds.pop(key, None)
-        if not held:
-            return
-        for rid in held:
-            if self.external.get(rid) and rid in self.label:
-                self.emit('{"op":"decref","id":"%s"}' % self.label[rid])
-                self.external[rid] -= 1
-                self.release(rid)
+        if held:
+            for rid in held.values():
+                self._let_go_outside(rid)
+
+    def _let_go_outside(self, rid):
+        if rid >= 0 and self.external.get(rid) and rid in self.label:
+            self.emit('{"op":"decref","id":"%s"}' % self.label[rid])
+            self.external[rid] -= 1
+            self.release(rid)
 
     def take_over_locals(self, frame):
         """A returning call whose frame object outlives it (a traceback holds it): when the frame is
