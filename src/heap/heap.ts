@@ -12,6 +12,7 @@ import type { CollectorHooks } from './hooks.js';
 import { freedEvent, IdTable, UNKNOWN } from './ids.js';
 import { FinalizerKind, Kind } from './kind.js';
 import {
+  detachCallable,
   detachForClear,
   dictKeysSize,
   dictLog2For,
@@ -673,9 +674,8 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     if (list.length === 1 && !this.dealloc.weakrefTupleAlways) {
       const wr = list[0]!;
       const label = wr.callback;
-      const callable = wr.callable;
+      const callable = detachCallable(wr);
       wr.callback = null;
-      wr.callable = null;
       wr.hasCallback = false;
       this.clearWeakref(wr);
       if (label !== null && wr.refcount > 0) this.callWeakrefCallback(wr, label);
@@ -692,8 +692,7 @@ export class Heap<G extends CollectorHooks = CollectorHooks> {
     for (let i = 0; i < count && list.length > 0; i++) {
       const wr = list[0]!;
       // The tuple takes over the weakref's reference to its callback object.
-      const callable = wr.callable;
-      wr.callable = null;
+      const callable = detachCallable(wr);
       if (wr.refcount > 0) {
         wr.refcount++;
         items.push(wr, callable);

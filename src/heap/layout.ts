@@ -397,11 +397,17 @@ export function detachForClear(obj: PyObject, out: (PyObject | null)[]): number 
   }
 }
 
-/** clear_weakref: a weakref drops its callback object (into `out`; 0 or 1 references). */
-function takeCallable(wr: PyObject, out: (PyObject | null)[]): number {
+/** clear_weakref: a weakref lets go of its callback object, which the caller now owns (null for none). */
+export function detachCallable(wr: PyObject): PyObject | null {
   const callable = wr.callable;
-  if (callable === null) return 0;
   wr.callable = null;
+  return callable;
+}
+
+/** detachCallable into `out`: 0 or 1 references. */
+function takeCallable(wr: PyObject, out: (PyObject | null)[]): number {
+  const callable = detachCallable(wr);
+  if (callable === null) return 0;
   out[0] = callable;
   return 1;
 }
@@ -493,12 +499,9 @@ export function takeDeallocReference(obj: PyObject, cursor: Int32Array | number[
       }
       return takeContainerReference(obj, cursor, at);
     }
-    case Kind.Weakref: {
+    case Kind.Weakref:
       // weakref_dealloc → clear_weakref: the callback object.
-      const callable = obj.callable;
-      obj.callable = null;
-      return callable ?? undefined;
-    }
+      return detachCallable(obj) ?? undefined;
     default:
       return undefined;
   }

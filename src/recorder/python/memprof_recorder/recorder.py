@@ -932,7 +932,6 @@ class Recorder:
             for wr in weakref.getweakrefs(obj):
                 if id(wr) not in self.label and _library_held(wr.__callback__):
                     self.discover(wr)
-        del due
         self.emit_pending()
 
     def _children(self, entry, pending):
